@@ -1,0 +1,259 @@
+//! CSV with a header: numeric features, one target column (by name; default the last), an
+//! optional `id` column kept for submissions.
+
+use std::path::Path;
+
+use super::{Dataset, Targets};
+use crate::error::{InputError, read_file};
+use crate::spec::Task;
+
+/// Splits CSV text into records of fields (RFC 4180 quoting), each with its 1-based line.
+fn records(text: &str, path: &Path) -> Result<Vec<(usize, Vec<String>)>, InputError> {
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut chars = text.chars().peekable();
+    let mut field = String::new();
+    let mut fields = Vec::new();
+    let mut record_line = 1;
+    let mut in_quotes = false;
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => in_quotes = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => {
+                in_quotes = true;
+                any = true;
+            }
+            ',' => {
+                fields.push(std::mem::take(&mut field));
+                any = true;
+            }
+            '\r' => {}
+            '\n' => {
+                if any || !field.is_empty() {
+                    fields.push(std::mem::take(&mut field));
+                    out.push((record_line, std::mem::take(&mut fields)));
+                }
+                any = false;
+                line += 1;
+                record_line = line;
+            }
+            _ => {
+                field.push(c);
+                any = true;
+            }
+        }
+    }
+    if in_quotes {
+        return Err(InputError::in_file(path, "unterminated quoted field").line(record_line));
+    }
+    if any || !field.is_empty() {
+        fields.push(field);
+        out.push((record_line, fields));
+    }
+    Ok(out)
+}
+
+/// The header row of a CSV file, for `init`'s inspection.
+pub fn header(path: &Path) -> Result<Vec<String>, InputError> {
+    let text = text_of(path)?;
+    let recs = records(&text, path)?;
+    recs.into_iter()
+        .next()
+        .map(|(_, h)| h.into_iter().map(|s| s.trim().to_string()).collect())
+        .ok_or_else(|| InputError::in_file(path, "empty file: expected a CSV header line"))
+}
+
+fn text_of(path: &Path) -> Result<String, InputError> {
+    String::from_utf8(read_file(path)?).map_err(|e| {
+        InputError::in_file(
+            path,
+            format!(
+                "not UTF-8 text (byte {}): expected CSV",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Whether a column is the row id (kept for submissions, never a feature).
+fn is_id(name: &str) -> bool {
+    name.eq_ignore_ascii_case("id")
+}
+
+/// Loads a CSV file. `target`: the target column's name (default: the last column that is not
+/// an id). With `require_target = false` a file without that column loads unlabelled (for
+/// `predict`).
+pub fn load(
+    path: &Path,
+    task: Task,
+    target: Option<&str>,
+    require_target: bool,
+) -> Result<Dataset, InputError> {
+    let text = text_of(path)?;
+    let recs = records(&text, path)?;
+    let mut it = recs.into_iter();
+    let (_, header) = it
+        .next()
+        .ok_or_else(|| InputError::in_file(path, "empty file: expected a CSV header line"))?;
+    let header: Vec<String> = header.into_iter().map(|s| s.trim().to_string()).collect();
+    let id_col = header.iter().position(|h| is_id(h));
+    let target_col = match target {
+        Some(name) => match header.iter().position(|h| h == name) {
+            Some(i) => Some(i),
+            None if !require_target => None,
+            None => {
+                return Err(InputError::in_file(
+                    path,
+                    format!(
+                        "target column `{name}` not found; the columns are: {}",
+                        header.join(", ")
+                    ),
+                )
+                .line(1));
+            }
+        },
+        None => {
+            let last = (0..header.len()).rev().find(|&i| Some(i) != id_col);
+            match last {
+                Some(i) => Some(i),
+                None => {
+                    return Err(InputError::in_file(
+                        path,
+                        "no columns besides the id: expected features and a target",
+                    )
+                    .line(1));
+                }
+            }
+        }
+    };
+    let feature_cols: Vec<usize> = (0..header.len())
+        .filter(|&i| Some(i) != id_col && Some(i) != target_col)
+        .collect();
+    if feature_cols.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "no feature columns: expected at least one column besides the target",
+        )
+        .line(1));
+    }
+    let mut x = Vec::new();
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    let mut ids = Vec::new();
+    for (line, rec) in it {
+        if rec.len() != header.len() {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "expected {} fields (as in the header), found {}",
+                    header.len(),
+                    rec.len()
+                ),
+            )
+            .line(line));
+        }
+        for &c in &feature_cols {
+            let s = rec[c].trim();
+            let v: f32 = s.parse().map_err(|_| {
+                InputError::in_file(path, format!("expected a number, found `{s}`"))
+                    .line(line)
+                    .column(format!("{} (`{}`)", c + 1, header[c]))
+            })?;
+            if !v.is_finite() {
+                return Err(InputError::in_file(path, format!("feature value `{s}` is not finite: NaN and infinity are not allowed in features"))
+                    .line(line)
+                    .column(format!("{} (`{}`)", c + 1, header[c])));
+            }
+            x.push(v);
+        }
+        if let Some(t) = target_col {
+            let s = rec[t].trim();
+            match task {
+                Task::Classification => {
+                    if s.is_empty() {
+                        return Err(InputError::in_file(path, "empty label: expected a class")
+                            .line(line)
+                            .column(format!("{} (`{}`)", t + 1, header[t])));
+                    }
+                    labels.push(s.to_string());
+                }
+                Task::Regression => {
+                    let v: f32 = s.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(
+                        || {
+                            InputError::in_file(
+                                path,
+                                format!(
+                                    "expected a finite number as the regression target, found `{s}`"
+                                ),
+                            )
+                            .line(line)
+                            .column(format!(
+                                "{} (`{}`)",
+                                t + 1,
+                                header[t]
+                            ))
+                        },
+                    )?;
+                    values.push(v);
+                }
+            }
+        }
+        ids.push(match id_col {
+            Some(c) => rec[c].trim().to_string(),
+            None => ids.len().to_string(),
+        });
+    }
+    if ids.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "no data rows: the file has a header and nothing else",
+        ));
+    }
+    let targets = match (target_col, task) {
+        (None, _) => Targets::None,
+        (Some(_), Task::Classification) => Targets::Labels(labels),
+        (Some(_), Task::Regression) => Targets::Values(values),
+    };
+    Ok(Dataset {
+        source: path.to_path_buf(),
+        sample_shape: vec![feature_cols.len()],
+        feature_names: feature_cols.iter().map(|&c| header[c].clone()).collect(),
+        target_name: target_col.map(|c| header[c].clone()),
+        x,
+        targets,
+        ids,
+        id_name: id_col.map(|c| header[c].clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_and_line_numbers() {
+        let r = records(
+            "a,b\n\"x,1\",\"he said \"\"hi\"\"\"\n\n3,4\n",
+            Path::new("f"),
+        )
+        .unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[1].1, vec!["x,1", "he said \"hi\""]);
+        assert_eq!(r[2].0, 4);
+    }
+}

@@ -1,0 +1,12 @@
+//! tuneup's domain: experiment specs, data loading and splitting, metrics.
+//!
+//! Builds and tests without burn or SQLite; the training part (`tuneup-train`) and the store
+//! (`tuneup-store`) depend on this crate, never the other way round.
+
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod rng;
+pub mod spec;
+
+pub use error::InputError;
