@@ -7,6 +7,8 @@ pub mod data;
 pub mod error;
 pub mod metrics;
 pub mod rng;
+pub mod run;
+pub mod scores;
 pub mod spec;
 
 pub use error::InputError;

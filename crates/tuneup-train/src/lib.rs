@@ -1,1 +1,18 @@
+//! tuneup's training part: the models (burn modules), the training loop, evaluation and
+//! checkpoints. The only crate that sees burn; everything it returns is plain Rust.
 
+pub mod checkpoint;
+pub mod eval;
+pub mod model;
+pub mod trainer;
+
+pub use eval::Outputs;
+pub use model::Net;
+pub use trainer::{EpochRecord, Observer, Outcome, RunStatus, TrainError, train};
+
+use burn::tensor::Device;
+
+/// The CPU device (burn's pure-Rust `flex` backend).
+pub fn cpu() -> Device {
+    Device::flex()
+}

@@ -193,9 +193,12 @@ pub fn load(
                     labels.push(s.to_string());
                 }
                 Task::Regression => {
-                    let v: f32 = s.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(
-                        || {
-                            InputError::in_file(
+                    let v: f32 =
+                        s.parse()
+                            .ok()
+                            .filter(|v: &f32| v.is_finite())
+                            .ok_or_else(|| {
+                                InputError::in_file(
                                 path,
                                 format!(
                                     "expected a finite number as the regression target, found `{s}`"
@@ -207,8 +210,7 @@ pub fn load(
                                 t + 1,
                                 header[t]
                             ))
-                        },
-                    )?;
+                            })?;
                     values.push(v);
                 }
             }

@@ -1,0 +1,37 @@
+//! Model checkpoints on disk (burnpack). Written to a temp file beside the target, then renamed,
+//! so a crash never leaves a half-written checkpoint under the real name.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use tuneup_core::data::DataInfo;
+use tuneup_core::spec::ModelSpec;
+
+use crate::model::Net;
+
+pub fn save(model: &Net, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut tmp = PathBuf::from(path);
+    tmp.set_extension("tmp");
+    model
+        .clone()
+        .into_record()
+        .save(&tmp)
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| format!("cannot rename {} to {}: {e}", tmp.display(), path.display()))
+}
+
+/// Rebuilds the model a run trained and loads its weights.
+pub fn load(spec: &ModelSpec, info: &DataInfo, path: &Path) -> Result<Net, String> {
+    let device = crate::cpu();
+    let net = Net::new(spec, &info.sample_shape, info.outputs(), &device)?;
+    let record = ModuleRecord::load(path)
+        .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
+    net.try_load_record(record)
+        .map_err(|e| format!("checkpoint {} does not fit the model: {e}", path.display()))
+}

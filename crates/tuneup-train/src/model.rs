@@ -1,0 +1,243 @@
+//! The models: an MLP for vectors and a small CNN for images, built from a [`ModelSpec`].
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::{Device, Tensor, activation};
+use tuneup_core::spec::{Activation, ModelSpec, PoolPlacement};
+
+fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
+    match a {
+        Activation::Relu => activation::relu(x),
+        Activation::Gelu => activation::gelu(x),
+        Activation::Tanh => activation::tanh(x),
+        Activation::Sigmoid => activation::sigmoid(x),
+        Activation::LeakyRelu => activation::leaky_relu(x, 0.01),
+    }
+}
+
+/// Linear layers of the given widths with an activation (and dropout) between them.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    layers: Vec<Linear>,
+    dropout: Dropout,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl Mlp {
+    fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(x);
+            if i < last {
+                x = self.dropout.forward(act(self.activation, x));
+            }
+        }
+        x
+    }
+}
+
+/// Convs with 2x2 max-pooling, one hidden linear layer, the output layer.
+#[derive(Module, Debug)]
+pub struct Cnn {
+    convs: Vec<Conv2d>,
+    pool: MaxPool2d,
+    fc: Linear,
+    out: Linear,
+    dropout: Dropout,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    pool_each: bool,
+    #[module(skip)]
+    input: [usize; 3],
+}
+
+impl Cnn {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let [c, h, w] = self.input;
+        let mut x: Tensor<4> = x.reshape([b, c, h, w]);
+        let last = self.convs.len() - 1;
+        for (i, conv) in self.convs.iter().enumerate() {
+            x = act(self.activation, conv.forward(x));
+            if self.pool_each || i == last {
+                x = self.pool.forward(x);
+            }
+        }
+        let x: Tensor<2> = x.flatten(1, 3);
+        let x = self
+            .dropout
+            .forward(act(self.activation, self.fc.forward(x)));
+        self.out.forward(x)
+    }
+}
+
+/// Any of tuneup's models. Input is always `[batch, sample_len]`; the CNN reshapes it.
+#[derive(Module, Debug)]
+pub enum Net {
+    Mlp(Mlp),
+    Cnn(Cnn),
+}
+
+/// The spatial size after one conv (stride 1) and, where asked, a 2x2 pool.
+fn conv_out(size: usize, k: usize, same: bool) -> usize {
+    if same { size } else { size + 1 - k }
+}
+
+impl Net {
+    /// Builds a freshly initialised model for samples of `sample_shape` and `outputs` outputs.
+    /// Errors (as text) when the spec does not fit the input (a CNN on vectors, a spatial size
+    /// that shrinks to nothing).
+    pub fn new(
+        spec: &ModelSpec,
+        sample_shape: &[usize],
+        outputs: usize,
+        device: &Device,
+    ) -> Result<Net, String> {
+        let input: usize = sample_shape.iter().product();
+        match spec {
+            ModelSpec::Mlp {
+                hidden,
+                activation,
+                dropout,
+            } => {
+                let mut widths = vec![input];
+                widths.extend(hidden);
+                widths.push(outputs);
+                let layers = widths
+                    .windows(2)
+                    .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+                    .collect();
+                Ok(Net::Mlp(Mlp {
+                    layers,
+                    dropout: DropoutConfig::new(*dropout).init(),
+                    activation: *activation,
+                }))
+            }
+            ModelSpec::Cnn {
+                channels,
+                kernel_size,
+                same_padding,
+                pool,
+                hidden,
+                activation,
+                dropout,
+            } => {
+                let [c, h, w] = match sample_shape {
+                    [c, h, w] => [*c, *h, *w],
+                    _ => {
+                        return Err(format!(
+                            "the CNN needs image input (channels x height x width); this data has {input} features: use kind = \"mlp\""
+                        ));
+                    }
+                };
+                let k = *kernel_size;
+                let pool_each = *pool == PoolPlacement::Each;
+                let mut convs = Vec::new();
+                let (mut ch, mut hh, mut ww) = (c, h, w);
+                for (i, &out_c) in channels.iter().enumerate() {
+                    let padding = if *same_padding {
+                        PaddingConfig2d::Same
+                    } else {
+                        PaddingConfig2d::Valid
+                    };
+                    if !*same_padding && (hh < k || ww < k) {
+                        return Err(format!(
+                            "conv {} sees a {hh}x{ww} input, smaller than its {k}x{k} kernel: use fewer convs or same_padding",
+                            i + 1
+                        ));
+                    }
+                    convs.push(
+                        Conv2dConfig::new([ch, out_c], [k, k])
+                            .with_padding(padding)
+                            .init(device),
+                    );
+                    hh = conv_out(hh, k, *same_padding);
+                    ww = conv_out(ww, k, *same_padding);
+                    if pool_each || i + 1 == channels.len() {
+                        hh /= 2;
+                        ww /= 2;
+                    }
+                    if hh == 0 || ww == 0 {
+                        return Err(format!(
+                            "the image shrinks to nothing after conv {} ({h}x{w} input): use fewer convs or pool = \"last\"",
+                            i + 1
+                        ));
+                    }
+                    ch = out_c;
+                }
+                let flat = ch * hh * ww;
+                Ok(Net::Cnn(Cnn {
+                    convs,
+                    pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+                    fc: LinearConfig::new(flat, *hidden).init(device),
+                    out: LinearConfig::new(*hidden, outputs).init(device),
+                    dropout: DropoutConfig::new(*dropout).init(),
+                    activation: *activation,
+                    pool_each,
+                    input: [c, h, w],
+                }))
+            }
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Net::Mlp(m) => m.forward(x),
+            Net::Cnn(c) => c.forward(x),
+        }
+    }
+}
+
+/// The parameter count of a spec for an input, without training it.
+pub fn count_params(
+    spec: &ModelSpec,
+    sample_shape: &[usize],
+    outputs: usize,
+) -> Result<usize, String> {
+    Ok(Net::new(spec, sample_shape, outputs, &crate::cpu())?.num_params())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_counts_match_pytorch() {
+        // torch: sum(p.numel()) of nn.Sequential(Linear(784,512), ReLU, Linear(512,512), ReLU,
+        // Linear(512,10)) = 669,706; the CNN of shared/peers/torch_throughput.py = 1,199,882.
+        let mlp = ModelSpec::Mlp {
+            hidden: vec![512, 512],
+            activation: Activation::Relu,
+            dropout: 0.0,
+        };
+        assert_eq!(count_params(&mlp, &[784], 10).unwrap(), 669_706);
+        let cnn = ModelSpec::Cnn {
+            channels: vec![32, 64],
+            kernel_size: 3,
+            same_padding: false,
+            pool: PoolPlacement::Last,
+            hidden: 128,
+            activation: Activation::Relu,
+            dropout: 0.0,
+        };
+        assert_eq!(count_params(&cnn, &[1, 28, 28], 10).unwrap(), 1_199_882);
+    }
+
+    #[test]
+    fn cnn_on_vectors_is_refused() {
+        let cnn = ModelSpec::Cnn {
+            channels: vec![8],
+            kernel_size: 3,
+            same_padding: true,
+            pool: PoolPlacement::Each,
+            hidden: 8,
+            activation: Activation::Relu,
+            dropout: 0.0,
+        };
+        assert!(count_params(&cnn, &[64], 10).unwrap_err().contains("mlp"));
+    }
+}
