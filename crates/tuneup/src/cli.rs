@@ -1,0 +1,74 @@
+//! Command-line flags, as plain structs.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tuneup",
+    version,
+    about = "Build a baseline quickly, read its report card, find out why it falls short, iterate."
+)]
+pub struct Cli {
+    /// The run store (an SQLite file; created when missing). Checkpoints go to `<store>.runs/`.
+    #[arg(long, global = true, default_value = "tuneup.db")]
+    pub store: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Inspect a data set and write a commented baseline experiment file.
+    Init {
+        /// A CSV file, an MNIST folder or IDX file, or an image folder (one subfolder per class).
+        data: PathBuf,
+        /// The CSV target column (default: the last column).
+        #[arg(long)]
+        target: Option<String>,
+        /// Where to write the experiment (default: `<data name>.toml` in this folder).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Train the experiment's model and record the run.
+    Train {
+        experiment: PathBuf,
+        /// Print one JSON object on stdout (the summary goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List recorded runs.
+    Runs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one run: its experiment, numbers and curves.
+    Show {
+        run: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a Kaggle-style submission: an id column and the predicted label / value.
+    Predict {
+        run: i64,
+        /// Data to predict (labels, if present, are ignored). For an MNIST folder, its t10k set.
+        data: PathBuf,
+        #[arg(short = 'o', long, default_value = "predictions.csv")]
+        output: PathBuf,
+        /// Add one `p_<class>` probability column per class.
+        #[arg(long)]
+        proba: bool,
+    },
+    /// Score a run's model on a labelled file.
+    Eval {
+        run: i64,
+        /// Labelled data. For an MNIST folder, its t10k set.
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}

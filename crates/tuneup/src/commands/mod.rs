@@ -1,0 +1,46 @@
+mod init;
+mod predict;
+mod runs;
+mod train;
+
+use std::path::Path;
+
+use anyhow::Context;
+use tuneup_store::Store;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init {
+            data,
+            target,
+            output,
+            force,
+        } => init::run(&data, target.as_deref(), output.as_deref(), force),
+        Command::Train { experiment, json } => train::run(&experiment, &cli.store, json),
+        Command::Runs { json } => runs::list(&open_existing(&cli.store)?, json),
+        Command::Show { run, json } => runs::show(&open_existing(&cli.store)?, run, json),
+        Command::Predict {
+            run,
+            data,
+            output,
+            proba,
+        } => predict::predict(&open_existing(&cli.store)?, run, &data, &output, proba),
+        Command::Eval { run, data, json } => {
+            predict::eval(&open_existing(&cli.store)?, run, &data, json)
+        }
+    }
+}
+
+/// Opens a store that must already exist (reading commands never create one).
+fn open_existing(path: &Path) -> anyhow::Result<Store> {
+    if !path.exists() {
+        return Err(tuneup_core::InputError::in_file(
+            path,
+            "no run store here yet: train a run first, or point --store at one",
+        )
+        .into());
+    }
+    Store::open(path).context("opening the run store")
+}

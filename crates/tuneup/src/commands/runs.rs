@@ -1,0 +1,171 @@
+//! `tuneup runs` and `tuneup show RUN`.
+
+use serde_json::json;
+use tuneup_store::{Run, Store};
+
+use crate::output::{duration, json_num, num, opt, sparkline};
+
+fn run_json(r: &Run) -> serde_json::Value {
+    let s = |x: &Option<tuneup_core::run::Scores>| {
+        x.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))
+    };
+    json!({
+        "run_id": r.id,
+        "name": r.name,
+        "parent_id": r.parent_id,
+        "status": r.state.as_str(),
+        "failure": r.failure,
+        "experiment": r.experiment_path,
+        "model": r.model,
+        "metric": {"name": r.metric_name, "value": r.val.map(|v| json_num(v.metric)), "test": r.test.map(|v| json_num(v.metric))},
+        "train_error": r.train.map(|v| json_num(v.error)),
+        "val_error": r.val.map(|v| json_num(v.error)),
+        "test_error": r.test.map(|v| json_num(v.error)),
+        "train": s(&r.train),
+        "val": s(&r.val),
+        "test": s(&r.test),
+        "params": r.params,
+        "seconds": r.seconds,
+        "best_epoch": r.best_epoch,
+        "created_at": r.created_at,
+        "checkpoint": r.checkpoint,
+    })
+}
+
+pub fn list(store: &Store, json_out: bool) -> anyhow::Result<()> {
+    let runs = store.runs()?;
+    if json_out {
+        println!(
+            "{}",
+            serde_json::Value::Array(runs.iter().map(run_json).collect())
+        );
+        return Ok(());
+    }
+    if runs.is_empty() {
+        println!("no runs yet: `tuneup train EXP.toml` records one");
+        return Ok(());
+    }
+    println!(
+        "{:>4}  {:<9} {:<5} {:<10} {:>9} {:>9} {:>9} {:>9}  {:>8}  name",
+        "id", "status", "model", "metric", "val", "train err", "val err", "params", "time"
+    );
+    for r in &runs {
+        println!(
+            "{:>4}  {:<9} {:<5} {:<10} {:>9} {:>9} {:>9} {:>9}  {:>8}  {}",
+            r.id,
+            r.state.as_str(),
+            r.model,
+            r.metric_name,
+            opt(r.val.map(|v| v.metric)),
+            opt(r.train.map(|v| v.error)),
+            opt(r.val.map(|v| v.error)),
+            r.params
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.seconds.map(duration).unwrap_or_else(|| "-".into()),
+            r.name.as_deref().unwrap_or(&r.experiment_path),
+        );
+    }
+    Ok(())
+}
+
+pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
+    let r = store.run(id)?;
+    let epochs = store.epochs(id)?;
+    if json_out {
+        let mut v = run_json(&r);
+        v["config"] = r.config.clone();
+        v["epochs"] = serde_json::to_value(
+            epochs
+                .iter()
+                .map(|e| {
+                    json!({"epoch": e.epoch, "fit_loss": json_num(e.fit_loss), "train_loss": json_num(e.train_loss),
+                           "train_error": json_num(e.train_error), "val_loss": json_num(e.val_loss), "val_error": json_num(e.val_error),
+                           "val_metric": json_num(e.val_metric), "lr": json_num(e.lr), "seconds": json_num(e.seconds)})
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        println!("{v}");
+        return Ok(());
+    }
+    println!(
+        "run {}  {}{}",
+        r.id,
+        r.state.as_str(),
+        r.name
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default()
+    );
+    if let Some(f) = &r.failure {
+        println!("  failure      {f}");
+    }
+    println!("  experiment   {}", r.experiment_path);
+    println!(
+        "  model        {}  ({} params)",
+        r.model,
+        r.params
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into())
+    );
+    if let Some(s) = r.seconds {
+        println!("  time         {}", duration(s));
+    }
+    println!("\n  split    loss       error      {}", r.metric_name);
+    for (name, s) in [("train", r.train), ("val", r.val), ("test", r.test)] {
+        if let Some(s) = s {
+            println!(
+                "  {name:<8} {:<10} {:<10} {}",
+                num(s.loss),
+                num(s.error),
+                num(s.metric)
+            );
+        }
+    }
+    if let Some(b) = r.best_epoch {
+        println!(
+            "  (weights of the best epoch by val {}: {b})",
+            r.metric_name
+        );
+    }
+    if !epochs.is_empty() {
+        let col =
+            |f: fn(&tuneup_core::run::EpochRecord) -> f64| epochs.iter().map(f).collect::<Vec<_>>();
+        println!("\n  curves over {} epochs", epochs.len());
+        println!("  train loss  {}", sparkline(&col(|e| e.train_loss)));
+        println!("  val loss    {}", sparkline(&col(|e| e.val_loss)));
+        println!("  train err   {}", sparkline(&col(|e| e.train_error)));
+        println!("  val err     {}", sparkline(&col(|e| e.val_error)));
+        println!(
+            "\n  {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
+            "epoch",
+            "fit loss",
+            "train loss",
+            "train err",
+            "val loss",
+            "val err",
+            &r.metric_name,
+            "secs"
+        );
+        for e in &epochs {
+            println!(
+                "  {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8.1}",
+                e.epoch,
+                num(e.fit_loss),
+                num(e.train_loss),
+                num(e.train_error),
+                num(e.val_loss),
+                num(e.val_error),
+                num(e.val_metric),
+                e.seconds
+            );
+        }
+    }
+    println!("\n  resolved experiment:");
+    if let Ok(exp) = serde_json::from_value::<tuneup_core::spec::Experiment>(r.config.clone()) {
+        for line in exp.to_toml().lines() {
+            println!("    {line}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! `tuneup train EXP.toml`: validate everything, record a run, train, record the outcome.
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::json;
+use tuneup_core::InputError;
+use tuneup_core::run::RunState;
+use tuneup_core::spec::Experiment;
+use tuneup_store::{Finish, NewRun, Store};
+use tuneup_train::RunStatus;
+
+use crate::RunFailed;
+use crate::output::{duration, json_num, num};
+use crate::progress::Progress;
+
+pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result<()> {
+    // Everything that can be wrong with the input is checked before a run is recorded.
+    let exp = Experiment::load(exp_path)?;
+    let data = tuneup_core::data::prepare(&exp)?;
+    let params =
+        tuneup_train::model::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
+            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
+    let store = Store::open(store_path).context("opening the run store")?;
+    let metric = exp.metric();
+
+    let config = serde_json::to_value(&exp)?;
+    let exp_display = exp_path.display().to_string();
+    let run_id = store.create_run(&NewRun {
+        name: exp.name.as_deref(),
+        parent_id: None,
+        experiment_path: &exp_display,
+        config: &config,
+        model: exp.model.kind(),
+        metric_name: metric.name(),
+    })?;
+    let checkpoint = std::path::absolute(
+        store
+            .artifacts_dir()
+            .join(format!("run-{run_id}"))
+            .join("best.bpk"),
+    )?;
+    eprintln!(
+        "run {run_id}: {} ({} params) on {} train / {} val{} samples, {} epochs, batch {}",
+        exp.model.kind(),
+        params,
+        data.train.len(),
+        data.val.len(),
+        data.test
+            .as_ref()
+            .map(|t| format!(" / {} test", t.len()))
+            .unwrap_or_default(),
+        exp.train.epochs,
+        exp.train.batch_size
+    );
+
+    let mut progress = Progress::new(&store, run_id, metric.name());
+    // A panic inside training is recorded as a failed run, never left as `running`.
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        tuneup_train::train(&exp, &data, &checkpoint, &mut progress)
+    }));
+    progress.finish();
+    let store_error = progress.store_error.take();
+    let data_info = serde_json::to_value(&data.info)?;
+    let ckpt = checkpoint.display().to_string();
+    let outcome = match result {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => {
+            fail(&store, run_id, &e.to_string())?;
+            return Err(RunFailed(format!("run {run_id} failed: {e}")).into());
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            fail(&store, run_id, &format!("internal error: {msg}"))?;
+            return Err(RunFailed(format!("run {run_id} failed: internal error: {msg}")).into());
+        }
+    };
+    if let Some(e) = store_error {
+        return Err(e).context("recording epochs");
+    }
+    let (state, failure) = match &outcome.status {
+        RunStatus::Complete => (RunState::Complete, None),
+        RunStatus::Failed { reason, .. } => (RunState::Failed, Some(reason.clone())),
+    };
+    store.finish_run(
+        run_id,
+        &Finish {
+            state,
+            failure: failure.as_deref(),
+            seconds: outcome.seconds,
+            params: Some(outcome.params),
+            best_epoch: outcome.best_epoch,
+            train: outcome.train,
+            val: outcome.val,
+            test: outcome.test,
+            checkpoint: outcome.best_epoch.map(|_| ckpt.as_str()),
+            data_info: Some(&data_info),
+        },
+    )?;
+
+    let summary = {
+        let mut s = format!("run {run_id} {}", state.as_str());
+        if let Some(f) = &failure {
+            s.push_str(&format!(": {f}"));
+        }
+        s.push('\n');
+        if let (Some(tr), Some(va)) = (outcome.train, outcome.val) {
+            s.push_str(&format!(
+                "  best epoch   {} of {}\n  train error  {}\n  val error    {}\n  val {:<8} {}\n",
+                outcome.best_epoch.unwrap_or(0),
+                outcome.epochs.len(),
+                num(tr.error),
+                num(va.error),
+                metric.name(),
+                num(va.metric)
+            ));
+        }
+        if let Some(te) = outcome.test {
+            s.push_str(&format!(
+                "  test error   {}\n  test {:<7} {}\n",
+                num(te.error),
+                metric.name(),
+                num(te.metric)
+            ));
+        }
+        s.push_str(&format!(
+            "  params       {}\n  time         {}\n",
+            outcome.params,
+            duration(outcome.seconds)
+        ));
+        s
+    };
+    if json_out {
+        eprint!("{summary}");
+        let scores = |s: Option<tuneup_core::run::Scores>| {
+            s.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))
+        };
+        let out = json!({
+            "run_id": run_id,
+            "status": state.as_str(),
+            "failure": failure,
+            "train_error": outcome.train.map(|s| json_num(s.error)),
+            "val_error": outcome.val.map(|s| json_num(s.error)),
+            "test_error": outcome.test.map(|s| json_num(s.error)),
+            "metric": {"name": metric.name(), "value": outcome.val.map(|s| json_num(s.metric)), "test": outcome.test.map(|s| json_num(s.metric))},
+            "train": scores(outcome.train),
+            "val": scores(outcome.val),
+            "test": scores(outcome.test),
+            "params": outcome.params,
+            "seconds": outcome.seconds,
+            "epochs": outcome.epochs.len(),
+            "best_epoch": outcome.best_epoch,
+            "checkpoint": outcome.best_epoch.map(|_| ckpt.clone()),
+        });
+        println!("{out}");
+    } else {
+        print!("{summary}");
+    }
+    match failure {
+        Some(f) => Err(RunFailed(format!("run {run_id} failed: {f}")).into()),
+        None => Ok(()),
+    }
+}
+
+fn fail(store: &Store, run_id: i64, reason: &str) -> anyhow::Result<()> {
+    store.finish_run(
+        run_id,
+        &Finish {
+            state: RunState::Failed,
+            failure: Some(reason),
+            seconds: 0.0,
+            params: None,
+            best_epoch: None,
+            train: None,
+            val: None,
+            test: None,
+            checkpoint: None,
+            data_info: None,
+        },
+    )?;
+    Ok(())
+}
