@@ -21,7 +21,7 @@ bin=target/release/examples/throughput
 export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
 for model in mlp cnn; do
   ours=$("$bin" "$model" "$@")
-  theirs=$("$venv/bin/python" "$peer" "$model" --threads "$(nproc)" "$@")
+  theirs=$("$venv/bin/python" -W ignore::UserWarning "$peer" "$model" --threads "$(nproc)" "$@")
   echo "$ours"
   echo "$theirs"
   python3 - "$ours" "$theirs" <<'PY'

@@ -660,8 +660,14 @@ fn check_weight_decay(w: f64) -> Result<(), (String, String)> {
 
 /// Turns a TOML / serde error into one that names the line, column and key.
 fn toml_error(text: &str, e: &toml::de::Error) -> InputError {
-    let msg = e.message().trim().to_string();
-    let mut err = InputError::new(msg.clone());
+    // serde names Rust types; say what a person writes instead.
+    let msg = e
+        .message()
+        .trim()
+        .replace("expected usize", "expected a non-negative integer")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected f64", "expected a number");
+    let mut err = InputError::new(msg);
     if let Some(span) = e.span() {
         let (line, col) = line_col(text, span.start);
         err = err.line(line).column(col.to_string());

@@ -19,6 +19,7 @@ pub struct Progress<'a> {
     epochs: usize,
     epoch: usize,
     loss: f64,
+    last_val: Option<f64>,
     pub store_error: Option<tuneup_store::StoreError>,
 }
 
@@ -34,6 +35,7 @@ impl<'a> Progress<'a> {
             epochs: 0,
             epoch: 0,
             loss: f64::NAN,
+            last_val: None,
             store_error: None,
         }
     }
@@ -84,7 +86,11 @@ impl Observer for Progress<'_> {
         if let Some(b) = &self.bar {
             b.set_position(batch as u64);
             if batch % 4 == 0 {
-                b.set_message(format!("loss {:.4}", self.loss));
+                let val = self
+                    .last_val
+                    .map(|v| format!("  val {} {v:.4}", self.metric))
+                    .unwrap_or_default();
+                b.set_message(format!("loss {:.4}{val}", self.loss));
             }
         }
     }
@@ -92,12 +98,20 @@ impl Observer for Progress<'_> {
     fn epoch_end(&mut self, r: &EpochRecord) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let left = elapsed / r.epoch as f64 * (self.epochs - r.epoch) as f64;
+        self.last_val = Some(r.val_metric);
+        // Off a terminal (logs, CI), about twenty lines per run: the first epochs, then every
+        // k-th, and the last.
+        let k = self.epochs.div_ceil(20);
+        let shown = self.tty || r.epoch <= 3 || r.epoch % k == 0 || r.epoch == self.epochs;
+        if let Err(e) = self.store.record_epoch(self.run_id, r) {
+            self.store_error.get_or_insert(e);
+        }
+        if !shown {
+            return;
+        }
         self.line(format!(
             "epoch {:>3}/{}  loss {:.4}  train err {:.4}  val loss {:.4}  val err {:.4}  val {} {:.4}  {:.1}s  (eta {:.0}s)",
             r.epoch, self.epochs, r.fit_loss, r.train_error, r.val_loss, r.val_error, self.metric, r.val_metric, r.seconds, left
         ));
-        if let Err(e) = self.store.record_epoch(self.run_id, r) {
-            self.store_error.get_or_insert(e);
-        }
     }
 }

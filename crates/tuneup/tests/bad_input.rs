@@ -247,7 +247,12 @@ fn invalid_experiment_files() {
     let exp = env.write("e2.toml", format!("task = \"classification\"\n[data]\ntrain = {d:?}\n[model]\nkind = \"mlp\"\n[train]\nepochs = \"ten\"\n"));
     assert_bad_input(
         &env.tuneup(&["train", exp.to_str().unwrap()]),
-        &["e2.toml", "line 7", "key `epochs`", "integer"],
+        &[
+            "e2.toml",
+            "line 7",
+            "key `epochs`",
+            "expected a non-negative integer",
+        ],
     );
     // Out-of-range value: the dotted key and line.
     let exp = env.write("e3.toml", format!("task = \"classification\"\n[data]\ntrain = {d:?}\n[model]\nkind = \"mlp\"\ndropout = 1.5\n"));
@@ -356,6 +361,6 @@ fn unknown_run_and_unlabelled_eval() {
     env.write("unlabelled.csv", unlabelled);
     assert_bad_input(
         &env.tuneup(&["eval", "1", "unlabelled.csv"]),
-        &["unlabelled.csv", "no targets"],
+        &["unlabelled.csv", "target column `label` not found"],
     );
 }
