@@ -4,6 +4,7 @@
 //! (`tuneup-store`) depend on this crate, never the other way round.
 
 pub mod data;
+pub mod diagnose;
 pub mod error;
 pub mod metrics;
 pub mod rng;

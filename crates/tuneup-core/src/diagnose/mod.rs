@@ -1,0 +1,373 @@
+//! Bias / variance diagnosis (Ng, "Machine Learning Yearning"; the seed's development cycle):
+//! from a run's training, train-dev and validation errors against a target (human-level or
+//! best-known) error, with the uncertainty of each, and from what its curves say, a verdict and
+//! the remedies that fit it. Plain Rust over recorded numbers: no burn, no store.
+
+pub mod curves;
+pub mod interval;
+pub mod remedies;
+
+use serde::{Deserialize, Serialize};
+
+pub use curves::{CurveFinding, read_curves};
+pub use interval::{Gap, Measured};
+pub use remedies::{Change, Remedy, remedies};
+
+use crate::run::EpochRecord;
+use crate::spec::{Experiment, Task};
+
+/// The knobs of the diagnosis. Defaults are documented in the README.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// z of the intervals (1.96: 95%).
+    pub z: f64,
+    /// A gap (bias, variance, mismatch) counts only when at least this large: an absolute
+    /// error-rate difference for classification (0.01 = 1 point) ...
+    pub min_gap: f64,
+    /// ... and, for regression, this fraction of the validation RMSE.
+    pub min_gap_relative: f64,
+    /// Fraction of the last epochs the curve checks look at.
+    pub window_fraction: f64,
+    /// Relative loss change under which the curves count as flat.
+    pub plateau_change: f64,
+    /// Relative rise of validation loss over its minimum that counts as overfitting.
+    pub overfit_rise: f64,
+    /// A training loss this many times its minimum is exploding.
+    pub explode_factor: f64,
+    /// An epoch-to-epoch rise of the training loss larger than this (relative) ...
+    pub oscillation_rise: f64,
+    /// ... in at least this fraction of the epochs is oscillation.
+    pub oscillation_fraction: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            z: 1.96,
+            min_gap: 0.01,
+            min_gap_relative: 0.1,
+            window_fraction: 0.2,
+            plateau_change: 0.01,
+            overfit_rise: 0.05,
+            explode_factor: 10.0,
+            oscillation_rise: 0.05,
+            oscillation_fraction: 0.3,
+        }
+    }
+}
+
+/// One measured error: its value and the samples it was measured on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observed {
+    pub error: f64,
+    pub n: usize,
+}
+
+/// What the diagnosis reads from a run.
+#[derive(Debug, Clone)]
+pub struct Evidence<'a> {
+    pub task: Task,
+    /// Human-level or best-known error; `None` is taken as 0 and said so.
+    pub target_error: Option<f64>,
+    pub train: Option<Observed>,
+    pub train_dev: Option<Observed>,
+    pub val: Option<Observed>,
+    pub epochs: &'a [EpochRecord],
+    /// The failure reason of a failed run.
+    pub failure: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    UnstableOptimization,
+    HighBiasAndVariance,
+    HighBias,
+    HighVariance,
+    DataMismatch,
+    UnderTrained,
+    Good,
+}
+
+impl Verdict {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Verdict::UnstableOptimization => "unstable optimization",
+            Verdict::HighBiasAndVariance => "high bias and high variance",
+            Verdict::HighBias => "high bias",
+            Verdict::HighVariance => "high variance",
+            Verdict::DataMismatch => "data mismatch",
+            Verdict::UnderTrained => "under-trained",
+            Verdict::Good => "good (within the target's noise)",
+        }
+    }
+}
+
+/// A gap between two errors, whether it is beyond noise and large enough to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Assessed {
+    pub gap: Gap,
+    /// The interval lies above 0 and the gap is at least the minimum.
+    pub high: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Errors {
+    pub target: Measured,
+    /// True when no target error was given and 0 was assumed.
+    pub target_assumed: bool,
+    pub train: Option<Measured>,
+    pub train_dev: Option<Measured>,
+    pub val: Option<Measured>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub task: Task,
+    pub errors: Errors,
+    /// train − target.
+    pub avoidable_bias: Option<Assessed>,
+    /// (train-dev, or validation) − train.
+    pub variance: Option<Assessed>,
+    /// validation − train-dev (only with a train-dev split).
+    pub data_mismatch: Option<Assessed>,
+    /// The smallest gap that counts, in error units.
+    pub min_gap: f64,
+    pub curves: Vec<CurveFinding>,
+    pub verdict: Verdict,
+    /// Why, in numbers.
+    pub reasons: Vec<String>,
+    pub remedies: Vec<Remedy>,
+    pub thresholds: Thresholds,
+}
+
+fn assess(a: &Measured, b: &Measured, z: f64, min_gap: f64) -> Assessed {
+    let gap = Gap::between(a, b, z);
+    Assessed { gap, high: gap.low > 0.0 && gap.value >= min_gap }
+}
+
+fn pct(task: Task, v: f64) -> String {
+    match task {
+        Task::Classification => format!("{:.2}%", v * 100.0),
+        Task::Regression => format!("{v:.4}"),
+    }
+}
+
+fn gap_text(task: Task, name: &str, a: &Assessed, min_gap: f64) -> String {
+    let g = &a.gap;
+    let verdict = if a.high {
+        "beyond noise"
+    } else if g.low <= 0.0 {
+        "within noise"
+    } else {
+        "below the minimum gap"
+    };
+    format!(
+        "{name} {} (95% interval {} to {}; minimum {}): {verdict}",
+        pct(task, g.value),
+        pct(task, g.low),
+        pct(task, g.high),
+        pct(task, min_gap)
+    )
+}
+
+/// Diagnoses a run. `exp` is the run's experiment, used to write each remedy's concrete change.
+pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
+    let z = t.z;
+    let m = |o: &Observed| Measured::of(ev.task, o.error, o.n, z);
+    let target = Measured::exact(ev.target_error.unwrap_or(0.0));
+    let train = ev.train.as_ref().map(m);
+    let train_dev = ev.train_dev.as_ref().map(m);
+    let val = ev.val.as_ref().map(m);
+    let min_gap = match ev.task {
+        Task::Classification => t.min_gap,
+        Task::Regression => t.min_gap_relative * val.map(|v| v.value).unwrap_or(0.0),
+    };
+    let avoidable_bias = train.as_ref().map(|tr| assess(tr, &target, z, min_gap));
+    let variance = match (&train, train_dev.as_ref().or(val.as_ref())) {
+        (Some(tr), Some(other)) => Some(assess(other, tr, z, min_gap)),
+        _ => None,
+    };
+    let data_mismatch = match (&train_dev, &val) {
+        (Some(td), Some(v)) => Some(assess(v, td, z, min_gap)),
+        _ => None,
+    };
+    let curves = read_curves(ev.epochs, ev.failure, t);
+    let task = ev.task;
+    let mut reasons = Vec::new();
+    if ev.target_error.is_none() {
+        reasons.push("no target error given (target_error or --target-error): taken as 0".to_string());
+    }
+    let unstable = curves.iter().find(|c| matches!(c, CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }));
+    let bias_high = avoidable_bias.is_some_and(|a| a.high);
+    let var_high = variance.is_some_and(|a| a.high);
+    let mismatch_high = data_mismatch.is_some_and(|a| a.high);
+    if let Some(a) = &avoidable_bias {
+        reasons.push(gap_text(task, "avoidable bias (train − target)", a, min_gap));
+    }
+    if let Some(a) = &variance {
+        let other = if train_dev.is_some() { "train-dev" } else { "validation" };
+        reasons.push(gap_text(task, &format!("variance ({other} − train)"), a, min_gap));
+    }
+    if let Some(a) = &data_mismatch {
+        reasons.push(gap_text(task, "data mismatch (validation − train-dev)", a, min_gap));
+    }
+    let improving = curves.iter().any(|c| matches!(c, CurveFinding::StillImproving { .. }));
+    let verdict = if let Some(u) = unstable {
+        reasons.insert(0, format!("the training curves are unstable: {}", describe_finding(u)));
+        Verdict::UnstableOptimization
+    } else if bias_high && var_high {
+        Verdict::HighBiasAndVariance
+    } else if bias_high {
+        Verdict::HighBias
+    } else if var_high {
+        Verdict::HighVariance
+    } else if mismatch_high {
+        Verdict::DataMismatch
+    } else if improving {
+        Verdict::UnderTrained
+    } else {
+        Verdict::Good
+    };
+    for c in &curves {
+        if !matches!(c, CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }) {
+            reasons.push(describe_finding(c));
+        }
+    }
+    let remedies = remedies(verdict, &curves, avoidable_bias.as_ref(), variance.as_ref(), exp);
+    Diagnosis {
+        task,
+        errors: Errors { target, target_assumed: ev.target_error.is_none(), train, train_dev, val },
+        avoidable_bias,
+        variance,
+        data_mismatch,
+        min_gap,
+        curves,
+        verdict,
+        reasons,
+        remedies,
+        thresholds: t.clone(),
+    }
+}
+
+/// One line for a person.
+pub fn describe_finding(c: &CurveFinding) -> String {
+    match c {
+        CurveFinding::Diverged { detail, .. } => format!("diverged: {detail}"),
+        CurveFinding::Exploding { epoch, min_loss, loss } => {
+            format!("training loss exploded to {loss:.4} at epoch {epoch} (minimum {min_loss:.4})")
+        }
+        CurveFinding::Oscillating { rises, transitions } => {
+            format!("training loss rose in {rises} of {transitions} epochs (oscillating)")
+        }
+        CurveFinding::Overfitting { since_epoch, best_val_loss, last_val_loss } => format!(
+            "overfitting since epoch {since_epoch}: validation loss rose from {best_val_loss:.4} to {last_val_loss:.4} while training loss fell (early-stopping point: epoch {since_epoch})"
+        ),
+        CurveFinding::StillImproving { window, relative_drop } => format!(
+            "still improving: validation loss fell {:.1}% over the last {window} epochs",
+            relative_drop * 100.0
+        ),
+        CurveFinding::Plateau { window, relative_change } => format!(
+            "plateau: losses changed under {:.1}% over the last {window} epochs",
+            (relative_change * 100.0).max(0.1)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::EpochRecord;
+
+    fn exp() -> Experiment {
+        Experiment::parse("task = \"classification\"\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\n", std::path::Path::new("")).unwrap()
+    }
+
+    fn flat(n: usize, train: f64, val: f64) -> Vec<EpochRecord> {
+        (1..=n)
+            .map(|e| {
+                let k = 1.0 + 1.0 / (e * e * e) as f64;
+                EpochRecord {
+                    epoch: e,
+                    fit_loss: train * k,
+                    train_loss: train * k,
+                    train_error: train,
+                    val_loss: val * k,
+                    val_error: val,
+                    val_metric: 1.0 - val,
+                    lr: 1e-3,
+                    seconds: 1.0,
+                }
+            })
+            .collect()
+    }
+
+    fn run(target: Option<f64>, train: (f64, usize), val: (f64, usize), epochs: &[EpochRecord], failure: Option<&str>) -> Diagnosis {
+        let ev = Evidence {
+            task: Task::Classification,
+            target_error: target,
+            train: Some(Observed { error: train.0, n: train.1 }),
+            train_dev: None,
+            val: Some(Observed { error: val.0, n: val.1 }),
+            epochs,
+            failure,
+        };
+        diagnose(&ev, &exp(), &Thresholds::default())
+    }
+
+    #[test]
+    fn every_verdict() {
+        let e = flat(20, 0.5, 0.6);
+        assert_eq!(run(Some(0.04), (0.68, 3200), (0.70, 800), &e, None).verdict, Verdict::HighBias);
+        assert_eq!(run(Some(0.0), (0.0, 1000), (0.10, 1000), &e, None).verdict, Verdict::HighVariance);
+        assert_eq!(run(Some(0.01), (0.10, 5000), (0.20, 5000), &e, None).verdict, Verdict::HighBiasAndVariance);
+        assert_eq!(run(Some(0.01), (0.012, 50000), (0.014, 10000), &e, None).verdict, Verdict::Good);
+        let d = run(Some(0.0), (0.3, 1000), (0.3, 1000), &e[..2], Some("loss became NaN at epoch 2, step 3 (diverged: try a lower learning rate)"));
+        assert_eq!(d.verdict, Verdict::UnstableOptimization);
+        assert!(d.remedies[0].id == "lower_learning_rate", "{:?}", d.remedies[0]);
+        // Under-trained: no significant gap, but validation loss still falling at the end.
+        let improving: Vec<EpochRecord> = (1..=10)
+            .map(|e| EpochRecord { val_loss: 1.0 / e as f64, train_loss: 1.0 / e as f64, fit_loss: 1.0 / e as f64, ..e_base(e) })
+            .collect();
+        assert_eq!(run(Some(0.0), (0.005, 1000), (0.01, 1000), &improving, None).verdict, Verdict::UnderTrained);
+    }
+
+    fn e_base(e: usize) -> EpochRecord {
+        EpochRecord { epoch: e, fit_loss: 0.0, train_loss: 0.0, train_error: 0.0, val_loss: 0.0, val_error: 0.0, val_metric: 0.0, lr: 1e-3, seconds: 1.0 }
+    }
+
+    #[test]
+    fn small_validation_gap_is_not_variance() {
+        // 100 validation samples, a 2-point gap: within noise.
+        let d = run(Some(0.0), (0.08, 1500), (0.10, 100), &flat(10, 0.3, 0.35), None);
+        assert!(!d.variance.unwrap().high);
+        assert_ne!(d.verdict, Verdict::HighVariance);
+        assert!(d.reasons.iter().any(|r| r.contains("within noise")), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn data_mismatch_with_train_dev() {
+        let e = flat(10, 0.1, 0.2);
+        let ev = Evidence {
+            task: Task::Classification,
+            target_error: Some(0.05),
+            train: Some(Observed { error: 0.055, n: 8000 }),
+            train_dev: Some(Observed { error: 0.06, n: 2000 }),
+            val: Some(Observed { error: 0.15, n: 2000 }),
+            epochs: &e,
+            failure: None,
+        };
+        let d = diagnose(&ev, &exp(), &Thresholds::default());
+        assert_eq!(d.verdict, Verdict::DataMismatch);
+        assert!(!d.variance.unwrap().high);
+        assert!((d.data_mismatch.unwrap().gap.value - 0.09).abs() < 1e-12);
+    }
+
+    #[test]
+    fn missing_target_is_said() {
+        let d = run(None, (0.1, 1000), (0.1, 1000), &flat(5, 0.3, 0.3), None);
+        assert!(d.errors.target_assumed);
+        assert!(d.reasons[0].contains("taken as 0"));
+    }
+}
