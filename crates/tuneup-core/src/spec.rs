@@ -85,6 +85,19 @@ pub struct DataSpec {
     /// before the validation hold-out): for quick runs.
     #[serde(default)]
     pub limit: Option<usize>,
+    /// Hold out this fraction of the training split as a train-dev set: data from the training
+    /// distribution that the model does not train on, to tell variance (train-dev − train) from
+    /// data mismatch (validation − train-dev) when validation comes from another source.
+    #[serde(default)]
+    pub train_dev_fraction: Option<f64>,
+    /// Train on this fraction of the training split (a seeded, stratified subset taken after the
+    /// validation and train-dev hold-outs, so those stay the same): for learning curves.
+    #[serde(default)]
+    pub train_fraction: Option<f64>,
+    /// Seed of the validation / train-dev hold-outs and of `limit` (default: the experiment's
+    /// seed). Runs that share it share their validation data, whatever their own seed.
+    #[serde(default)]
+    pub split_seed: Option<u64>,
 }
 
 fn default_val_fraction() -> f64 {
@@ -366,6 +379,27 @@ impl Experiment {
                 "data.val_fraction",
                 format!("expected a fraction in (0, 1), found {vf}"),
             );
+        }
+        for (k, v) in [
+            ("data.train_dev_fraction", self.data.train_dev_fraction),
+            ("data.train_fraction", self.data.train_fraction),
+        ] {
+            if let Some(f) = v {
+                let ok = if k == "data.train_fraction" {
+                    f > 0.0 && f <= 1.0
+                } else {
+                    f > 0.0 && f < 1.0
+                };
+                if !ok {
+                    return err(
+                        k,
+                        format!(
+                            "expected a fraction in (0, 1{}, found {f}",
+                            if k == "data.train_fraction" { "]" } else { ")" }
+                        ),
+                    );
+                }
+            }
         }
         if self.data.limit == Some(0) {
             return err(

@@ -13,7 +13,15 @@ use tuneup_core::run::{EpochRecord, RunState, Scores};
 
 /// The value of `meta.format` in every tuneup store.
 const FORMAT: &str = "tuneup-store";
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// What each schema version adds to the one before it; applied in order to older stores.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    2,
+    "ALTER TABLE runs ADD COLUMN train_dev_json TEXT;
+     ALTER TABLE runs ADD COLUMN splits_json TEXT;
+     ALTER TABLE runs ADD COLUMN extra_json TEXT;",
+)];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -57,8 +65,13 @@ pub struct Run {
     pub best_epoch: Option<i64>,
     pub train: Option<Scores>,
     pub val: Option<Scores>,
+    pub train_dev: Option<Scores>,
     pub test: Option<Scores>,
     pub checkpoint: Option<String>,
+    /// Samples per split: {"train": n, "val": n, "train_dev": n, "test": n}.
+    pub splits: Option<serde_json::Value>,
+    /// Results of a study run (a learning curve's points and fit), as JSON.
+    pub extra: Option<serde_json::Value>,
 }
 
 /// What a new run starts with.
@@ -80,9 +93,12 @@ pub struct Finish<'a> {
     pub best_epoch: Option<usize>,
     pub train: Option<Scores>,
     pub val: Option<Scores>,
+    pub train_dev: Option<Scores>,
     pub test: Option<Scores>,
     pub checkpoint: Option<&'a str>,
     pub data_info: Option<&'a serde_json::Value>,
+    pub splits: Option<&'a serde_json::Value>,
+    pub extra: Option<&'a serde_json::Value>,
 }
 
 fn now() -> f64 {
@@ -188,6 +204,14 @@ impl Store {
                 "schema version {version} is newer than this tuneup's {SCHEMA_VERSION}: upgrade tuneup"
             )));
         }
+        for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > version) {
+            // One transaction per step: a crash leaves the store at the previous version.
+            self.conn
+                .execute_batch(&format!(
+                    "BEGIN; {sql} UPDATE tuneup_meta SET value = '{to}' WHERE key = 'schema_version'; COMMIT;"
+                ))
+                .map_err(|e| self.err(e))?;
+        }
         Ok(())
     }
 
@@ -215,8 +239,11 @@ impl Store {
                     best_epoch INTEGER,
                     train_json TEXT,
                     val_json TEXT,
+                    train_dev_json TEXT,
                     test_json TEXT,
-                    checkpoint TEXT
+                    checkpoint TEXT,
+                    splits_json TEXT,
+                    extra_json TEXT
                 );
                 CREATE TABLE epochs (
                     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -279,7 +306,8 @@ impl Store {
             .conn
             .execute(
                 "UPDATE runs SET state=?2, failure=?3, finished_at=?4, seconds=?5, params=?6, best_epoch=?7,
-                        train_json=?8, val_json=?9, test_json=?10, checkpoint=?11, data_info_json=?12
+                        train_json=?8, val_json=?9, test_json=?10, checkpoint=?11, data_info_json=?12,
+                        train_dev_json=?13, splits_json=?14, extra_json=?15
                  WHERE id=?1 AND state='running'",
                 params![
                     run_id,
@@ -294,6 +322,9 @@ impl Store {
                     js(&f.test),
                     f.checkpoint,
                     f.data_info.map(|d| d.to_string()),
+                    js(&f.train_dev),
+                    f.splits.map(|d| d.to_string()),
+                    f.extra.map(|d| d.to_string()),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -301,7 +332,8 @@ impl Store {
     }
 
     const RUN_COLUMNS: &'static str = "id, name, parent_id, state, failure, experiment_path, config_json, data_info_json, model,
-        metric_name, created_at, seconds, params, best_epoch, train_json, val_json, test_json, checkpoint";
+        metric_name, created_at, seconds, params, best_epoch, train_json, val_json, test_json, checkpoint,
+        train_dev_json, splits_json, extra_json";
 
     fn row_to_run(&self, r: &rusqlite::Row) -> rusqlite::Result<Result<Run, StoreError>> {
         let corrupt = |why: String| StoreError::Corrupt {
@@ -338,6 +370,9 @@ impl Store {
             val: scores(json(15)?),
             test: scores(json(16)?),
             checkpoint: r.get(17)?,
+            train_dev: scores(json(18)?),
+            splits: json(19)?.and_then(|s| serde_json::from_str(&s).ok()),
+            extra: json(20)?.and_then(|s| serde_json::from_str(&s).ok()),
         }))
     }
 
@@ -459,9 +494,12 @@ mod tests {
             best_epoch: Some(1),
             train: Some(s),
             val: Some(s),
+            train_dev: None,
             test: None,
             checkpoint: Some("x.bpk"),
             data_info: None,
+            splits: None,
+            extra: None,
         };
         assert!(store.finish_run(id, &fin).unwrap());
         // Finished runs are immutable.
@@ -511,6 +549,43 @@ mod tests {
             std::fs::read_to_string(&text).unwrap(),
             "hello, not a database at all"
         );
+    }
+
+    #[test]
+    fn version_1_stores_are_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        drop(Store::open(&path).unwrap());
+        // Make it a version-1 store, as the first release wrote them.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "ALTER TABLE runs DROP COLUMN train_dev_json; ALTER TABLE runs DROP COLUMN splits_json;
+                 ALTER TABLE runs DROP COLUMN extra_json; UPDATE tuneup_meta SET value = '1' WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        let store = Store::open(&path).unwrap();
+        let config = serde_json::json!({});
+        let id = store
+            .create_run(&NewRun {
+                name: None,
+                parent_id: None,
+                experiment_path: "e",
+                config: &config,
+                model: "mlp",
+                metric_name: "accuracy",
+            })
+            .unwrap();
+        assert_eq!(store.run(id).unwrap().splits, None);
+        let v: String = store
+            .conn
+            .query_row(
+                "SELECT value FROM tuneup_meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION.to_string());
     }
 
     #[test]

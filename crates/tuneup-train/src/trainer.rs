@@ -15,7 +15,7 @@ use tuneup_core::data::{Prepared, Y};
 use tuneup_core::rng::Rng;
 pub use tuneup_core::run::EpochRecord;
 use tuneup_core::scores::{self, Scores};
-use tuneup_core::spec::{Experiment, OptimizerSpec, Task};
+use tuneup_core::spec::{Experiment, OptimizerSpec};
 
 use crate::eval;
 use crate::model::Net;
@@ -50,6 +50,7 @@ pub struct Outcome {
     pub params: usize,
     pub train: Option<Scores>,
     pub val: Option<Scores>,
+    pub train_dev: Option<Scores>,
     pub test: Option<Scores>,
     pub seconds: f64,
 }
@@ -226,7 +227,7 @@ pub fn train(
         epochs.push(rec);
     }
 
-    let (best_epoch, train, val, test) = match &best {
+    let (best_epoch, train, val, train_dev, test) = match &best {
         Some((e, _, m)) => {
             let score = |part: &tuneup_core::data::Part| {
                 let out = eval::outputs(m, part, sample_len, None);
@@ -236,12 +237,12 @@ pub fn train(
                 Some(*e),
                 score(&data.train),
                 score(&data.val),
+                data.train_dev.as_ref().and_then(score),
                 data.test.as_ref().and_then(score),
             )
         }
-        None => (None, None, None, None),
+        None => (None, None, None, None, None),
     };
-    debug_assert!(info.task == Task::Classification || info.task == Task::Regression);
     Ok(Outcome {
         status,
         epochs,
@@ -249,6 +250,7 @@ pub fn train(
         params,
         train,
         val,
+        train_dev,
         test,
         seconds: started.elapsed().as_secs_f64(),
     })

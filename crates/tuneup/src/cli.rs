@@ -63,6 +63,43 @@ pub enum Command {
         #[arg(long)]
         proba: bool,
     },
+    /// Diagnose a run: bias, variance, data mismatch, what the curves say, and the remedies.
+    Diagnose {
+        run: i64,
+        /// Human-level or best-known error (overrides the experiment's `target_error`).
+        #[arg(long)]
+        target_error: Option<f64>,
+        /// Write the learning curves (loss and error per epoch) as SVG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Smallest gap that counts, classification (error-rate points as a fraction).
+        #[arg(long, default_value_t = 0.01)]
+        min_gap: f64,
+        /// Smallest gap that counts, regression (fraction of the validation RMSE).
+        #[arg(long, default_value_t = 0.1)]
+        min_gap_relative: f64,
+        /// z of the intervals (1.96 for 95%).
+        #[arg(long, default_value_t = 1.96)]
+        z: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Learning curve over training-set size: train on growing fractions, fit a power law,
+    /// forecast whether more data helps.
+    Curve {
+        experiment: PathBuf,
+        /// Fractions of the training split, comma-separated.
+        #[arg(long, default_value = "0.1,0.2,0.4,0.7,1.0")]
+        sizes: String,
+        /// Seeds per size (the experiment's seed, +1, +2 ...).
+        #[arg(long, default_value_t = 1)]
+        seeds: usize,
+        /// Write the curve with its fit as SVG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run's model on a labelled file.
     Eval {
         run: i64,

@@ -8,6 +8,7 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod output;
+mod plot;
 mod progress;
 
 #[global_allocator]

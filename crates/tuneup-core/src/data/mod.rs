@@ -280,6 +280,8 @@ pub struct Prepared {
     pub info: DataInfo,
     pub train: Part,
     pub val: Part,
+    /// A slice of the training distribution held out from training (`data.train_dev_fraction`).
+    pub train_dev: Option<Part>,
     pub test: Option<Part>,
     /// Where each split came from, for reports.
     pub sources: Vec<(String, String)>,
@@ -308,7 +310,8 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
     };
     let mut full = load(&d.train, Some(format), exp.task, d.target.as_deref(), true)?;
     check_targets(&full, exp.task)?;
-    let mut rng = Rng::derive(exp.seed, 1);
+    let split_seed = d.split_seed.unwrap_or(exp.seed);
+    let mut rng = Rng::derive(split_seed, 1);
     if let Some(limit) = d.limit.filter(|&l| l < full.len()) {
         let order = full.stratified_order(&mut rng);
         let mut keep = order[..limit].to_vec();
@@ -359,6 +362,45 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
             ));
             (full.select(&train_idx), full.select(&val_idx))
         }
+    };
+    // Train-dev first, then the training subset, so both hold-outs stay fixed across subsets.
+    let (train, train_dev) = match d.train_dev_fraction {
+        Some(f) => {
+            let order = train.stratified_order(&mut Rng::derive(split_seed, 3));
+            let n_td = ((train.len() as f64) * f).round() as usize;
+            if n_td == 0 || n_td >= train.len() {
+                return Err(InputError::in_file(
+                    &d.train,
+                    format!(
+                        "{} training samples cannot give a train-dev split of {f}",
+                        train.len()
+                    ),
+                )
+                .key("data.train_dev_fraction"));
+            }
+            let mut td: Vec<usize> = order[..n_td].to_vec();
+            let mut tr: Vec<usize> = order[n_td..].to_vec();
+            td.sort_unstable();
+            tr.sort_unstable();
+            sources.push((
+                "train_dev".into(),
+                format!("{:.0}% of the training split, stratified", f * 100.0),
+            ));
+            (train.select(&tr), Some(train.select(&td)))
+        }
+        None => (train, None),
+    };
+    let train = match d.train_fraction.filter(|f| *f < 1.0) {
+        Some(f) => {
+            let order = train.stratified_order(&mut Rng::derive(exp.seed, 4));
+            let n = (((train.len() as f64) * f).round() as usize).max(1);
+            let mut keep: Vec<usize> = order[..n].to_vec();
+            keep.sort_unstable();
+            let sub = train.select(&keep);
+            check_targets(&sub, exp.task).map_err(|e| e.key("data.train_fraction"))?;
+            sub
+        }
+        None => train,
     };
     let test_path = match &d.test {
         Some(p) => Some(p.clone()),
@@ -421,6 +463,7 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
     Ok(Prepared {
         train: encode(&info, train, true)?,
         val: encode(&info, val, true)?,
+        train_dev: train_dev.map(|t| encode(&info, t, true)).transpose()?,
         test: test.map(|t| encode(&info, t, true)).transpose()?,
         info,
         sources,

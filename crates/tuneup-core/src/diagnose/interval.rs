@@ -18,7 +18,13 @@ pub struct Measured {
 impl Measured {
     /// A value taken as exact (the target error).
     pub fn exact(value: f64) -> Measured {
-        Measured { value, n: 0, low: value, high: value, se: 0.0 }
+        Measured {
+            value,
+            n: 0,
+            low: value,
+            high: value,
+            se: 0.0,
+        }
     }
 
     /// A misclassification rate on n samples: the Wilson score interval (Wilson 1927), which
@@ -31,7 +37,13 @@ impl Measured {
         let z2 = z * z;
         let centre = (p + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
         let half = z / (1.0 + z2 / nf) * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-        Measured { value: p, n, low: (centre - half).max(0.0), high: (centre + half).min(1.0), se: half / z }
+        Measured {
+            value: p,
+            n,
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+            se: half / z,
+        }
     }
 
     /// An RMSE on n samples: the delta-method standard error rmse / sqrt(2n) (residuals taken as
@@ -41,7 +53,13 @@ impl Measured {
             return Measured::exact(r);
         }
         let se = r / (2.0 * n as f64).sqrt();
-        Measured { value: r, n, low: (r - z * se).max(0.0), high: r + z * se, se }
+        Measured {
+            value: r,
+            n,
+            low: (r - z * se).max(0.0),
+            high: r + z * se,
+            se,
+        }
     }
 
     pub fn of(task: Task, value: f64, n: usize, z: f64) -> Measured {
@@ -64,7 +82,11 @@ impl Gap {
     pub fn between(a: &Measured, b: &Measured, z: f64) -> Gap {
         let value = a.value - b.value;
         let se = (a.se * a.se + b.se * b.se).sqrt();
-        Gap { value, low: value - z * se, high: value + z * se }
+        Gap {
+            value,
+            low: value - z * se,
+            high: value + z * se,
+        }
     }
 }
 
@@ -92,7 +114,10 @@ mod tests {
         let b = Measured::error_rate(0.10, 1000, 1.96);
         let g = Gap::between(&a, &b, 1.96);
         assert!((g.value - 0.02).abs() < 1e-12);
-        assert!(g.low < 0.0, "a 2-point gap on 100 samples is within noise: {g:?}");
+        assert!(
+            g.low < 0.0,
+            "a 2-point gap on 100 samples is within noise: {g:?}"
+        );
         let a = Measured::error_rate(0.12, 10_000, 1.96);
         let b = Measured::error_rate(0.10, 10_000, 1.96);
         assert!(Gap::between(&a, &b, 1.96).low > 0.0);

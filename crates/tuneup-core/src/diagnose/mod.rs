@@ -5,6 +5,7 @@
 
 pub mod curves;
 pub mod interval;
+pub mod power_law;
 pub mod remedies;
 
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,10 @@ pub struct Diagnosis {
 
 fn assess(a: &Measured, b: &Measured, z: f64, min_gap: f64) -> Assessed {
     let gap = Gap::between(a, b, z);
-    Assessed { gap, high: gap.low > 0.0 && gap.value >= min_gap }
+    Assessed {
+        gap,
+        high: gap.low > 0.0 && gap.value >= min_gap,
+    }
 }
 
 fn pct(task: Task, v: f64) -> String {
@@ -197,25 +201,57 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
     let task = ev.task;
     let mut reasons = Vec::new();
     if ev.target_error.is_none() {
-        reasons.push("no target error given (target_error or --target-error): taken as 0".to_string());
+        reasons
+            .push("no target error given (target_error or --target-error): taken as 0".to_string());
     }
-    let unstable = curves.iter().find(|c| matches!(c, CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }));
+    let unstable = curves.iter().find(|c| {
+        matches!(
+            c,
+            CurveFinding::Diverged { .. }
+                | CurveFinding::Exploding { .. }
+                | CurveFinding::Oscillating { .. }
+        )
+    });
     let bias_high = avoidable_bias.is_some_and(|a| a.high);
     let var_high = variance.is_some_and(|a| a.high);
     let mismatch_high = data_mismatch.is_some_and(|a| a.high);
     if let Some(a) = &avoidable_bias {
-        reasons.push(gap_text(task, "avoidable bias (train − target)", a, min_gap));
+        reasons.push(gap_text(
+            task,
+            "avoidable bias (train − target)",
+            a,
+            min_gap,
+        ));
     }
     if let Some(a) = &variance {
-        let other = if train_dev.is_some() { "train-dev" } else { "validation" };
-        reasons.push(gap_text(task, &format!("variance ({other} − train)"), a, min_gap));
+        let other = if train_dev.is_some() {
+            "train-dev"
+        } else {
+            "validation"
+        };
+        reasons.push(gap_text(
+            task,
+            &format!("variance ({other} − train)"),
+            a,
+            min_gap,
+        ));
     }
     if let Some(a) = &data_mismatch {
-        reasons.push(gap_text(task, "data mismatch (validation − train-dev)", a, min_gap));
+        reasons.push(gap_text(
+            task,
+            "data mismatch (validation − train-dev)",
+            a,
+            min_gap,
+        ));
     }
-    let improving = curves.iter().any(|c| matches!(c, CurveFinding::StillImproving { .. }));
+    let improving = curves
+        .iter()
+        .any(|c| matches!(c, CurveFinding::StillImproving { .. }));
     let verdict = if let Some(u) = unstable {
-        reasons.insert(0, format!("the training curves are unstable: {}", describe_finding(u)));
+        reasons.insert(
+            0,
+            format!("the training curves are unstable: {}", describe_finding(u)),
+        );
         Verdict::UnstableOptimization
     } else if bias_high && var_high {
         Verdict::HighBiasAndVariance
@@ -231,14 +267,31 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
         Verdict::Good
     };
     for c in &curves {
-        if !matches!(c, CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }) {
+        if !matches!(
+            c,
+            CurveFinding::Diverged { .. }
+                | CurveFinding::Exploding { .. }
+                | CurveFinding::Oscillating { .. }
+        ) {
             reasons.push(describe_finding(c));
         }
     }
-    let remedies = remedies(verdict, &curves, avoidable_bias.as_ref(), variance.as_ref(), exp);
+    let remedies = remedies(
+        verdict,
+        &curves,
+        avoidable_bias.as_ref(),
+        variance.as_ref(),
+        exp,
+    );
     Diagnosis {
         task,
-        errors: Errors { target, target_assumed: ev.target_error.is_none(), train, train_dev, val },
+        errors: Errors {
+            target,
+            target_assumed: ev.target_error.is_none(),
+            train,
+            train_dev,
+            val,
+        },
         avoidable_bias,
         variance,
         data_mismatch,
@@ -255,20 +308,34 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
 pub fn describe_finding(c: &CurveFinding) -> String {
     match c {
         CurveFinding::Diverged { detail, .. } => format!("diverged: {detail}"),
-        CurveFinding::Exploding { epoch, min_loss, loss } => {
+        CurveFinding::Exploding {
+            epoch,
+            min_loss,
+            loss,
+        } => {
             format!("training loss exploded to {loss:.4} at epoch {epoch} (minimum {min_loss:.4})")
         }
         CurveFinding::Oscillating { rises, transitions } => {
             format!("training loss rose in {rises} of {transitions} epochs (oscillating)")
         }
-        CurveFinding::Overfitting { since_epoch, best_val_loss, last_val_loss } => format!(
+        CurveFinding::Overfitting {
+            since_epoch,
+            best_val_loss,
+            last_val_loss,
+        } => format!(
             "overfitting since epoch {since_epoch}: validation loss rose from {best_val_loss:.4} to {last_val_loss:.4} while training loss fell (early-stopping point: epoch {since_epoch})"
         ),
-        CurveFinding::StillImproving { window, relative_drop } => format!(
+        CurveFinding::StillImproving {
+            window,
+            relative_drop,
+        } => format!(
             "still improving: validation loss fell {:.1}% over the last {window} epochs",
             relative_drop * 100.0
         ),
-        CurveFinding::Plateau { window, relative_change } => format!(
+        CurveFinding::Plateau {
+            window,
+            relative_change,
+        } => format!(
             "plateau: losses changed under {:.1}% over the last {window} epochs",
             (relative_change * 100.0).max(0.1)
         ),
@@ -281,7 +348,11 @@ mod tests {
     use crate::run::EpochRecord;
 
     fn exp() -> Experiment {
-        Experiment::parse("task = \"classification\"\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\n", std::path::Path::new("")).unwrap()
+        Experiment::parse(
+            "task = \"classification\"\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\n",
+            std::path::Path::new(""),
+        )
+        .unwrap()
     }
 
     fn flat(n: usize, train: f64, val: f64) -> Vec<EpochRecord> {
@@ -303,13 +374,25 @@ mod tests {
             .collect()
     }
 
-    fn run(target: Option<f64>, train: (f64, usize), val: (f64, usize), epochs: &[EpochRecord], failure: Option<&str>) -> Diagnosis {
+    fn run(
+        target: Option<f64>,
+        train: (f64, usize),
+        val: (f64, usize),
+        epochs: &[EpochRecord],
+        failure: Option<&str>,
+    ) -> Diagnosis {
         let ev = Evidence {
             task: Task::Classification,
             target_error: target,
-            train: Some(Observed { error: train.0, n: train.1 }),
+            train: Some(Observed {
+                error: train.0,
+                n: train.1,
+            }),
             train_dev: None,
-            val: Some(Observed { error: val.0, n: val.1 }),
+            val: Some(Observed {
+                error: val.0,
+                n: val.1,
+            }),
             epochs,
             failure,
         };
@@ -319,31 +402,81 @@ mod tests {
     #[test]
     fn every_verdict() {
         let e = flat(20, 0.5, 0.6);
-        assert_eq!(run(Some(0.04), (0.68, 3200), (0.70, 800), &e, None).verdict, Verdict::HighBias);
-        assert_eq!(run(Some(0.0), (0.0, 1000), (0.10, 1000), &e, None).verdict, Verdict::HighVariance);
-        assert_eq!(run(Some(0.01), (0.10, 5000), (0.20, 5000), &e, None).verdict, Verdict::HighBiasAndVariance);
-        assert_eq!(run(Some(0.01), (0.012, 50000), (0.014, 10000), &e, None).verdict, Verdict::Good);
-        let d = run(Some(0.0), (0.3, 1000), (0.3, 1000), &e[..2], Some("loss became NaN at epoch 2, step 3 (diverged: try a lower learning rate)"));
+        assert_eq!(
+            run(Some(0.04), (0.68, 3200), (0.70, 800), &e, None).verdict,
+            Verdict::HighBias
+        );
+        assert_eq!(
+            run(Some(0.0), (0.0, 1000), (0.10, 1000), &e, None).verdict,
+            Verdict::HighVariance
+        );
+        assert_eq!(
+            run(Some(0.01), (0.10, 5000), (0.20, 5000), &e, None).verdict,
+            Verdict::HighBiasAndVariance
+        );
+        assert_eq!(
+            run(Some(0.01), (0.012, 50000), (0.014, 10000), &e, None).verdict,
+            Verdict::Good
+        );
+        let d = run(
+            Some(0.0),
+            (0.3, 1000),
+            (0.3, 1000),
+            &e[..2],
+            Some("loss became NaN at epoch 2, step 3 (diverged: try a lower learning rate)"),
+        );
         assert_eq!(d.verdict, Verdict::UnstableOptimization);
-        assert!(d.remedies[0].id == "lower_learning_rate", "{:?}", d.remedies[0]);
+        assert!(
+            d.remedies[0].id == "lower_learning_rate",
+            "{:?}",
+            d.remedies[0]
+        );
         // Under-trained: no significant gap, but validation loss still falling at the end.
         let improving: Vec<EpochRecord> = (1..=10)
-            .map(|e| EpochRecord { val_loss: 1.0 / e as f64, train_loss: 1.0 / e as f64, fit_loss: 1.0 / e as f64, ..e_base(e) })
+            .map(|e| EpochRecord {
+                val_loss: 1.0 / e as f64,
+                train_loss: 1.0 / e as f64,
+                fit_loss: 1.0 / e as f64,
+                ..e_base(e)
+            })
             .collect();
-        assert_eq!(run(Some(0.0), (0.005, 1000), (0.01, 1000), &improving, None).verdict, Verdict::UnderTrained);
+        assert_eq!(
+            run(Some(0.0), (0.005, 1000), (0.01, 1000), &improving, None).verdict,
+            Verdict::UnderTrained
+        );
     }
 
     fn e_base(e: usize) -> EpochRecord {
-        EpochRecord { epoch: e, fit_loss: 0.0, train_loss: 0.0, train_error: 0.0, val_loss: 0.0, val_error: 0.0, val_metric: 0.0, lr: 1e-3, seconds: 1.0 }
+        EpochRecord {
+            epoch: e,
+            fit_loss: 0.0,
+            train_loss: 0.0,
+            train_error: 0.0,
+            val_loss: 0.0,
+            val_error: 0.0,
+            val_metric: 0.0,
+            lr: 1e-3,
+            seconds: 1.0,
+        }
     }
 
     #[test]
     fn small_validation_gap_is_not_variance() {
         // 100 validation samples, a 2-point gap: within noise.
-        let d = run(Some(0.0), (0.08, 1500), (0.10, 100), &flat(10, 0.3, 0.35), None);
+        let d = run(
+            Some(0.0),
+            (0.08, 1500),
+            (0.10, 100),
+            &flat(10, 0.3, 0.35),
+            None,
+        );
         assert!(!d.variance.unwrap().high);
         assert_ne!(d.verdict, Verdict::HighVariance);
-        assert!(d.reasons.iter().any(|r| r.contains("within noise")), "{:?}", d.reasons);
+        assert!(
+            d.reasons.iter().any(|r| r.contains("within noise")),
+            "{:?}",
+            d.reasons
+        );
     }
 
     #[test]
@@ -352,9 +485,18 @@ mod tests {
         let ev = Evidence {
             task: Task::Classification,
             target_error: Some(0.05),
-            train: Some(Observed { error: 0.055, n: 8000 }),
-            train_dev: Some(Observed { error: 0.06, n: 2000 }),
-            val: Some(Observed { error: 0.15, n: 2000 }),
+            train: Some(Observed {
+                error: 0.055,
+                n: 8000,
+            }),
+            train_dev: Some(Observed {
+                error: 0.06,
+                n: 2000,
+            }),
+            val: Some(Observed {
+                error: 0.15,
+                n: 2000,
+            }),
             epochs: &e,
             failure: None,
         };

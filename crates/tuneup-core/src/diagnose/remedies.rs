@@ -31,25 +31,55 @@ pub struct Remedy {
 }
 
 fn change(key: &str, from: Value, to: Value) -> Change {
-    Change { key: key.into(), from, to }
+    Change {
+        key: key.into(),
+        from,
+        to,
+    }
 }
 
 fn remedy(id: &str, category: &str, title: &str, why: &str, changes: Vec<Change>) -> Remedy {
-    Remedy { id: id.into(), category: category.into(), title: title.into(), why: why.into(), changes, available: true, missing: None }
+    Remedy {
+        id: id.into(),
+        category: category.into(),
+        title: title.into(),
+        why: why.into(),
+        changes,
+        available: true,
+        missing: None,
+    }
 }
 
 fn not_yet(id: &str, category: &str, title: &str, why: &str, missing: &str) -> Remedy {
-    Remedy { id: id.into(), category: category.into(), title: title.into(), why: why.into(), changes: vec![], available: false, missing: Some(missing.into()) }
+    Remedy {
+        id: id.into(),
+        category: category.into(),
+        title: title.into(),
+        why: why.into(),
+        changes: vec![],
+        available: false,
+        missing: Some(missing.into()),
+    }
 }
 
 fn bigger(exp: &Experiment) -> Vec<Change> {
     match &exp.model {
         ModelSpec::Mlp { hidden, .. } => {
-            let to: Vec<usize> = if hidden.is_empty() { vec![128] } else { hidden.iter().map(|w| w * 2).collect() };
+            let to: Vec<usize> = if hidden.is_empty() {
+                vec![128]
+            } else {
+                hidden.iter().map(|w| w * 2).collect()
+            };
             vec![change("model.hidden", json!(hidden), json!(to))]
         }
-        ModelSpec::Cnn { channels, hidden, .. } => vec![
-            change("model.channels", json!(channels), json!(channels.iter().map(|c| c * 2).collect::<Vec<_>>())),
+        ModelSpec::Cnn {
+            channels, hidden, ..
+        } => vec![
+            change(
+                "model.channels",
+                json!(channels),
+                json!(channels.iter().map(|c| c * 2).collect::<Vec<_>>()),
+            ),
             change("model.hidden", json!(hidden), json!(hidden * 2)),
         ],
     }
@@ -57,11 +87,19 @@ fn bigger(exp: &Experiment) -> Vec<Change> {
 
 fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
     match &exp.model {
-        ModelSpec::Mlp { hidden, .. } if hidden.iter().any(|w| *w >= 16) => {
-            Some(vec![change("model.hidden", json!(hidden), json!(hidden.iter().map(|w| (w / 2).max(8)).collect::<Vec<_>>()))])
-        }
-        ModelSpec::Cnn { channels, hidden, .. } if *hidden >= 16 => Some(vec![
-            change("model.channels", json!(channels), json!(channels.iter().map(|c| (c / 2).max(4)).collect::<Vec<_>>())),
+        ModelSpec::Mlp { hidden, .. } if hidden.iter().any(|w| *w >= 16) => Some(vec![change(
+            "model.hidden",
+            json!(hidden),
+            json!(hidden.iter().map(|w| (w / 2).max(8)).collect::<Vec<_>>()),
+        )]),
+        ModelSpec::Cnn {
+            channels, hidden, ..
+        } if *hidden >= 16 => Some(vec![
+            change(
+                "model.channels",
+                json!(channels),
+                json!(channels.iter().map(|c| (c / 2).max(4)).collect::<Vec<_>>()),
+            ),
             change("model.hidden", json!(hidden), json!(hidden / 2)),
         ]),
         _ => None,
@@ -76,7 +114,9 @@ fn dropout_of(exp: &Experiment) -> f64 {
 
 fn weight_decay_of(exp: &Experiment) -> f64 {
     match &exp.optimizer {
-        OptimizerSpec::Sgd { weight_decay, .. } | OptimizerSpec::Adam { weight_decay, .. } => *weight_decay,
+        OptimizerSpec::Sgd { weight_decay, .. } | OptimizerSpec::Adam { weight_decay, .. } => {
+            *weight_decay
+        }
     }
 }
 
@@ -86,10 +126,18 @@ fn round(v: f64) -> f64 {
 }
 
 /// The remedies for a verdict, best first.
-pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assessed>, variance: Option<&Assessed>, exp: &Experiment) -> Vec<Remedy> {
+pub fn remedies(
+    verdict: Verdict,
+    curves: &[CurveFinding],
+    bias: Option<&Assessed>,
+    variance: Option<&Assessed>,
+    exp: &Experiment,
+) -> Vec<Remedy> {
     let lr = exp.optimizer.lr();
     let epochs = exp.train.epochs;
-    let improving = curves.iter().any(|c| matches!(c, CurveFinding::StillImproving { .. }));
+    let improving = curves
+        .iter()
+        .any(|c| matches!(c, CurveFinding::StillImproving { .. }));
     let overfit_at = curves.iter().find_map(|c| match c {
         CurveFinding::Overfitting { since_epoch, .. } => Some(*since_epoch),
         _ => None,
@@ -99,17 +147,30 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
         "train_longer",
         "bias",
         "Train longer",
-        if improving { "validation loss was still falling at the last epoch" } else { "more optimisation steps lower training error" },
+        if improving {
+            "validation loss was still falling at the last epoch"
+        } else {
+            "more optimisation steps lower training error"
+        },
         vec![change("train.epochs", json!(epochs), json!(epochs * 2))],
     );
-    let bigger_model = remedy("bigger_model", "bias", "Bigger model", "more capacity lowers training error (avoidable bias)", bigger(exp));
+    let bigger_model = remedy(
+        "bigger_model",
+        "bias",
+        "Bigger model",
+        "more capacity lowers training error (avoidable bias)",
+        bigger(exp),
+    );
     let better_opt = match &exp.optimizer {
         OptimizerSpec::Sgd { .. } => remedy(
             "better_optimizer",
             "bias",
             "Switch to Adam",
             "adaptive steps usually fit faster than plain SGD",
-            vec![change("optimizer.kind", json!("sgd"), json!("adam")), change("optimizer.lr", json!(lr), json!(1e-3))],
+            vec![
+                change("optimizer.kind", json!("sgd"), json!("adam")),
+                change("optimizer.lr", json!(lr), json!(1e-3)),
+            ],
         ),
         OptimizerSpec::Adam { .. } => remedy(
             "raise_learning_rate",
@@ -119,7 +180,13 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
             vec![change("optimizer.lr", json!(lr), json!(round(lr * 3.0)))],
         ),
     };
-    let schedule = not_yet("lr_schedule", "bias", "A learning-rate schedule (cosine, one-cycle, warm-up)", "decaying the rate lets training settle lower", "LR schedules (issue 6)");
+    let schedule = not_yet(
+        "lr_schedule",
+        "bias",
+        "A learning-rate schedule (cosine, one-cycle, warm-up)",
+        "decaying the rate lets training settle lower",
+        "LR schedules (issue 6)",
+    );
     let early_stop = match overfit_at {
         Some(k) => remedy(
             "early_stopping",
@@ -128,7 +195,13 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
             "validation loss has risen since this epoch; the best checkpoint is kept, so fewer epochs give the same model sooner",
             vec![change("train.epochs", json!(epochs), json!(k))],
         ),
-        None => not_yet("early_stopping", "variance", "Early stopping with patience", "stop when validation stops improving", "early stopping (issue 6)"),
+        None => not_yet(
+            "early_stopping",
+            "variance",
+            "Early stopping with patience",
+            "stop when validation stops improving",
+            "early stopping (issue 6)",
+        ),
     };
     let model_selection_bias = not_yet(
         "model_selection",
@@ -137,20 +210,58 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
         "a model whose inductive bias fits the data (e.g. a CNN for images or signals)",
         "the model zoo (issue 7)",
     );
-    let tuning = not_yet("tuning", "bias", "Hyperparameter search", "search learning rate, width, depth, epochs", "the tuning engine (issue 8)");
+    let tuning = not_yet(
+        "tuning",
+        "bias",
+        "Hyperparameter search",
+        "search learning rate, width, depth, epochs",
+        "the tuning engine (issue 8)",
+    );
     let dropout = {
         let d = dropout_of(exp);
         let to = if d == 0.0 { 0.2 } else { (d + 0.2).min(0.5) };
-        remedy("dropout", "variance", "Dropout", "randomly dropping units regularises the model", vec![change("model.dropout", json!(d), json!(round(to)))])
+        remedy(
+            "dropout",
+            "variance",
+            "Dropout",
+            "randomly dropping units regularises the model",
+            vec![change("model.dropout", json!(d), json!(round(to)))],
+        )
     };
     let weight_decay = {
         let w = weight_decay_of(exp);
         let to = if w == 0.0 { 1e-4 } else { w * 10.0 };
-        remedy("weight_decay", "variance", "Weight decay (L2)", "penalising large weights regularises the model", vec![change("optimizer.weight_decay", json!(w), json!(round(to)))])
+        remedy(
+            "weight_decay",
+            "variance",
+            "Weight decay (L2)",
+            "penalising large weights regularises the model",
+            vec![change("optimizer.weight_decay", json!(w), json!(round(to)))],
+        )
     };
-    let more_data = not_yet("more_data", "variance", "More data / data augmentation", "the most reliable cure for variance; `tuneup curve` forecasts whether more data helps", "augmentation (issue 5), or collecting more data");
-    let normalization = not_yet("normalization", "variance", "Batch / layer normalization", "normalization regularises and steadies training", "normalization layers (issue 5)");
-    let smaller_model = smaller(exp).map(|c| remedy("smaller_model", "variance", "Smaller model", "less capacity overfits less (try after regularization)", c));
+    let more_data = not_yet(
+        "more_data",
+        "variance",
+        "More data / data augmentation",
+        "the most reliable cure for variance; `tuneup curve` forecasts whether more data helps",
+        "augmentation (issue 5), or collecting more data",
+    );
+    let normalization = not_yet(
+        "normalization",
+        "variance",
+        "Batch / layer normalization",
+        "normalization regularises and steadies training",
+        "normalization layers (issue 5)",
+    );
+    let smaller_model = smaller(exp).map(|c| {
+        remedy(
+            "smaller_model",
+            "variance",
+            "Smaller model",
+            "less capacity overfits less (try after regularization)",
+            c,
+        )
+    });
     let lower_lr = remedy(
         "lower_learning_rate",
         "optimization",
@@ -158,23 +269,56 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
         "the loss diverged, exploded or oscillated: steps are too large",
         vec![change("optimizer.lr", json!(lr), json!(round(lr / 10.0)))],
     );
-    let warmup = not_yet("warmup_and_clipping", "optimization", "Learning-rate warm-up and gradient clipping", "tame the first steps and rare huge gradients", "warm-up and clipping (issue 6)");
-    let mismatch = not_yet("match_training_data", "data", "Make the training data more like the validation data", "validation comes from another distribution than training: collect or synthesise training data like it", "data collection or synthesis outside tuneup");
+    let warmup = not_yet(
+        "warmup_and_clipping",
+        "optimization",
+        "Learning-rate warm-up and gradient clipping",
+        "tame the first steps and rare huge gradients",
+        "warm-up and clipping (issue 6)",
+    );
+    let mismatch = not_yet(
+        "match_training_data",
+        "data",
+        "Make the training data more like the validation data",
+        "validation comes from another distribution than training: collect or synthesise training data like it",
+        "data collection or synthesis outside tuneup",
+    );
 
     let bias_list = |improving: bool| {
-        let mut v = if improving { vec![longer.clone(), bigger_model.clone()] } else { vec![bigger_model.clone(), longer.clone()] };
-        v.extend([better_opt.clone(), schedule.clone(), model_selection_bias.clone(), tuning.clone()]);
+        let mut v = if improving {
+            vec![longer.clone(), bigger_model.clone()]
+        } else {
+            vec![bigger_model.clone(), longer.clone()]
+        };
+        v.extend([
+            better_opt.clone(),
+            schedule.clone(),
+            model_selection_bias.clone(),
+            tuning.clone(),
+        ]);
         v
     };
-    let mut variance_list = vec![more_data.clone(), dropout.clone(), weight_decay.clone(), normalization.clone()];
+    let mut variance_list = vec![
+        more_data.clone(),
+        dropout.clone(),
+        weight_decay.clone(),
+        normalization.clone(),
+    ];
     if overfit_at.is_some() {
         variance_list.insert(1, early_stop.clone());
     }
     if let Some(s) = smaller_model.clone() {
         variance_list.push(s);
     }
-    variance_list.push(Remedy { category: "variance".into(), ..model_selection_bias.clone() });
-    variance_list.push(Remedy { category: "variance".into(), why: "search regularization strengths".into(), ..tuning.clone() });
+    variance_list.push(Remedy {
+        category: "variance".into(),
+        ..model_selection_bias.clone()
+    });
+    variance_list.push(Remedy {
+        category: "variance".into(),
+        why: "search regularization strengths".into(),
+        ..tuning.clone()
+    });
 
     let mut out = match verdict {
         Verdict::UnstableOptimization => vec![lower_lr, warmup, schedule],
@@ -185,7 +329,11 @@ pub fn remedies(verdict: Verdict, curves: &[CurveFinding], bias: Option<&Assesse
             // other's counterweights; fix one, then the other).
             let b = bias.map(|a| a.gap.value).unwrap_or(0.0);
             let v = variance.map(|a| a.gap.value).unwrap_or(0.0);
-            let (first, second) = if b >= v { (bias_list(improving), variance_list) } else { (variance_list, bias_list(improving)) };
+            let (first, second) = if b >= v {
+                (bias_list(improving), variance_list)
+            } else {
+                (variance_list, bias_list(improving))
+            };
             first.into_iter().chain(second).collect()
         }
         Verdict::DataMismatch => vec![mismatch, more_data],

@@ -1,3 +1,5 @@
+mod curve;
+mod diagnose;
 mod init;
 mod predict;
 mod runs;
@@ -27,6 +29,55 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             output,
             proba,
         } => predict::predict(&open_existing(&cli.store)?, run, &data, &output, proba),
+        Command::Diagnose {
+            run,
+            target_error,
+            plot,
+            min_gap,
+            min_gap_relative,
+            z,
+            json,
+        } => {
+            if let Some(t) = target_error.filter(|t| !(t.is_finite() && *t >= 0.0)) {
+                return Err(tuneup_core::InputError::new(format!(
+                    "--target-error: expected an error >= 0, found {t}"
+                ))
+                .into());
+            }
+            let thresholds = tuneup_core::diagnose::Thresholds {
+                min_gap,
+                min_gap_relative,
+                z,
+                ..Default::default()
+            };
+            diagnose::run(
+                &open_existing(&cli.store)?,
+                run,
+                &diagnose::Options {
+                    target_error,
+                    thresholds,
+                },
+                json,
+                plot.as_deref(),
+            )
+        }
+        Command::Curve {
+            experiment,
+            sizes,
+            seeds,
+            plot,
+            json,
+        } => {
+            let sizes = curve::parse_sizes(&sizes)?;
+            curve::run(
+                &experiment,
+                &cli.store,
+                &sizes,
+                seeds,
+                json,
+                plot.as_deref(),
+            )
+        }
         Command::Eval { run, data, json } => {
             predict::eval(&open_existing(&cli.store)?, run, &data, json)
         }

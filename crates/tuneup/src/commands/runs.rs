@@ -29,6 +29,9 @@ fn run_json(r: &Run) -> serde_json::Value {
         "best_epoch": r.best_epoch,
         "created_at": r.created_at,
         "checkpoint": r.checkpoint,
+        "splits": r.splits,
+        "train_dev_error": r.train_dev.map(|v| json_num(v.error)),
+        "extra": r.extra,
     })
 }
 
@@ -86,6 +89,9 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
                 .collect::<Vec<_>>(),
         )?;
         println!("{v}");
+        return Ok(());
+    }
+    if super::curve::show_if_curve(&r) {
         return Ok(());
     }
     println!(

@@ -6,31 +6,48 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::json;
 use tuneup_core::InputError;
+use tuneup_core::data::Prepared;
 use tuneup_core::run::RunState;
 use tuneup_core::spec::Experiment;
 use tuneup_store::{Finish, NewRun, Store};
-use tuneup_train::RunStatus;
+use tuneup_train::{Outcome, RunStatus};
 
 use crate::RunFailed;
 use crate::output::{duration, json_num, num};
 use crate::progress::Progress;
 
-pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result<()> {
-    // Everything that can be wrong with the input is checked before a run is recorded.
-    let exp = Experiment::load(exp_path)?;
-    let data = tuneup_core::data::prepare(&exp)?;
-    let params =
-        tuneup_train::model::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
-            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
-    let store = Store::open(store_path).context("opening the run store")?;
-    let metric = exp.metric();
+/// A recorded, finished training run.
+pub struct Trained {
+    pub run_id: i64,
+    /// `None` when training stopped on an internal error (recorded as the failure).
+    pub outcome: Option<Outcome>,
+    pub state: RunState,
+    pub failure: Option<String>,
+}
 
-    let config = serde_json::to_value(&exp)?;
-    let exp_display = exp_path.display().to_string();
+/// Checks that the model fits the data (before anything is recorded).
+pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow::Result<usize> {
+    Ok(
+        tuneup_train::model::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
+            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?,
+    )
+}
+
+/// Records a run (child of `parent`, if given), trains it with progress on stderr, records how
+/// it ended. A panic inside training is recorded as a failed run, never left as `running`.
+pub fn record_and_train(
+    store: &Store,
+    exp: &Experiment,
+    data: &Prepared,
+    exp_display: &str,
+    parent: Option<i64>,
+) -> anyhow::Result<Trained> {
+    let metric = exp.metric();
+    let config = serde_json::to_value(exp)?;
     let run_id = store.create_run(&NewRun {
         name: exp.name.as_deref(),
-        parent_id: None,
-        experiment_path: &exp_display,
+        parent_id: parent,
+        experiment_path: exp_display,
         config: &config,
         model: exp.model.kind(),
         metric_name: metric.name(),
@@ -42,11 +59,14 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
             .join("best.bpk"),
     )?;
     eprintln!(
-        "run {run_id}: {} ({} params) on {} train / {} val{} samples, {} epochs, batch {}",
+        "run {run_id}: {} on {} train / {} val{}{} samples, {} epochs, batch {}",
         exp.model.kind(),
-        params,
         data.train.len(),
         data.val.len(),
+        data.train_dev
+            .as_ref()
+            .map(|t| format!(" / {} train-dev", t.len()))
+            .unwrap_or_default(),
         data.test
             .as_ref()
             .map(|t| format!(" / {} test", t.len()))
@@ -54,21 +74,31 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
         exp.train.epochs,
         exp.train.batch_size
     );
-
-    let mut progress = Progress::new(&store, run_id, metric.name());
-    // A panic inside training is recorded as a failed run, never left as `running`.
+    let mut progress = Progress::new(store, run_id, metric.name());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        tuneup_train::train(&exp, &data, &checkpoint, &mut progress)
+        tuneup_train::train(exp, data, &checkpoint, &mut progress)
     }));
     progress.finish();
     let store_error = progress.store_error.take();
     let data_info = serde_json::to_value(&data.info)?;
+    let splits = json!({
+        "train": data.train.len(),
+        "val": data.val.len(),
+        "train_dev": data.train_dev.as_ref().map(|p| p.len()),
+        "test": data.test.as_ref().map(|p| p.len()),
+    });
     let ckpt = checkpoint.display().to_string();
     let outcome = match result {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => {
-            fail(&store, run_id, &e.to_string())?;
-            return Err(RunFailed(format!("run {run_id} failed: {e}")).into());
+            let failure = e.to_string();
+            fail(store, run_id, &failure)?;
+            return Ok(Trained {
+                run_id,
+                outcome: None,
+                state: RunState::Failed,
+                failure: Some(failure),
+            });
         }
         Err(panic) => {
             let msg = panic
@@ -76,8 +106,14 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            fail(&store, run_id, &format!("internal error: {msg}"))?;
-            return Err(RunFailed(format!("run {run_id} failed: internal error: {msg}")).into());
+            let failure = format!("internal error: {msg}");
+            fail(store, run_id, &failure)?;
+            return Ok(Trained {
+                run_id,
+                outcome: None,
+                state: RunState::Failed,
+                failure: Some(failure),
+            });
         }
     };
     if let Some(e) = store_error {
@@ -97,12 +133,43 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
             best_epoch: outcome.best_epoch,
             train: outcome.train,
             val: outcome.val,
+            train_dev: outcome.train_dev,
             test: outcome.test,
             checkpoint: outcome.best_epoch.map(|_| ckpt.as_str()),
             data_info: Some(&data_info),
+            splits: Some(&splits),
+            extra: None,
         },
     )?;
+    Ok(Trained {
+        run_id,
+        outcome: Some(outcome),
+        state,
+        failure,
+    })
+}
 
+pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result<()> {
+    // Everything that can be wrong with the input is checked before a run is recorded.
+    let exp = Experiment::load(exp_path)?;
+    let data = tuneup_core::data::prepare(&exp)?;
+    check_model(&exp, &data, exp_path)?;
+    let store = Store::open(store_path).context("opening the run store")?;
+    let metric = exp.metric();
+    let Trained {
+        run_id,
+        outcome,
+        state,
+        failure,
+    } = record_and_train(&store, &exp, &data, &exp_path.display().to_string(), None)?;
+    let Some(outcome) = outcome else {
+        return Err(RunFailed(format!(
+            "run {run_id} failed: {}",
+            failure.unwrap_or_default()
+        ))
+        .into());
+    };
+    let ckpt = store.run(run_id)?.checkpoint;
     let summary = {
         let mut s = format!("run {run_id} {}", state.as_str());
         if let Some(f) = &failure {
@@ -119,6 +186,9 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
                 metric.name(),
                 num(va.metric)
             ));
+        }
+        if let Some(td) = outcome.train_dev {
+            s.push_str(&format!("  train-dev error {}\n", num(td.error)));
         }
         if let Some(te) = outcome.test {
             s.push_str(&format!(
@@ -146,16 +216,18 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
             "failure": failure,
             "train_error": outcome.train.map(|s| json_num(s.error)),
             "val_error": outcome.val.map(|s| json_num(s.error)),
+            "train_dev_error": outcome.train_dev.map(|s| json_num(s.error)),
             "test_error": outcome.test.map(|s| json_num(s.error)),
             "metric": {"name": metric.name(), "value": outcome.val.map(|s| json_num(s.metric)), "test": outcome.test.map(|s| json_num(s.metric))},
             "train": scores(outcome.train),
             "val": scores(outcome.val),
+            "train_dev": scores(outcome.train_dev),
             "test": scores(outcome.test),
             "params": outcome.params,
             "seconds": outcome.seconds,
             "epochs": outcome.epochs.len(),
             "best_epoch": outcome.best_epoch,
-            "checkpoint": outcome.best_epoch.map(|_| ckpt.clone()),
+            "checkpoint": ckpt,
         });
         println!("{out}");
     } else {
@@ -178,9 +250,12 @@ fn fail(store: &Store, run_id: i64, reason: &str) -> anyhow::Result<()> {
             best_epoch: None,
             train: None,
             val: None,
+            train_dev: None,
             test: None,
             checkpoint: None,
             data_info: None,
+            splits: None,
+            extra: None,
         },
     )?;
     Ok(())
