@@ -101,6 +101,27 @@ pub struct Finish<'a> {
     pub extra: Option<&'a serde_json::Value>,
 }
 
+impl<'a> Finish<'a> {
+    /// An ending with nothing but its state, failure and time; set the rest with `..`.
+    pub fn bare(state: RunState, failure: Option<&'a str>, seconds: f64) -> Finish<'a> {
+        Finish {
+            state,
+            failure,
+            seconds,
+            params: None,
+            best_epoch: None,
+            train: None,
+            val: None,
+            train_dev: None,
+            test: None,
+            checkpoint: None,
+            data_info: None,
+            splits: None,
+            extra: None,
+        }
+    }
+}
+
 fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

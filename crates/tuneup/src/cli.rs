@@ -72,15 +72,18 @@ pub enum Command {
         /// Write the learning curves (loss and error per epoch) as SVG.
         #[arg(long)]
         plot: Option<PathBuf>,
-        /// Smallest gap that counts, classification (error-rate points as a fraction).
-        #[arg(long, default_value_t = 0.01)]
-        min_gap: f64,
-        /// Smallest gap that counts, regression (fraction of the validation RMSE).
-        #[arg(long, default_value_t = 0.1)]
-        min_gap_relative: f64,
-        /// z of the intervals (1.96 for 95%).
-        #[arg(long, default_value_t = 1.96)]
-        z: f64,
+        /// A TOML file of diagnosis thresholds (any of the keys listed in the README).
+        #[arg(long)]
+        thresholds: Option<PathBuf>,
+        /// Smallest gap that counts, classification (an error-rate difference; default 0.01).
+        #[arg(long)]
+        min_gap: Option<f64>,
+        /// Smallest gap that counts, regression (a fraction of the validation RMSE; default 0.1).
+        #[arg(long)]
+        min_gap_relative: Option<f64>,
+        /// z of the intervals (default 1.96, for 95%).
+        #[arg(long)]
+        z: Option<f64>,
         #[arg(long)]
         json: bool,
     },

@@ -208,8 +208,9 @@ fn learning_curve_on_digits_falls_with_data_and_forecasts() {
         c["summary"]
             .as_str()
             .unwrap()
-            .contains("forecast with 2x data")
+            .contains("Forecast with 2x data")
     );
+    assert!(c["summary"].as_str().unwrap().contains("Verdict: "));
     // The children are runs of their own, with the curve as parent; show displays the curve.
     let runs = json(&env.tuneup(&["runs", "--json"]));
     assert_eq!(runs.as_array().unwrap().len(), 6);

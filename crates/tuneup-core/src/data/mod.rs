@@ -470,7 +470,8 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
     })
 }
 
-fn check_targets(d: &Dataset, task: Task) -> Result<(), InputError> {
+/// Classification needs at least two classes.
+pub fn check_targets(d: &Dataset, task: Task) -> Result<(), InputError> {
     if let (Task::Classification, Targets::Labels(l)) = (task, &d.targets) {
         let first = &l[0];
         if l.iter().all(|x| x == first) {

@@ -58,6 +58,54 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Reads thresholds from a TOML file; keys left out keep their defaults.
+    pub fn load(path: &std::path::Path) -> Result<Thresholds, crate::InputError> {
+        let bytes = crate::error::read_file(path)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| crate::InputError::in_file(path, "not UTF-8 text: expected TOML"))?;
+        let t: Thresholds = toml::from_str(&text).map_err(|e| {
+            let mut err = crate::InputError::in_file(path, e.message().trim().to_string());
+            if let Some(span) = e.span() {
+                err = err.line(text[..span.start.min(text.len())].matches('\n').count() + 1);
+            }
+            err
+        })?;
+        t.validate().map_err(|(k, m)| {
+            let mut err = crate::InputError::in_file(path, m).key(k.clone());
+            if let Some(l) = crate::spec::locate_key(&text, &k) {
+                err = err.line(l);
+            }
+            err
+        })?;
+        Ok(t)
+    }
+
+    /// Every threshold in its range, or the key and what was expected.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let checks: [(&str, f64, f64, f64); 9] = [
+            ("z", self.z, 0.0, 10.0),
+            ("min_gap", self.min_gap, 0.0, 1.0),
+            ("min_gap_relative", self.min_gap_relative, 0.0, 10.0),
+            ("window_fraction", self.window_fraction, 0.0, 1.0),
+            ("plateau_change", self.plateau_change, 0.0, 1.0),
+            ("overfit_rise", self.overfit_rise, 0.0, 10.0),
+            ("explode_factor", self.explode_factor, 1.0, 1e12),
+            ("oscillation_rise", self.oscillation_rise, 0.0, 10.0),
+            ("oscillation_fraction", self.oscillation_fraction, 0.0, 1.0),
+        ];
+        for (k, v, lo, hi) in checks {
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                return Err((
+                    k.to_string(),
+                    format!("expected a value in [{lo}, {hi}], found {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One measured error: its value and the samples it was measured on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observed {

@@ -149,19 +149,8 @@ pub fn run(
     store.finish_run(
         parent,
         &Finish {
-            state: RunState::Complete,
-            failure: None,
-            seconds: started.elapsed().as_secs_f64(),
-            params: None,
-            best_epoch: None,
-            train: None,
-            val: None,
-            train_dev: None,
-            test: None,
-            checkpoint: None,
-            data_info: None,
-            splits: None,
             extra: Some(&extra),
+            ..Finish::bare(RunState::Complete, None, started.elapsed().as_secs_f64())
         },
     )?;
     if let Some(p) = plot {

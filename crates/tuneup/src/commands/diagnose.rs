@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context;
+use tuneup_core::InputError;
 use tuneup_core::diagnose::{self, Diagnosis, Evidence, Measured, Observed, Thresholds};
 use tuneup_core::run::EpochRecord;
 use tuneup_core::spec::{Experiment, Task};
@@ -14,6 +15,37 @@ use crate::plot::{Mark, Panel, Series, svg};
 pub struct Options {
     pub target_error: Option<f64>,
     pub thresholds: Thresholds,
+}
+
+impl Options {
+    /// Thresholds from a file (if given), then the flags on top; every value checked.
+    pub fn from_flags(
+        target_error: Option<f64>,
+        file: Option<&Path>,
+        min_gap: Option<f64>,
+        min_gap_relative: Option<f64>,
+        z: Option<f64>,
+    ) -> anyhow::Result<Options> {
+        if let Some(t) = target_error.filter(|t| !(t.is_finite() && *t >= 0.0)) {
+            return Err(InputError::new(format!(
+                "--target-error: expected an error >= 0, found {t}"
+            ))
+            .into());
+        }
+        let mut t = match file {
+            Some(p) => Thresholds::load(p)?,
+            None => Thresholds::default(),
+        };
+        t.min_gap = min_gap.unwrap_or(t.min_gap);
+        t.min_gap_relative = min_gap_relative.unwrap_or(t.min_gap_relative);
+        t.z = z.unwrap_or(t.z);
+        t.validate()
+            .map_err(|(k, m)| InputError::new(format!("--{}: {m}", k.replace('_', "-"))))?;
+        Ok(Options {
+            target_error,
+            thresholds: t,
+        })
+    }
 }
 
 /// Samples in a split, as recorded.

@@ -66,23 +66,10 @@ fn inspect(path: &Path, target: Option<&str>) -> Result<Inspection, InputError> 
     };
     let mut classes = Vec::new();
     if task == Task::Classification {
+        data::check_targets(&d, task)?;
         let mut counts = BTreeMap::<&str, usize>::new();
         for l in labels {
             *counts.entry(l).or_default() += 1;
-        }
-        if counts.len() < 2 {
-            let col = d
-                .target_name
-                .as_deref()
-                .map(|c| format!(" in target column `{c}`"))
-                .unwrap_or_default();
-            return Err(InputError::in_file(
-                path,
-                format!(
-                    "a single class (`{}`){col}: classification needs at least two classes",
-                    labels[0]
-                ),
-            ));
         }
         classes = counts
             .into_iter()

@@ -33,30 +33,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             run,
             target_error,
             plot,
+            thresholds,
             min_gap,
             min_gap_relative,
             z,
             json,
         } => {
-            if let Some(t) = target_error.filter(|t| !(t.is_finite() && *t >= 0.0)) {
-                return Err(tuneup_core::InputError::new(format!(
-                    "--target-error: expected an error >= 0, found {t}"
-                ))
-                .into());
-            }
-            let thresholds = tuneup_core::diagnose::Thresholds {
+            let opts = diagnose::Options::from_flags(
+                target_error,
+                thresholds.as_deref(),
                 min_gap,
                 min_gap_relative,
                 z,
-                ..Default::default()
-            };
+            )?;
             diagnose::run(
                 &open_existing(&cli.store)?,
                 run,
-                &diagnose::Options {
-                    target_error,
-                    thresholds,
-                },
+                &opts,
                 json,
                 plot.as_deref(),
             )

@@ -240,23 +240,6 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
 }
 
 fn fail(store: &Store, run_id: i64, reason: &str) -> anyhow::Result<()> {
-    store.finish_run(
-        run_id,
-        &Finish {
-            state: RunState::Failed,
-            failure: Some(reason),
-            seconds: 0.0,
-            params: None,
-            best_epoch: None,
-            train: None,
-            val: None,
-            train_dev: None,
-            test: None,
-            checkpoint: None,
-            data_info: None,
-            splits: None,
-            extra: None,
-        },
-    )?;
+    store.finish_run(run_id, &Finish::bare(RunState::Failed, Some(reason), 0.0))?;
     Ok(())
 }
