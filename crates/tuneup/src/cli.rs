@@ -78,7 +78,7 @@ pub enum Command {
         /// Smallest gap that counts, classification (an error-rate difference; default 0.01).
         #[arg(long)]
         min_gap: Option<f64>,
-        /// Smallest gap that counts, regression (a fraction of the validation RMSE; default 0.1).
+        /// Smallest gap that counts, regression (a fraction of the validation error or RMSE; default 0.25).
         #[arg(long)]
         min_gap_relative: Option<f64>,
         /// z of the intervals (default 1.96, for 95%).

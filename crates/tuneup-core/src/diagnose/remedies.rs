@@ -307,6 +307,11 @@ pub fn remedies(
     if overfit_at.is_some() {
         variance_list.insert(1, early_stop.clone());
     }
+    if improving {
+        // Validation loss is still falling, so the model has not started to overfit: more
+        // epochs come first.
+        variance_list.insert(0, longer.clone());
+    }
     if let Some(s) = smaller_model.clone() {
         variance_list.push(s);
     }
