@@ -131,13 +131,18 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
             fmt_tick(t)
         );
     }
+    let integer_x = !p.log_x && pts.iter().all(|(x, _)| x.fract() == 0.0);
     let xticks: Vec<f64> = if p.log_x {
         nice_ticks(x0, x1, 5)
             .into_iter()
             .map(|t| 10f64.powf(t))
             .collect()
     } else {
+        // Epochs are whole numbers: no tick at 1.5.
         nice_ticks(x0, x1, 6)
+            .into_iter()
+            .filter(|t| !integer_x || t.fract().abs() < 1e-9)
+            .collect()
     };
     for t in xticks {
         let x = sx(t);
@@ -188,13 +193,18 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
     }
     for v in &p.vlines {
         let x = sx(v.value);
+        // Labels near the right edge go on the line's left.
+        let (lx, anchor) = if x > ox + ML + pw * 0.7 {
+            (x - 4.0, "end")
+        } else {
+            (x + 4.0, "start")
+        };
         let _ = writeln!(
             out,
-            r##"<line x1="{x:.1}" y1="{MT}" x2="{x:.1}" y2="{}" stroke="{}" stroke-dasharray="3 3"/><text x="{:.1}" y="{}" font-size="11" fill="{}">{}</text>"##,
+            r##"<line x1="{x:.1}" y1="{MT}" x2="{x:.1}" y2="{}" stroke="{}" stroke-dasharray="3 3"/><text x="{lx:.1}" y="{}" font-size="11" fill="{}" text-anchor="{anchor}">{}</text>"##,
             MT + ph,
             v.color,
-            x + 4.0,
-            MT + 14.0,
+            MT + ph - 8.0,
             v.color,
             esc(&v.label)
         );
