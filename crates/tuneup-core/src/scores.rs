@@ -2,7 +2,7 @@
 //! numbers come out whichever part computed the outputs.
 
 use crate::data::{DataInfo, Y};
-use crate::metrics::{self, Metric};
+use crate::metrics::{self, Input, Metric, Needs};
 use crate::spec::Task;
 
 /// How well a model did on one split.
@@ -79,17 +79,39 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
                 pred.push(argmax(row));
             }
             let n = truth.len().max(1) as f64;
+            // Probabilities only where the metric reads them (softmax in f64).
+            let proba: Option<Vec<f64>> = (metric.needs() == Needs::Probabilities).then(|| {
+                outputs
+                    .chunks(k)
+                    .flat_map(|row| {
+                        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+                        let e: Vec<f64> = row.iter().map(|v| (*v as f64 - m).exp()).collect();
+                        let s: f64 = e.iter().sum();
+                        e.into_iter().map(move |v| v / s)
+                    })
+                    .collect()
+            });
+            let input = Input::Classes {
+                truth,
+                pred: &pred,
+                proba: proba.as_deref(),
+                n_classes: k,
+                positive: info.positive,
+            };
             Some(Scores {
                 loss: loss / n,
                 error: metrics::error_rate(truth, &pred),
-                metric: metric.classification(truth, &pred, k),
+                // A metric that is undefined on this split (ROC AUC with one class present)
+                // is recorded as NaN, not a crash.
+                metric: metric.compute(&input).unwrap_or(f64::NAN),
             })
         }
         (Task::Regression, Y::Values(truth)) => {
-            let pred: Vec<f32> = outputs
+            let pred: Vec<f64> = outputs
                 .iter()
-                .map(|o| o * info.y_std + info.y_mean)
+                .map(|o| (o * info.y_std + info.y_mean) as f64)
                 .collect();
+            let truth64: Vec<f64> = truth.iter().map(|v| *v as f64).collect();
             let n = truth.len().max(1) as f64;
             let loss = outputs
                 .iter()
@@ -99,8 +121,13 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
                 / n;
             Some(Scores {
                 loss,
-                error: Metric::Rmse.regression(truth, &pred),
-                metric: metric.regression(truth, &pred),
+                error: metrics::regression::mse(&truth64, &pred).sqrt(),
+                metric: metric
+                    .compute(&Input::Values {
+                        truth: &truth64,
+                        pred: &pred,
+                    })
+                    .unwrap_or(f64::NAN),
             })
         }
         _ => None,
@@ -129,6 +156,7 @@ mod tests {
             },
             y_mean: 10.0,
             y_std: 2.0,
+            positive: None,
         }
     }
 

@@ -36,6 +36,10 @@ pub struct Experiment {
     /// regression), used by the diagnosis as the bar for avoidable bias.
     #[serde(default)]
     pub target_error: Option<f64>,
+    /// The positive class of binary metrics (precision, recall, f1, roc_auc ...), as written in
+    /// the data; default: the last class in sorted order (`1` of 0/1 labels).
+    #[serde(default)]
+    pub positive_class: Option<String>,
     pub data: DataSpec,
     pub model: ModelSpec,
     #[serde(default)]
@@ -322,7 +326,7 @@ impl Experiment {
             join(p);
         }
         if self.metric.is_none() {
-            self.metric = Some(metrics::default_for(self.task).name().to_string());
+            self.metric = Some(metrics::default_for(self.task).name());
         }
     }
 
@@ -337,25 +341,34 @@ impl Experiment {
         if let Some(name) = &self.metric {
             match Metric::from_name(name) {
                 None => {
-                    let names: Vec<&str> = Metric::all()
-                        .iter()
-                        .filter(|m| m.task() == self.task)
+                    let names: Vec<String> = Metric::catalogue()
+                        .into_iter()
+                        .filter(|m| m.task() == Some(self.task))
                         .map(|m| m.name())
                         .collect();
                     return err(
                         "metric",
                         format!(
-                            "unknown metric `{name}`; expected one of {}",
+                            "unknown metric `{name}`; expected one of {} (see `tuneup score --list`)",
                             names.join(", ")
                         ),
                     );
                 }
-                Some(m) if m.task() != self.task => {
+                Some(m) if m.task().is_none() => {
+                    return err(
+                        "metric",
+                        format!(
+                            "`{name}` is a text metric: score text with `tuneup score`; training judges {:?} by its own metrics",
+                            self.task
+                        ),
+                    );
+                }
+                Some(m) if m.task() != Some(self.task) => {
                     return err(
                         "metric",
                         format!(
                             "`{name}` is a {:?} metric but task is {:?}",
-                            m.task(),
+                            m.task().unwrap_or(self.task),
                             self.task
                         ),
                     );
@@ -516,6 +529,8 @@ struct RawExperiment {
     metric: Option<String>,
     #[serde(default)]
     target_error: Option<f64>,
+    #[serde(default)]
+    positive_class: Option<String>,
     data: DataSpec,
     model: RawModel,
     #[serde(default)]
@@ -657,6 +672,7 @@ impl RawExperiment {
             seed: self.seed,
             metric: self.metric,
             target_error: self.target_error,
+            positive_class: self.positive_class,
             data: self.data,
             model,
             optimizer,

@@ -103,6 +103,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score predictions against the truth with any metric (`--list` shows them).
+    Score {
+        /// A metric name; may be given several times.
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+        /// The truth: a CSV with a `label` (or `target`) column, or text with one segment per line.
+        #[arg(long, required_unless_present = "list")]
+        truth: Option<PathBuf>,
+        /// The predictions: a CSV with a `label` / `target` column and / or `p_<class>` columns
+        /// (as `tuneup predict --proba` writes), or text with one segment per line.
+        #[arg(long, required_unless_present = "list")]
+        pred: Option<PathBuf>,
+        /// The positive class of binary metrics (default: the last class in sorted order).
+        #[arg(long)]
+        pos_label: Option<String>,
+        /// List the metrics with their direction and the input they need.
+        #[arg(long)]
+        list: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run's model on a labelled file.
     Eval {
         run: i64,

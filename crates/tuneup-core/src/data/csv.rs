@@ -68,6 +68,38 @@ fn records(text: &str, path: &Path) -> Result<Vec<(usize, Vec<String>)>, InputEr
     Ok(out)
 }
 
+/// A whole CSV file as text: the header (trimmed) and each record with its 1-based line.
+/// Every record must have the header's field count.
+pub fn table(path: &Path) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), InputError> {
+    let text = text_of(path)?;
+    let mut recs = records(&text, path)?.into_iter();
+    let (_, header) = recs
+        .next()
+        .ok_or_else(|| InputError::in_file(path, "empty file: expected a CSV header line"))?;
+    let header: Vec<String> = header.into_iter().map(|s| s.trim().to_string()).collect();
+    let rows: Vec<(usize, Vec<String>)> = recs.collect();
+    for (line, r) in &rows {
+        if r.len() != header.len() {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "expected {} fields (as in the header), found {}",
+                    header.len(),
+                    r.len()
+                ),
+            )
+            .line(*line));
+        }
+    }
+    if rows.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "no data rows: the file has a header and nothing else",
+        ));
+    }
+    Ok((header, rows))
+}
+
 /// The header row of a CSV file, for `init`'s inspection.
 pub fn header(path: &Path) -> Result<Vec<String>, InputError> {
     let text = text_of(path)?;

@@ -236,6 +236,9 @@ pub struct DataInfo {
     /// Regression targets are standardised for training: `(y - y_mean) / y_std`.
     pub y_mean: f32,
     pub y_std: f32,
+    /// The positive class of binary metrics (`positive_class`), as an output index.
+    #[serde(default)]
+    pub positive: Option<u32>,
 }
 
 impl DataInfo {
@@ -288,7 +291,7 @@ pub struct Prepared {
 }
 
 /// Orders class labels: numerically when all are numbers, else as text.
-fn sort_classes(classes: &mut [String]) {
+pub fn sort_classes(classes: &mut [String]) {
     if classes.iter().all(|c| c.parse::<f64>().is_ok()) {
         classes.sort_by(|a, b| {
             a.parse::<f64>()
@@ -459,7 +462,10 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
         normalizer: Normalizer::fit(&train.x, &train.sample_shape),
         y_mean,
         y_std,
+        positive: None,
     };
+    let mut info = info;
+    info.positive = positive_class(exp, &info)?;
     Ok(Prepared {
         train: encode(&info, train, true)?,
         val: encode(&info, val, true)?,
@@ -468,6 +474,39 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
         info,
         sources,
     })
+}
+
+/// The positive class of binary metrics as an output index, checking that a binary metric fits
+/// the problem.
+fn positive_class(exp: &Experiment, info: &DataInfo) -> Result<Option<u32>, InputError> {
+    use crate::metrics::Average;
+    let binary = matches!(
+        exp.metric(),
+        crate::metrics::Metric::Precision(Average::Binary)
+            | crate::metrics::Metric::Recall(Average::Binary)
+            | crate::metrics::Metric::F(_, Average::Binary)
+            | crate::metrics::Metric::RocAuc(Average::Binary)
+            | crate::metrics::Metric::AveragePrecision(Average::Binary)
+    );
+    let positive = match &exp.positive_class {
+        Some(name) => Some(info.classes.iter().position(|c| c == name).ok_or_else(|| {
+            InputError::new(format!(
+                "`{name}` is not a class; the classes are: {}",
+                info.classes.join(", ")
+            ))
+            .key("positive_class")
+        })? as u32),
+        None => None,
+    };
+    if binary && info.classes.len() != 2 && positive.is_none() {
+        return Err(InputError::new(format!(
+            "`{}` is a binary metric but the data has {} classes: use its _macro / _weighted form (or _ovr for ROC AUC), or name a positive_class",
+            exp.metric().name(),
+            info.classes.len()
+        ))
+        .key("metric"));
+    }
+    Ok(positive)
 }
 
 /// Classification needs at least two classes.

@@ -106,7 +106,7 @@ pub fn run(
         experiment_path: &exp_path.display().to_string(),
         config: &config,
         model: exp.model.kind(),
-        metric_name: exp.metric().name(),
+        metric_name: &exp.metric().name(),
     })?;
     eprintln!(
         "run {parent}: learning curve over {} sizes x {seeds} seed(s)",

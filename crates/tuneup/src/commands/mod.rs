@@ -3,6 +3,7 @@ mod diagnose;
 mod init;
 mod predict;
 mod runs;
+mod score;
 mod train;
 
 use std::path::Path;
@@ -54,6 +55,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 plot.as_deref(),
             )
         }
+        Command::Score {
+            metrics,
+            truth,
+            pred,
+            pos_label,
+            list,
+            json,
+        } => match (list, truth, pred) {
+            (true, _, _) => score::list(json),
+            (false, Some(t), Some(p)) => score::run(&metrics, &t, &p, pos_label.as_deref(), json),
+            _ => Err(tuneup_core::InputError::new("give --truth and --pred (or --list)").into()),
+        },
         Command::Curve {
             experiment,
             sizes,

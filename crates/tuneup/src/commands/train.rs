@@ -50,7 +50,7 @@ pub fn record_and_train(
         experiment_path: exp_display,
         config: &config,
         model: exp.model.kind(),
-        metric_name: metric.name(),
+        metric_name: &metric.name(),
     })?;
     let checkpoint = std::path::absolute(
         store
@@ -74,7 +74,7 @@ pub fn record_and_train(
         exp.train.epochs,
         exp.train.batch_size
     );
-    let mut progress = Progress::new(store, run_id, metric.name());
+    let mut progress = Progress::new(store, run_id, &metric.name());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         tuneup_train::train(exp, data, &checkpoint, &mut progress)
     }));
