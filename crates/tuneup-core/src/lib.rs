@@ -6,9 +6,11 @@
 pub mod data;
 pub mod diagnose;
 pub mod error;
+pub mod lr_find;
 pub mod metrics;
 pub mod rng;
 pub mod run;
+pub mod schedule;
 pub mod scores;
 pub mod spec;
 

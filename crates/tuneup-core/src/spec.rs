@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::metrics::{self, Metric};
+use crate::schedule::{Anneal, Interval, PlateauMode, ScheduleSpec, Shape, ThresholdMode};
 
 /// Classification predicts a class; regression a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +45,10 @@ pub struct Experiment {
     pub model: ModelSpec,
     #[serde(default)]
     pub optimizer: OptimizerSpec,
+    #[serde(default)]
+    pub schedule: ScheduleSpec,
+    #[serde(default)]
+    pub early_stopping: Option<EarlyStopping>,
     #[serde(default)]
     pub train: TrainSpec,
 }
@@ -186,33 +191,39 @@ impl ModelSpec {
     }
 }
 
+/// The optimizer and its knobs; defaults are PyTorch's (`torch.optim`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerSpec {
-    /// SGD with momentum (PyTorch `torch.optim.SGD`).
+    /// SGD with momentum, dampening, Nesterov (`torch.optim.SGD`).
     Sgd {
-        #[serde(default = "default_sgd_lr")]
         lr: f64,
-        #[serde(default = "default_momentum")]
         momentum: f64,
         #[serde(default)]
+        dampening: f64,
         nesterov: bool,
-        #[serde(default)]
         weight_decay: f64,
     },
-    /// Adam (Kingma & Ba 2014; PyTorch `torch.optim.Adam`).
+    /// Adam (Kingma & Ba 2014), AMSGrad option; weight decay as an L2 term (`torch.optim.Adam`).
     Adam {
-        #[serde(default = "default_adam_lr")]
         lr: f64,
-        #[serde(default = "default_beta1")]
         beta1: f64,
-        #[serde(default = "default_beta2")]
         beta2: f64,
-        #[serde(default = "default_eps")]
         eps: f64,
-        #[serde(default)]
         weight_decay: f64,
+        #[serde(default)]
+        amsgrad: bool,
     },
+    /// AdamW: decoupled weight decay (Loshchilov & Hutter 2019; `torch.optim.AdamW`).
+    Adamw { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool },
+    /// AdaGrad (Duchi et al. 2011; `torch.optim.Adagrad`).
+    Adagrad { lr: f64, lr_decay: f64, eps: f64, weight_decay: f64 },
+    /// RMSProp, centered option (`torch.optim.RMSprop`).
+    Rmsprop { lr: f64, alpha: f64, eps: f64, momentum: f64, centered: bool, weight_decay: f64 },
+    /// Lion (Chen et al. 2023).
+    Lion { lr: f64, beta1: f64, beta2: f64, weight_decay: f64 },
+    /// LAMB (You et al. 2019).
+    Lamb { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64 },
 }
 
 fn default_sgd_lr() -> f64 {
@@ -236,22 +247,87 @@ fn default_eps() -> f64 {
 
 impl Default for OptimizerSpec {
     fn default() -> Self {
-        OptimizerSpec::Adam {
-            lr: default_adam_lr(),
-            beta1: default_beta1(),
-            beta2: default_beta2(),
-            eps: default_eps(),
-            weight_decay: 0.0,
-        }
+        OptimizerSpec::Adam { lr: default_adam_lr(), beta1: default_beta1(), beta2: default_beta2(), eps: default_eps(), weight_decay: 0.0, amsgrad: false }
     }
 }
 
 impl OptimizerSpec {
     pub fn lr(&self) -> f64 {
         match self {
-            OptimizerSpec::Sgd { lr, .. } | OptimizerSpec::Adam { lr, .. } => *lr,
+            OptimizerSpec::Sgd { lr, .. }
+            | OptimizerSpec::Adam { lr, .. }
+            | OptimizerSpec::Adamw { lr, .. }
+            | OptimizerSpec::Adagrad { lr, .. }
+            | OptimizerSpec::Rmsprop { lr, .. }
+            | OptimizerSpec::Lion { lr, .. }
+            | OptimizerSpec::Lamb { lr, .. } => *lr,
         }
     }
+
+    pub fn weight_decay(&self) -> f64 {
+        match self {
+            OptimizerSpec::Sgd { weight_decay, .. }
+            | OptimizerSpec::Adam { weight_decay, .. }
+            | OptimizerSpec::Adamw { weight_decay, .. }
+            | OptimizerSpec::Adagrad { weight_decay, .. }
+            | OptimizerSpec::Rmsprop { weight_decay, .. }
+            | OptimizerSpec::Lion { weight_decay, .. }
+            | OptimizerSpec::Lamb { weight_decay, .. } => *weight_decay,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OptimizerSpec::Sgd { .. } => "sgd",
+            OptimizerSpec::Adam { .. } => "adam",
+            OptimizerSpec::Adamw { .. } => "adamw",
+            OptimizerSpec::Adagrad { .. } => "adagrad",
+            OptimizerSpec::Rmsprop { .. } => "rmsprop",
+            OptimizerSpec::Lion { .. } => "lion",
+            OptimizerSpec::Lamb { .. } => "lamb",
+        }
+    }
+}
+
+/// Stop when the monitored quantity has not improved for `patience` epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStopping {
+    /// `metric` (the experiment's metric on validation) or `val_loss`.
+    #[serde(default = "default_monitor")]
+    pub monitor: Monitor,
+    #[serde(default = "default_patience")]
+    pub patience: usize,
+    /// An improvement smaller than this does not count.
+    #[serde(default)]
+    pub min_delta: f64,
+    /// Epochs before stopping is considered.
+    #[serde(default)]
+    pub warmup: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitor {
+    Metric,
+    ValLoss,
+}
+
+fn default_monitor() -> Monitor {
+    Monitor::Metric
+}
+fn default_patience() -> usize {
+    10
+}
+
+/// Which weights a run ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// The best epoch's (by the early-stopping monitor, else the metric).
+    #[default]
+    Best,
+    Last,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,6 +337,22 @@ pub struct TrainSpec {
     pub epochs: usize,
     #[serde(default = "default_batch")]
     pub batch_size: usize,
+    /// Clip the gradients' global L2 norm to this.
+    #[serde(default)]
+    pub clip_norm: Option<f64>,
+    /// Clip each gradient value to [-v, v].
+    #[serde(default)]
+    pub clip_value: Option<f64>,
+    /// A batch loss this many times the first batch's ends the run as exploding.
+    #[serde(default = "default_divergence")]
+    pub divergence_factor: f64,
+    /// `best` (default) or `last` epoch's weights.
+    #[serde(default)]
+    pub keep: Keep,
+}
+
+fn default_divergence() -> f64 {
+    1e4
 }
 
 fn default_epochs() -> usize {
@@ -272,10 +364,7 @@ fn default_batch() -> usize {
 
 impl Default for TrainSpec {
     fn default() -> Self {
-        TrainSpec {
-            epochs: default_epochs(),
-            batch_size: default_batch(),
-        }
+        TrainSpec { epochs: default_epochs(), batch_size: default_batch(), clip_norm: None, clip_value: None, divergence_factor: default_divergence(), keep: Keep::Best }
     }
 }
 
@@ -464,46 +553,146 @@ impl Experiment {
                 format!("expected a positive learning rate, found {lr}"),
             );
         }
+        check_weight_decay(self.optimizer.weight_decay())?;
+        let unit = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if (0.0..1.0).contains(&v) { Ok(()) } else { Err((format!("optimizer.{k}"), format!("expected a value in [0, 1), found {v}"))) }
+        };
+        let positive = |k: &str, v: f64| -> Result<(), (String, String)> {
+            if v > 0.0 && v.is_finite() { Ok(()) } else { Err((format!("optimizer.{k}"), format!("expected a positive value, found {v}"))) }
+        };
         match &self.optimizer {
-            OptimizerSpec::Sgd {
-                momentum,
-                weight_decay,
-                ..
-            } => {
-                if !(0.0..1.0).contains(momentum) {
-                    return err(
-                        "optimizer.momentum",
-                        format!("expected a value in [0, 1), found {momentum}"),
-                    );
+            OptimizerSpec::Sgd { momentum, dampening, nesterov, .. } => {
+                unit("momentum", *momentum)?;
+                if !(0.0..=1.0).contains(dampening) {
+                    return err("optimizer.dampening", format!("expected a value in [0, 1], found {dampening}"));
                 }
-                check_weight_decay(*weight_decay)?;
+                if *nesterov && (*momentum == 0.0 || *dampening != 0.0) {
+                    return err("optimizer.nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch)".into());
+                }
             }
-            OptimizerSpec::Adam {
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-                ..
-            } => {
-                for (k, v) in [("optimizer.beta1", beta1), ("optimizer.beta2", beta2)] {
-                    if !(0.0..1.0).contains(v) {
-                        return err(k, format!("expected a value in [0, 1), found {v}"));
-                    }
-                }
-                if !(*eps > 0.0) {
-                    return err(
-                        "optimizer.eps",
-                        format!("expected a positive value, found {eps}"),
-                    );
-                }
-                check_weight_decay(*weight_decay)?;
+            OptimizerSpec::Adam { beta1, beta2, eps, .. }
+            | OptimizerSpec::Adamw { beta1, beta2, eps, .. }
+            | OptimizerSpec::Lamb { beta1, beta2, eps, .. } => {
+                unit("beta1", *beta1)?;
+                unit("beta2", *beta2)?;
+                positive("eps", *eps)?;
             }
+            OptimizerSpec::Lion { beta1, beta2, .. } => {
+                unit("beta1", *beta1)?;
+                unit("beta2", *beta2)?;
+            }
+            OptimizerSpec::Adagrad { eps, lr_decay, .. } => {
+                positive("eps", *eps)?;
+                if !(*lr_decay >= 0.0) {
+                    return err("optimizer.lr_decay", format!("expected a value >= 0, found {lr_decay}"));
+                }
+            }
+            OptimizerSpec::Rmsprop { alpha, eps, momentum, .. } => {
+                unit("alpha", *alpha)?;
+                positive("eps", *eps)?;
+                unit("momentum", *momentum)?;
+            }
+        }
+        self.validate_schedule()?;
+        if let Some(es) = &self.early_stopping {
+            if !(es.min_delta >= 0.0) {
+                return err("early_stopping.min_delta", format!("expected a value >= 0, found {}", es.min_delta));
+            }
+        }
+        for (k, v) in [("train.clip_norm", self.train.clip_norm), ("train.clip_value", self.train.clip_value)] {
+            if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                return err(k, format!("expected a positive value, found {v}"));
+            }
+        }
+        if self.train.clip_norm.is_some() && self.train.clip_value.is_some() {
+            return err("train.clip_value", "clip by norm or by value, not both".into());
+        }
+        if !(self.train.divergence_factor > 1.0) {
+            return err("train.divergence_factor", format!("expected a factor > 1, found {}", self.train.divergence_factor));
         }
         if self.train.epochs == 0 {
             return err("train.epochs", "expected at least 1 epoch".into());
         }
         if self.train.batch_size == 0 {
             return err("train.batch_size", "expected a positive batch size".into());
+        }
+        Ok(())
+    }
+
+    fn validate_schedule(&self) -> Result<(), (String, String)> {
+        let err = |k: &str, m: String| Err((format!("schedule.{k}"), m));
+        let s = &self.schedule;
+        if !(0.0..=1.0).contains(&s.warmup_start_factor) {
+            return err("warmup_start_factor", format!("expected a value in [0, 1], found {}", s.warmup_start_factor));
+        }
+        let pos = |k: &str, v: f64| if v > 0.0 && v.is_finite() { Ok(()) } else { err(k, format!("expected a positive value, found {v}")) };
+        match &s.shape {
+            Shape::Step { step_size, gamma } => {
+                if *step_size == 0 {
+                    return err("step_size", "expected at least 1".into());
+                }
+                pos("gamma", *gamma)?;
+            }
+            Shape::Multistep { milestones, gamma } => {
+                if milestones.windows(2).any(|w| w[0] >= w[1]) {
+                    return err("milestones", format!("expected increasing milestones, found {milestones:?}"));
+                }
+                pos("gamma", *gamma)?;
+            }
+            Shape::Multiplicative { factor } => pos("factor", *factor)?,
+            Shape::Exponential { gamma } => pos("gamma", *gamma)?,
+            Shape::Cosine { t_max, eta_min } => {
+                if *t_max == Some(0) {
+                    return err("t_max", "expected at least 1".into());
+                }
+                if !(*eta_min >= 0.0 && *eta_min < self.optimizer.lr()) {
+                    return err("eta_min", format!("expected a value in [0, lr), found {eta_min}"));
+                }
+            }
+            Shape::CosineRestarts { t_0, t_mult, eta_min } => {
+                if *t_0 == 0 || *t_mult == 0 {
+                    return err("t_0", "t_0 and t_mult must be at least 1".into());
+                }
+                if !(*eta_min >= 0.0) {
+                    return err("eta_min", format!("expected a value >= 0, found {eta_min}"));
+                }
+            }
+            Shape::OneCycle { max_lr, pct_start, div_factor, final_div_factor, .. } => {
+                if let Some(m) = max_lr {
+                    pos("max_lr", *m)?;
+                }
+                if !(*pct_start > 0.0 && *pct_start < 1.0) {
+                    return err("pct_start", format!("expected a fraction in (0, 1), found {pct_start}"));
+                }
+                pos("div_factor", *div_factor)?;
+                pos("final_div_factor", *final_div_factor)?;
+            }
+            Shape::Linear { start_factor, end_factor, total_iters } => {
+                if !(*start_factor > 0.0 && *start_factor <= 1.0) {
+                    return err("start_factor", format!("expected a value in (0, 1], found {start_factor}"));
+                }
+                if !(0.0..=1.0).contains(end_factor) {
+                    return err("end_factor", format!("expected a value in [0, 1], found {end_factor}"));
+                }
+                if *total_iters == Some(0) {
+                    return err("total_iters", "expected at least 1".into());
+                }
+            }
+            Shape::Polynomial { power, total_iters } => {
+                pos("power", *power)?;
+                if *total_iters == Some(0) {
+                    return err("total_iters", "expected at least 1".into());
+                }
+            }
+            Shape::Plateau { factor, threshold, min_lr, .. } => {
+                if !(*factor > 0.0 && *factor < 1.0) {
+                    return err("factor", format!("expected a factor in (0, 1), found {factor}"));
+                }
+                if !(*threshold >= 0.0) || !(*min_lr >= 0.0) {
+                    return err("threshold", "threshold and min_lr must be >= 0".into());
+                }
+            }
+            Shape::Constant => {}
         }
         Ok(())
     }
@@ -536,6 +725,10 @@ struct RawExperiment {
     #[serde(default)]
     optimizer: Option<RawOptimizer>,
     #[serde(default)]
+    schedule: Option<RawSchedule>,
+    #[serde(default)]
+    early_stopping: Option<EarlyStopping>,
+    #[serde(default)]
     train: TrainSpec,
 }
 
@@ -557,6 +750,19 @@ struct RawModel {
     kernel_size: Option<usize>,
     same_padding: Option<bool>,
     pool: Option<PoolPlacement>,
+    /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
+    width_mult: Option<f64>,
+    /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
+    depth_mult: Option<f64>,
+}
+
+/// `widths` scaled: `depth` × as many layers (the last repeated), each `width` × as wide.
+fn scale_widths(widths: &[usize], width: f64, depth: f64) -> Vec<usize> {
+    if widths.is_empty() {
+        return Vec::new();
+    }
+    let n = ((widths.len() as f64 * depth).round() as usize).max(1);
+    (0..n).map(|i| ((widths[i.min(widths.len() - 1)] as f64 * width).round() as usize).max(1)).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -564,6 +770,11 @@ struct RawModel {
 enum OptimizerKind {
     Sgd,
     Adam,
+    Adamw,
+    Adagrad,
+    Rmsprop,
+    Lion,
+    Lamb,
 }
 
 #[derive(Debug, Deserialize)]
@@ -572,11 +783,224 @@ struct RawOptimizer {
     kind: OptimizerKind,
     lr: Option<f64>,
     momentum: Option<f64>,
+    dampening: Option<f64>,
     nesterov: Option<bool>,
     beta1: Option<f64>,
     beta2: Option<f64>,
     eps: Option<f64>,
     weight_decay: Option<f64>,
+    amsgrad: Option<bool>,
+    alpha: Option<f64>,
+    centered: Option<bool>,
+    lr_decay: Option<f64>,
+}
+
+impl RawOptimizer {
+    /// The keys that are set, by name.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut add = |k: &'static str, set: bool| {
+            if set {
+                v.push(k)
+            }
+        };
+        add("momentum", self.momentum.is_some());
+        add("dampening", self.dampening.is_some());
+        add("nesterov", self.nesterov.is_some());
+        add("beta1", self.beta1.is_some());
+        add("beta2", self.beta2.is_some());
+        add("eps", self.eps.is_some());
+        add("amsgrad", self.amsgrad.is_some());
+        add("alpha", self.alpha.is_some());
+        add("centered", self.centered.is_some());
+        add("lr_decay", self.lr_decay.is_some());
+        v
+    }
+
+    fn into_spec(self) -> Result<OptimizerSpec, KeyError> {
+        let (kind, allowed): (&str, &[&str]) = match self.kind {
+            OptimizerKind::Sgd => ("sgd", &["momentum", "dampening", "nesterov"]),
+            OptimizerKind::Adam => ("adam", &["beta1", "beta2", "eps", "amsgrad"]),
+            OptimizerKind::Adamw => ("adamw", &["beta1", "beta2", "eps", "amsgrad"]),
+            OptimizerKind::Adagrad => ("adagrad", &["eps", "lr_decay"]),
+            OptimizerKind::Rmsprop => ("rmsprop", &["alpha", "eps", "momentum", "centered"]),
+            OptimizerKind::Lion => ("lion", &["beta1", "beta2"]),
+            OptimizerKind::Lamb => ("lamb", &["beta1", "beta2", "eps"]),
+        };
+        for k in self.set_keys() {
+            not_for("optimizer", k, !allowed.contains(&k), kind)?;
+        }
+        let wd = self.weight_decay.unwrap_or(0.0);
+        Ok(match self.kind {
+            OptimizerKind::Sgd => OptimizerSpec::Sgd {
+                lr: self.lr.unwrap_or_else(default_sgd_lr),
+                momentum: self.momentum.unwrap_or_else(default_momentum),
+                dampening: self.dampening.unwrap_or(0.0),
+                nesterov: self.nesterov.unwrap_or(false),
+                weight_decay: wd,
+            },
+            OptimizerKind::Adam | OptimizerKind::Adamw => {
+                let (lr, b1, b2, eps, ams) = (
+                    self.lr.unwrap_or_else(default_adam_lr),
+                    self.beta1.unwrap_or_else(default_beta1),
+                    self.beta2.unwrap_or_else(default_beta2),
+                    self.eps.unwrap_or_else(default_eps),
+                    self.amsgrad.unwrap_or(false),
+                );
+                if self.kind == OptimizerKind::Adam {
+                    OptimizerSpec::Adam { lr, beta1: b1, beta2: b2, eps, weight_decay: wd, amsgrad: ams }
+                } else {
+                    OptimizerSpec::Adamw { lr, beta1: b1, beta2: b2, eps, weight_decay: self.weight_decay.unwrap_or(0.01), amsgrad: ams }
+                }
+            }
+            OptimizerKind::Adagrad => OptimizerSpec::Adagrad { lr: self.lr.unwrap_or(0.01), lr_decay: self.lr_decay.unwrap_or(0.0), eps: self.eps.unwrap_or(1e-10), weight_decay: wd },
+            OptimizerKind::Rmsprop => OptimizerSpec::Rmsprop {
+                lr: self.lr.unwrap_or(0.01),
+                alpha: self.alpha.unwrap_or(0.99),
+                eps: self.eps.unwrap_or(1e-8),
+                momentum: self.momentum.unwrap_or(0.0),
+                centered: self.centered.unwrap_or(false),
+                weight_decay: wd,
+            },
+            OptimizerKind::Lion => OptimizerSpec::Lion { lr: self.lr.unwrap_or(1e-4), beta1: self.beta1.unwrap_or(0.9), beta2: self.beta2.unwrap_or(0.99), weight_decay: wd },
+            OptimizerKind::Lamb => OptimizerSpec::Lamb {
+                lr: self.lr.unwrap_or(1e-3),
+                beta1: self.beta1.unwrap_or(0.9),
+                beta2: self.beta2.unwrap_or(0.999),
+                eps: self.eps.unwrap_or(1e-6),
+                weight_decay: wd,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ScheduleKind {
+    Constant,
+    Step,
+    Multistep,
+    Multiplicative,
+    Exponential,
+    Cosine,
+    CosineRestarts,
+    OneCycle,
+    Linear,
+    Polynomial,
+    Plateau,
+}
+
+/// The `[schedule]` table as written: a `kind` and every knob, checked against the kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    kind: ScheduleKind,
+    interval: Option<Interval>,
+    warmup: Option<usize>,
+    warmup_start_factor: Option<f64>,
+    step_size: Option<usize>,
+    gamma: Option<f64>,
+    milestones: Option<Vec<usize>>,
+    factor: Option<f64>,
+    t_max: Option<usize>,
+    eta_min: Option<f64>,
+    t_0: Option<usize>,
+    t_mult: Option<usize>,
+    max_lr: Option<f64>,
+    pct_start: Option<f64>,
+    div_factor: Option<f64>,
+    final_div_factor: Option<f64>,
+    anneal: Option<Anneal>,
+    three_phase: Option<bool>,
+    start_factor: Option<f64>,
+    end_factor: Option<f64>,
+    total_iters: Option<usize>,
+    power: Option<f64>,
+    mode: Option<PlateauMode>,
+    patience: Option<usize>,
+    threshold: Option<f64>,
+    threshold_mode: Option<ThresholdMode>,
+    cooldown: Option<usize>,
+    min_lr: Option<f64>,
+}
+
+impl RawSchedule {
+    fn into_spec(self) -> Result<ScheduleSpec, KeyError> {
+        let set: Vec<(&str, bool)> = vec![
+            ("step_size", self.step_size.is_some()),
+            ("gamma", self.gamma.is_some()),
+            ("milestones", self.milestones.is_some()),
+            ("factor", self.factor.is_some()),
+            ("t_max", self.t_max.is_some()),
+            ("eta_min", self.eta_min.is_some()),
+            ("t_0", self.t_0.is_some()),
+            ("t_mult", self.t_mult.is_some()),
+            ("max_lr", self.max_lr.is_some()),
+            ("pct_start", self.pct_start.is_some()),
+            ("div_factor", self.div_factor.is_some()),
+            ("final_div_factor", self.final_div_factor.is_some()),
+            ("anneal", self.anneal.is_some()),
+            ("three_phase", self.three_phase.is_some()),
+            ("start_factor", self.start_factor.is_some()),
+            ("end_factor", self.end_factor.is_some()),
+            ("total_iters", self.total_iters.is_some()),
+            ("power", self.power.is_some()),
+            ("mode", self.mode.is_some()),
+            ("patience", self.patience.is_some()),
+            ("threshold", self.threshold.is_some()),
+            ("threshold_mode", self.threshold_mode.is_some()),
+            ("cooldown", self.cooldown.is_some()),
+            ("min_lr", self.min_lr.is_some()),
+        ];
+        let (kind, allowed): (&str, &[&str]) = match self.kind {
+            ScheduleKind::Constant => ("constant", &[]),
+            ScheduleKind::Step => ("step", &["step_size", "gamma"]),
+            ScheduleKind::Multistep => ("multistep", &["milestones", "gamma"]),
+            ScheduleKind::Multiplicative => ("multiplicative", &["factor"]),
+            ScheduleKind::Exponential => ("exponential", &["gamma"]),
+            ScheduleKind::Cosine => ("cosine", &["t_max", "eta_min"]),
+            ScheduleKind::CosineRestarts => ("cosine_restarts", &["t_0", "t_mult", "eta_min"]),
+            ScheduleKind::OneCycle => ("one_cycle", &["max_lr", "pct_start", "div_factor", "final_div_factor", "anneal", "three_phase"]),
+            ScheduleKind::Linear => ("linear", &["start_factor", "end_factor", "total_iters"]),
+            ScheduleKind::Polynomial => ("polynomial", &["power", "total_iters"]),
+            ScheduleKind::Plateau => ("plateau", &["mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr"]),
+        };
+        for (k, is_set) in set {
+            not_for("schedule", k, is_set && !allowed.contains(&k), kind)?;
+        }
+        let shape = match self.kind {
+            ScheduleKind::Constant => Shape::Constant,
+            ScheduleKind::Step => Shape::Step { step_size: self.step_size.unwrap_or(10), gamma: self.gamma.unwrap_or(0.1) },
+            ScheduleKind::Multistep => Shape::Multistep {
+                milestones: self.milestones.ok_or(("schedule.milestones".to_string(), "multistep needs milestones, e.g. [30, 60]".to_string()))?,
+                gamma: self.gamma.unwrap_or(0.1),
+            },
+            ScheduleKind::Multiplicative => Shape::Multiplicative { factor: self.factor.unwrap_or(0.95) },
+            ScheduleKind::Exponential => Shape::Exponential { gamma: self.gamma.unwrap_or(0.95) },
+            ScheduleKind::Cosine => Shape::Cosine { t_max: self.t_max, eta_min: self.eta_min.unwrap_or(0.0) },
+            ScheduleKind::CosineRestarts => Shape::CosineRestarts { t_0: self.t_0.unwrap_or(10), t_mult: self.t_mult.unwrap_or(1), eta_min: self.eta_min.unwrap_or(0.0) },
+            ScheduleKind::OneCycle => Shape::OneCycle {
+                max_lr: self.max_lr,
+                pct_start: self.pct_start.unwrap_or(0.3),
+                div_factor: self.div_factor.unwrap_or(25.0),
+                final_div_factor: self.final_div_factor.unwrap_or(1e4),
+                anneal: self.anneal.unwrap_or_default(),
+                three_phase: self.three_phase.unwrap_or(false),
+            },
+            ScheduleKind::Linear => Shape::Linear { start_factor: self.start_factor.unwrap_or(1.0 / 3.0), end_factor: self.end_factor.unwrap_or(1.0), total_iters: self.total_iters },
+            ScheduleKind::Polynomial => Shape::Polynomial { power: self.power.unwrap_or(1.0), total_iters: self.total_iters },
+            ScheduleKind::Plateau => Shape::Plateau {
+                mode: self.mode,
+                factor: self.factor.unwrap_or(0.1),
+                patience: self.patience.unwrap_or(10),
+                threshold: self.threshold.unwrap_or(1e-4),
+                threshold_mode: self.threshold_mode.unwrap_or_default(),
+                cooldown: self.cooldown.unwrap_or(0),
+                min_lr: self.min_lr.unwrap_or(0.0),
+            },
+        };
+        Ok(ScheduleSpec { shape, interval: self.interval.unwrap_or_default(), warmup: self.warmup.unwrap_or(0), warmup_start_factor: self.warmup_start_factor.unwrap_or(0.0) })
+    }
 }
 
 type KeyError = (String, String);
@@ -594,6 +1018,13 @@ fn not_for(table: &str, key: &str, set: bool, kind: &str) -> Result<(), KeyError
 impl RawExperiment {
     fn into_experiment(self) -> Result<Experiment, KeyError> {
         let m = self.model;
+        let width = m.width_mult.unwrap_or(1.0);
+        let depth = m.depth_mult.unwrap_or(1.0);
+        for (k, v) in [("model.width_mult", width), ("model.depth_mult", depth)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err((k.to_string(), format!("expected a positive multiplier, found {v}")));
+            }
+        }
         let model = match m.kind {
             ModelKind::Mlp => {
                 not_for("model", "channels", m.channels.is_some(), "mlp")?;
@@ -612,7 +1043,7 @@ impl RawExperiment {
                     })?,
                 };
                 ModelSpec::Mlp {
-                    hidden,
+                    hidden: scale_widths(&hidden, width, depth),
                     activation: m.activation.unwrap_or_default(),
                     dropout: m.dropout.unwrap_or(0.0),
                 }
@@ -625,11 +1056,11 @@ impl RawExperiment {
                     })?,
                 };
                 ModelSpec::Cnn {
-                    channels: m.channels.unwrap_or_else(default_cnn_channels),
+                    channels: scale_widths(&m.channels.unwrap_or_else(default_cnn_channels), width, depth),
                     kernel_size: m.kernel_size.unwrap_or_else(default_kernel),
                     same_padding: m.same_padding.unwrap_or(true),
                     pool: m.pool.unwrap_or_default(),
-                    hidden,
+                    hidden: ((hidden as f64 * width).round() as usize).max(1),
                     activation: m.activation.unwrap_or_default(),
                     dropout: m.dropout.unwrap_or(0.0),
                 }
@@ -637,34 +1068,11 @@ impl RawExperiment {
         };
         let optimizer = match self.optimizer {
             None => OptimizerSpec::default(),
-            Some(o) => match o.kind {
-                OptimizerKind::Sgd => {
-                    for (k, set) in [
-                        ("beta1", o.beta1.is_some()),
-                        ("beta2", o.beta2.is_some()),
-                        ("eps", o.eps.is_some()),
-                    ] {
-                        not_for("optimizer", k, set, "sgd")?;
-                    }
-                    OptimizerSpec::Sgd {
-                        lr: o.lr.unwrap_or_else(default_sgd_lr),
-                        momentum: o.momentum.unwrap_or_else(default_momentum),
-                        nesterov: o.nesterov.unwrap_or(false),
-                        weight_decay: o.weight_decay.unwrap_or(0.0),
-                    }
-                }
-                OptimizerKind::Adam => {
-                    not_for("optimizer", "momentum", o.momentum.is_some(), "adam")?;
-                    not_for("optimizer", "nesterov", o.nesterov.is_some(), "adam")?;
-                    OptimizerSpec::Adam {
-                        lr: o.lr.unwrap_or_else(default_adam_lr),
-                        beta1: o.beta1.unwrap_or_else(default_beta1),
-                        beta2: o.beta2.unwrap_or_else(default_beta2),
-                        eps: o.eps.unwrap_or_else(default_eps),
-                        weight_decay: o.weight_decay.unwrap_or(0.0),
-                    }
-                }
-            },
+            Some(o) => o.into_spec()?,
+        };
+        let schedule = match self.schedule {
+            None => ScheduleSpec::default(),
+            Some(s) => s.into_spec()?,
         };
         Ok(Experiment {
             name: self.name,
@@ -676,6 +1084,8 @@ impl RawExperiment {
             data: self.data,
             model,
             optimizer,
+            schedule,
+            early_stopping: self.early_stopping,
             train: self.train,
         })
     }
@@ -844,6 +1254,34 @@ lr = 0.1
         let e = Experiment::parse(&text, Path::new("")).unwrap_err();
         assert_eq!(e.key.as_deref(), Some("metric"));
         assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn width_and_depth_multipliers() {
+        let text = GOOD.replace("hidden = [64]", "hidden = [64, 32]\nwidth_mult = 2.0\ndepth_mult = 1.5");
+        let e = Experiment::parse(&text, Path::new("")).unwrap();
+        assert!(matches!(e.model, ModelSpec::Mlp { ref hidden, .. } if hidden == &[128, 64, 64]), "{:?}", e.model);
+        let text = GOOD.replace("hidden = [64]", "hidden = [64]\nwidth_mult = 0");
+        let err = Experiment::parse(&text, Path::new("")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("model.width_mult"));
+        assert_eq!(err.line, Some(11));
+    }
+
+    #[test]
+    fn schedule_and_optimizer_tables() {
+        let text = GOOD.replace("kind = \"sgd\"\nlr = 0.1", "kind = \"rmsprop\"\nlr = 0.01\ncentered = true\n\n[schedule]\nkind = \"cosine\"\nwarmup = 2\n\n[early_stopping]\npatience = 3");
+        let e = Experiment::parse(&text, Path::new("")).unwrap();
+        assert!(matches!(e.optimizer, OptimizerSpec::Rmsprop { centered: true, alpha, .. } if alpha == 0.99));
+        assert_eq!(e.schedule.kind(), "cosine");
+        assert_eq!(e.schedule.warmup, 2);
+        assert_eq!(e.early_stopping.as_ref().unwrap().patience, 3);
+        // A knob of another kind is refused at its line.
+        let text = GOOD.replace("lr = 0.1", "lr = 0.1\n\n[schedule]\nkind = \"step\"\nt_max = 4");
+        let err = Experiment::parse(&text, Path::new("")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("schedule.t_max"));
+        assert_eq!(err.line, Some(18));
+        let text = GOOD.replace("lr = 0.1", "lr = 0.1\namsgrad = true");
+        assert_eq!(Experiment::parse(&text, Path::new("")).unwrap_err().key.as_deref(), Some("optimizer.amsgrad"));
     }
 
     #[test]

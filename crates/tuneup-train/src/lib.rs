@@ -8,7 +8,7 @@ pub mod trainer;
 
 pub use eval::Outputs;
 pub use model::Net;
-pub use trainer::{EpochRecord, Observer, Outcome, RunStatus, TrainError, train};
+pub use trainer::{EpochRecord, Observer, Outcome, RunStatus, TrainError, lr_range_test, train};
 
 use burn::tensor::Device;
 

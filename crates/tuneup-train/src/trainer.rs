@@ -7,15 +7,19 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::momentum::MomentumConfig;
+use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{
-    AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig,
+    AdaGradConfig, AdamConfig, AdamWConfig, GradientsParams, LambConfig, LionConfig, ModuleOptimizer, RmsPropConfig, SgdConfig,
+    decay::WeightDecayConfig,
 };
 use burn::tensor::{Int, Tensor, TensorData};
 use tuneup_core::data::{Prepared, Y};
 use tuneup_core::rng::Rng;
 pub use tuneup_core::run::EpochRecord;
 use tuneup_core::scores::{self, Scores};
-use tuneup_core::spec::{Experiment, OptimizerSpec};
+use tuneup_core::metrics::Direction;
+use tuneup_core::schedule::Scheduler;
+use tuneup_core::spec::{Experiment, Keep, Monitor, OptimizerSpec, TrainSpec};
 
 use crate::eval;
 use crate::model::Net;
@@ -52,6 +56,8 @@ pub struct Outcome {
     pub val: Option<Scores>,
     pub train_dev: Option<Scores>,
     pub test: Option<Scores>,
+    /// The epoch early stopping ended the run at.
+    pub stopped_early: Option<usize>,
     pub seconds: f64,
 }
 
@@ -64,45 +70,55 @@ pub enum TrainError {
     Checkpoint(String),
 }
 
-fn optimizer(spec: &OptimizerSpec) -> ModuleOptimizer {
-    match spec {
-        OptimizerSpec::Sgd {
-            momentum,
-            nesterov,
-            weight_decay,
-            ..
-        } => {
-            let mut c = SgdConfig::new();
+/// burn's optimizer for a spec; PyTorch's defaults were filled in by the spec.
+fn optimizer(spec: &OptimizerSpec, train: &TrainSpec) -> ModuleOptimizer {
+    let l2 = |w: f64| (w > 0.0).then(|| WeightDecayConfig::new(w as f32));
+    let optim = match spec {
+        OptimizerSpec::Sgd { momentum, dampening, nesterov, weight_decay, .. } => {
+            let mut c = SgdConfig::new().with_weight_decay(l2(*weight_decay));
             if *momentum > 0.0 {
-                // PyTorch's defaults: no dampening.
-                c = c.with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(*momentum)
-                        .with_dampening(0.0)
-                        .with_nesterov(*nesterov),
-                ));
-            }
-            if *weight_decay > 0.0 {
-                c = c.with_weight_decay(Some(WeightDecayConfig::new(*weight_decay as f32)));
+                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(*momentum).with_dampening(*dampening).with_nesterov(*nesterov)));
             }
             c.init()
         }
-        OptimizerSpec::Adam {
-            beta1,
-            beta2,
-            eps,
-            weight_decay,
-            ..
-        } => {
-            let mut c = AdamConfig::new()
-                .with_beta_1(*beta1 as f32)
-                .with_beta_2(*beta2 as f32)
-                .with_epsilon(*eps as f32);
-            if *weight_decay > 0.0 {
-                c = c.with_weight_decay(Some(WeightDecayConfig::new(*weight_decay as f32)));
-            }
-            c.init()
+        OptimizerSpec::Adam { beta1, beta2, eps, weight_decay, amsgrad, .. } => AdamConfig::new()
+            .with_beta_1(*beta1 as f32)
+            .with_beta_2(*beta2 as f32)
+            .with_epsilon(*eps as f32)
+            .with_amsgrad(*amsgrad)
+            .with_weight_decay(l2(*weight_decay))
+            .init(),
+        OptimizerSpec::Adamw { beta1, beta2, eps, weight_decay, amsgrad, .. } => AdamWConfig::new()
+            .with_beta_1(*beta1 as f32)
+            .with_beta_2(*beta2 as f32)
+            .with_epsilon(*eps as f32)
+            .with_amsgrad(*amsgrad)
+            .with_weight_decay(*weight_decay as f32)
+            .init(),
+        OptimizerSpec::Adagrad { lr_decay, eps, weight_decay, .. } => {
+            AdaGradConfig::new().with_lr_decay(*lr_decay).with_epsilon(*eps as f32).with_weight_decay(l2(*weight_decay)).init()
         }
+        OptimizerSpec::Rmsprop { alpha, eps, momentum, centered, weight_decay, .. } => RmsPropConfig::new()
+            .with_alpha(*alpha as f32)
+            .with_epsilon(*eps as f32)
+            .with_momentum(*momentum as f32)
+            .with_centered(*centered)
+            .with_weight_decay(l2(*weight_decay))
+            .init(),
+        OptimizerSpec::Lion { beta1, beta2, weight_decay, .. } => {
+            LionConfig::new().with_beta_1(*beta1 as f32).with_beta_2(*beta2 as f32).with_weight_decay(*weight_decay as f32).init()
+        }
+        OptimizerSpec::Lamb { beta1, beta2, eps, weight_decay, .. } => LambConfig::new()
+            .with_beta_1(*beta1 as f32)
+            .with_beta_2(*beta2 as f32)
+            .with_epsilon(*eps as f32)
+            .with_weight_decay(*weight_decay as f32)
+            .init(),
+    };
+    match (train.clip_norm, train.clip_value) {
+        (Some(n), _) => optim.with_grad_clipping(GradientClippingConfig::Norm(n as f32).init()),
+        (None, Some(v)) => optim.with_grad_clipping(GradientClippingConfig::Value(v as f32).init()),
+        (None, None) => optim,
     }
 }
 
@@ -125,8 +141,7 @@ pub fn train(
     let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
         .map_err(TrainError::Model)?;
     let params = model.num_params();
-    let mut optim = optimizer(&exp.optimizer);
-    let lr = exp.optimizer.lr();
+    let mut optim = optimizer(&exp.optimizer, &exp.train);
     let ce = CrossEntropyLoss::new(None, &device);
 
     let n = data.train.len();
@@ -136,40 +151,29 @@ pub fn train(
     Rng::derive(exp.seed, 2).shuffle(&mut train_eval_idx);
     train_eval_idx.truncate(TRAIN_EVAL_SAMPLES);
     train_eval_idx.sort_unstable();
-    let y_std = |v: f32| (v - info.y_mean) / info.y_std;
 
+    let mut scheduler = Scheduler::new(&exp.schedule, exp.optimizer.lr(), exp.train.epochs, batches);
+    // What "best" means: the early-stopping monitor when there is one, else the metric.
+    let monitor = exp.early_stopping.as_ref().map(|e| e.monitor).unwrap_or(Monitor::Metric);
+    let higher_better = monitor == Monitor::Metric && metric.direction() == Direction::HigherIsBetter;
+    let better = |a: f64, b: f64, delta: f64| if higher_better { a > b + delta } else { a < b - delta };
     let mut epochs = Vec::new();
     let mut best: Option<(usize, f64, Net)> = None;
+    let mut since_best = 0usize;
+    let mut stopped_early = None;
+    let mut first_loss: Option<f64> = None;
+    let mut global_step = 0usize;
     let mut status = RunStatus::Complete;
     'epochs: for epoch in 1..=exp.train.epochs {
         let t0 = Instant::now();
+        let epoch_lr = scheduler.lr(global_step, epoch - 1);
         observer.epoch_start(epoch, exp.train.epochs, batches);
         let mut order: Vec<usize> = (0..n).collect();
         Rng::derive(exp.seed, 100 + epoch as u64).shuffle(&mut order);
         let mut loss_sum = 0.0;
         for (step, idx) in order.chunks(batch).enumerate() {
             let b = idx.len();
-            let mut xs = Vec::with_capacity(b * sample_len);
-            for &i in idx {
-                xs.extend_from_slice(&data.train.x[i * sample_len..(i + 1) * sample_len]);
-            }
-            let x = Tensor::<2>::from_data(TensorData::new(xs, [b, sample_len]), &device);
-            let out = model.forward(x);
-            let loss: Tensor<1> = match &data.train.y {
-                Y::Classes(y) => {
-                    let t: Vec<i64> = idx.iter().map(|&i| y[i] as i64).collect();
-                    ce.forward(
-                        out,
-                        Tensor::<1, Int>::from_data(TensorData::new(t, [b]), &device),
-                    )
-                }
-                Y::Values(y) => {
-                    let t: Vec<f32> = idx.iter().map(|&i| y_std(y[i])).collect();
-                    let t = Tensor::<2>::from_data(TensorData::new(t, [b, 1]), &device);
-                    (out - t).powf_scalar(2.0).mean()
-                }
-                Y::None => unreachable!("training data is labelled"),
-            };
+            let loss = batch_loss(&model, data, idx, &ce, &device);
             let value = loss.clone().into_scalar::<f32>() as f64;
             if !value.is_finite() {
                 status = RunStatus::Failed {
@@ -182,10 +186,24 @@ pub fn train(
                 };
                 break 'epochs;
             }
+            let l0 = *first_loss.get_or_insert(value);
+            if l0 > 0.0 && value > exp.train.divergence_factor * l0 {
+                status = RunStatus::Failed {
+                    epoch,
+                    step: step + 1,
+                    reason: format!(
+                        "loss exploded to {value:.4e} at epoch {epoch}, step {} ({}x the first batch's {l0:.4}; diverged: try a lower learning rate or clipping)",
+                        step + 1,
+                        exp.train.divergence_factor
+                    ),
+                };
+                break 'epochs;
+            }
             loss_sum += value * b as f64;
             observer.batch(step + 1, value);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
+            model = optim.step(scheduler.lr(global_step, epoch - 1), model, grads);
+            global_step += 1;
         }
         let train_out = eval::outputs(&model, &data.train, sample_len, Some(&train_eval_idx));
         let train_y = subset_y(&data.train.y, &train_eval_idx);
@@ -212,19 +230,40 @@ pub fn train(
             val_loss: va.loss,
             val_error: va.error,
             val_metric: va.metric,
-            lr,
+            lr: epoch_lr,
             seconds: t0.elapsed().as_secs_f64(),
         };
         observer.epoch_end(&rec);
+        let watched = if monitor == Monitor::Metric { va.metric } else { va.loss };
+        scheduler.epoch_end(epoch - 1, va.metric, metric.direction() == Direction::HigherIsBetter);
+        let delta = exp.early_stopping.as_ref().map(|e| e.min_delta).unwrap_or(0.0);
         let improved = match &best {
             None => true,
-            Some((_, m, _)) => metric.better(va.metric, *m) || (m.is_nan() && !va.metric.is_nan()),
+            Some((_, m, _)) => better(watched, *m, delta) || (m.is_nan() && !watched.is_nan()),
         };
-        if improved {
-            crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
-            best = Some((epoch, va.metric, model.clone()));
-        }
         epochs.push(rec);
+        let last = epoch == exp.train.epochs;
+        if improved {
+            since_best = 0;
+            if exp.train.keep == Keep::Best {
+                crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
+            }
+            best = Some((epoch, watched, model.clone()));
+        } else {
+            since_best += 1;
+        }
+        if let Some(es) = &exp.early_stopping {
+            if epoch > es.warmup && since_best >= es.patience && !last {
+                stopped_early = Some(epoch);
+            }
+        }
+        if exp.train.keep == Keep::Last && (last || stopped_early.is_some()) {
+            crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
+            best = Some((epoch, watched, model.clone()));
+        }
+        if stopped_early.is_some() {
+            break;
+        }
     }
 
     let (best_epoch, train, val, train_dev, test) = match &best {
@@ -252,8 +291,75 @@ pub fn train(
         val,
         train_dev,
         test,
+        stopped_early,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The training objective on the samples `idx` of the training split: cross-entropy, or MSE on
+/// standardised targets.
+pub(crate) fn batch_loss(model: &Net, data: &Prepared, idx: &[usize], ce: &CrossEntropyLoss, device: &burn::tensor::Device) -> Tensor<1> {
+    let info = &data.info;
+    let sample_len: usize = info.sample_shape.iter().product();
+    let b = idx.len();
+    let mut xs = Vec::with_capacity(b * sample_len);
+    for &i in idx {
+        xs.extend_from_slice(&data.train.x[i * sample_len..(i + 1) * sample_len]);
+    }
+    let x = Tensor::<2>::from_data(TensorData::new(xs, [b, sample_len]), device);
+    let out = model.forward(x);
+    match &data.train.y {
+        Y::Classes(y) => {
+            let t: Vec<i64> = idx.iter().map(|&i| y[i] as i64).collect();
+            ce.forward(out, Tensor::<1, Int>::from_data(TensorData::new(t, [b]), device))
+        }
+        Y::Values(y) => {
+            let t: Vec<f32> = idx.iter().map(|&i| (y[i] - info.y_mean) / info.y_std).collect();
+            let t = Tensor::<2>::from_data(TensorData::new(t, [b, 1]), device);
+            (out - t).powf_scalar(2.0).mean()
+        }
+        Y::None => unreachable!("training data is labelled"),
+    }
+}
+
+/// The learning-rate range test: a fresh model (the experiment's seed), the rate growing
+/// exponentially from `start` to `end` over `iters` steps, stopped early once the smoothed loss
+/// diverges. Returns (rate, loss) per step. Nothing is written: the experiment's later training
+/// starts from fresh weights as always.
+pub fn lr_range_test(exp: &Experiment, data: &Prepared, start: f64, end: f64, iters: usize) -> Result<Vec<(f64, f64)>, TrainError> {
+    let info = &data.info;
+    let device = crate::cpu().autodiff();
+    device.seed(exp.seed);
+    let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device).map_err(TrainError::Model)?;
+    let mut optim = optimizer(&exp.optimizer, &exp.train);
+    let ce = CrossEntropyLoss::new(None, &device);
+    let n = data.train.len();
+    let batch = exp.train.batch_size.min(n);
+    let mut out = Vec::with_capacity(iters);
+    let mut losses = Vec::with_capacity(iters);
+    let mut epoch = 0u64;
+    'outer: loop {
+        let mut order: Vec<usize> = (0..n).collect();
+        Rng::derive(exp.seed, 100 + epoch).shuffle(&mut order);
+        for idx in order.chunks(batch) {
+            let i = out.len();
+            if i == iters {
+                break 'outer;
+            }
+            let lr = tuneup_core::lr_find::rate(start, end, i, iters);
+            let loss = batch_loss(&model, data, idx, &ce, &device);
+            let value = loss.clone().into_scalar::<f32>() as f64;
+            out.push((lr, value));
+            losses.push(value);
+            if !value.is_finite() || tuneup_core::lr_find::diverged(&tuneup_core::lr_find::smooth(&losses)) {
+                break 'outer;
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+        }
+        epoch += 1;
+    }
+    Ok(out)
 }
 
 fn subset_y(y: &Y, idx: &[usize]) -> Y {

@@ -113,11 +113,7 @@ fn dropout_of(exp: &Experiment) -> f64 {
 }
 
 fn weight_decay_of(exp: &Experiment) -> f64 {
-    match &exp.optimizer {
-        OptimizerSpec::Sgd { weight_decay, .. } | OptimizerSpec::Adam { weight_decay, .. } => {
-            *weight_decay
-        }
-    }
+    exp.optimizer.weight_decay()
 }
 
 fn round(v: f64) -> f64 {
@@ -172,7 +168,7 @@ pub fn remedies(
                 change("optimizer.lr", json!(lr), json!(1e-3)),
             ],
         ),
-        OptimizerSpec::Adam { .. } => remedy(
+        _ => remedy(
             "raise_learning_rate",
             "bias",
             "Try a larger learning rate",
@@ -180,13 +176,17 @@ pub fn remedies(
             vec![change("optimizer.lr", json!(lr), json!(round(lr * 3.0)))],
         ),
     };
-    let schedule = not_yet(
-        "lr_schedule",
-        "bias",
-        "A learning-rate schedule (cosine, one-cycle, warm-up)",
-        "decaying the rate lets training settle lower",
-        "LR schedules (issue 6)",
-    );
+    let schedule = if exp.schedule.kind() == "constant" {
+        remedy(
+            "lr_schedule",
+            "bias",
+            "A learning-rate schedule: cosine annealing",
+            "decaying the rate lets training settle lower (`tuneup schedule` plots it)",
+            vec![change("schedule.kind", json!("constant"), json!("cosine"))],
+        )
+    } else {
+        not_yet("lr_schedule", "bias", "Another learning-rate schedule", "one-cycle or warm restarts may settle lower", "a tuning study over schedules (issue 8)")
+    };
     let early_stop = match overfit_at {
         Some(k) => remedy(
             "early_stopping",
@@ -195,12 +195,12 @@ pub fn remedies(
             "validation loss has risen since this epoch; the best checkpoint is kept, so fewer epochs give the same model sooner",
             vec![change("train.epochs", json!(epochs), json!(k))],
         ),
-        None => not_yet(
+        None => remedy(
             "early_stopping",
             "variance",
             "Early stopping with patience",
-            "stop when validation stops improving",
-            "early stopping (issue 6)",
+            "stop when validation stops improving and keep the best weights",
+            vec![change("early_stopping.patience", json!(null), json!(5))],
         ),
     };
     let model_selection_bias = not_yet(
@@ -269,12 +269,15 @@ pub fn remedies(
         "the loss diverged, exploded or oscillated: steps are too large",
         vec![change("optimizer.lr", json!(lr), json!(round(lr / 10.0)))],
     );
-    let warmup = not_yet(
+    let warmup = remedy(
         "warmup_and_clipping",
         "optimization",
         "Learning-rate warm-up and gradient clipping",
         "tame the first steps and rare huge gradients",
-        "warm-up and clipping (issue 6)",
+        vec![
+            change("schedule.warmup", json!(exp.schedule.warmup), json!(exp.schedule.warmup.max(3))),
+            change("train.clip_norm", json!(exp.train.clip_norm), json!(1.0)),
+        ],
     );
     let mismatch = not_yet(
         "match_training_data",
