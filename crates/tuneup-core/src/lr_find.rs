@@ -26,7 +26,9 @@ pub fn smooth(losses: &[f64]) -> Vec<f64> {
 
 /// Where to stop: once the smoothed loss exceeds 4× its minimum (fastai's divergence rule).
 pub fn diverged(smoothed: &[f64]) -> bool {
-    let Some(last) = smoothed.last() else { return false };
+    let Some(last) = smoothed.last() else {
+        return false;
+    };
     let min = smoothed.iter().cloned().fold(f64::INFINITY, f64::min);
     !last.is_finite() || *last > 4.0 * min
 }
@@ -51,8 +53,13 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Option<Suggestion> {
         return None;
     }
     let (l, s) = (&lrs[lo..hi], &smoothed[lo..hi]);
-    let grads: Vec<f64> = (1..l.len()).map(|i| (s[i] - s[i - 1]) / (l[i].ln() - l[i - 1].ln())).collect();
-    let steep = grads.iter().enumerate().fold(0, |b, (i, g)| if *g < grads[b] { i } else { b });
+    let grads: Vec<f64> = (1..l.len())
+        .map(|i| (s[i] - s[i - 1]) / (l[i].ln() - l[i - 1].ln()))
+        .collect();
+    let steep = grads
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, g)| if *g < grads[b] { i } else { b });
     // fastai's valley: the longest decreasing subsequence; a point a third and a half of the way in.
     let m = s.len();
     let mut lds = vec![1usize; m];
@@ -70,8 +77,15 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Option<Suggestion> {
     }
     let sections = (max_end - max_start) as f64 / 3.0;
     let idx = (max_start + sections as usize + (sections / 2.0) as usize).min(m - 1);
-    let imin = s.iter().enumerate().fold(0, |b, (i, v)| if *v < s[b] { i } else { b });
-    Some(Suggestion { steepest: l[steep], valley: l[idx], min_over_10: l[imin] / 10.0 })
+    let imin = s
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, v)| if *v < s[b] { i } else { b });
+    Some(Suggestion {
+        steepest: l[steep],
+        valley: l[idx],
+        min_over_10: l[imin] / 10.0,
+    })
 }
 
 #[cfg(test)]
@@ -83,7 +97,10 @@ mod tests {
         assert!((rate(1e-7, 10.0, 0, 100) - 1e-7).abs() < 1e-20);
         assert!((rate(1e-7, 10.0, 99, 100) - 10.0).abs() < 1e-9);
         let s = smooth(&[2.0, 2.0, 2.0]);
-        assert!(s.iter().all(|v| (v - 2.0).abs() < 1e-12), "bias correction keeps a constant constant");
+        assert!(
+            s.iter().all(|v| (v - 2.0).abs() < 1e-12),
+            "bias correction keeps a constant constant"
+        );
         assert!(diverged(&[1.0, 0.5, 2.5]));
         assert!(!diverged(&[1.0, 0.5, 1.5]));
     }
@@ -93,7 +110,18 @@ mod tests {
         // Loss flat, then falling fastest around 1e-3, bottoming near 1e-1, then exploding.
         let n = 100;
         let lrs: Vec<f64> = (0..n).map(|i| rate(1e-6, 10.0, i, n)).collect();
-        let loss: Vec<f64> = lrs.iter().map(|lr| { let x = lr.log10(); 2.0 - 1.5 / (1.0 + (-(x + 3.0) * 3.0).exp()) + if x > -1.0 { (x + 1.0).powi(2) * 3.0 } else { 0.0 } }).collect();
+        let loss: Vec<f64> = lrs
+            .iter()
+            .map(|lr| {
+                let x = lr.log10();
+                2.0 - 1.5 / (1.0 + (-(x + 3.0) * 3.0).exp())
+                    + if x > -1.0 {
+                        (x + 1.0).powi(2) * 3.0
+                    } else {
+                        0.0
+                    }
+            })
+            .collect();
         let s = suggest(&lrs, &loss).unwrap();
         assert!(s.steepest > 3e-4 && s.steepest < 3e-3, "{s:?}");
         assert!(s.valley > 1e-4 && s.valley < 1e-1, "{s:?}");

@@ -215,15 +215,45 @@ pub enum OptimizerSpec {
         amsgrad: bool,
     },
     /// AdamW: decoupled weight decay (Loshchilov & Hutter 2019; `torch.optim.AdamW`).
-    Adamw { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, amsgrad: bool },
+    Adamw {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        weight_decay: f64,
+        amsgrad: bool,
+    },
     /// AdaGrad (Duchi et al. 2011; `torch.optim.Adagrad`).
-    Adagrad { lr: f64, lr_decay: f64, eps: f64, weight_decay: f64 },
+    Adagrad {
+        lr: f64,
+        lr_decay: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
     /// RMSProp, centered option (`torch.optim.RMSprop`).
-    Rmsprop { lr: f64, alpha: f64, eps: f64, momentum: f64, centered: bool, weight_decay: f64 },
+    Rmsprop {
+        lr: f64,
+        alpha: f64,
+        eps: f64,
+        momentum: f64,
+        centered: bool,
+        weight_decay: f64,
+    },
     /// Lion (Chen et al. 2023).
-    Lion { lr: f64, beta1: f64, beta2: f64, weight_decay: f64 },
+    Lion {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        weight_decay: f64,
+    },
     /// LAMB (You et al. 2019).
-    Lamb { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64 },
+    Lamb {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        weight_decay: f64,
+    },
 }
 
 fn default_sgd_lr() -> f64 {
@@ -247,7 +277,14 @@ fn default_eps() -> f64 {
 
 impl Default for OptimizerSpec {
     fn default() -> Self {
-        OptimizerSpec::Adam { lr: default_adam_lr(), beta1: default_beta1(), beta2: default_beta2(), eps: default_eps(), weight_decay: 0.0, amsgrad: false }
+        OptimizerSpec::Adam {
+            lr: default_adam_lr(),
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_eps(),
+            weight_decay: 0.0,
+            amsgrad: false,
+        }
     }
 }
 
@@ -364,7 +401,14 @@ fn default_batch() -> usize {
 
 impl Default for TrainSpec {
     fn default() -> Self {
-        TrainSpec { epochs: default_epochs(), batch_size: default_batch(), clip_norm: None, clip_value: None, divergence_factor: default_divergence(), keep: Keep::Best }
+        TrainSpec {
+            epochs: default_epochs(),
+            batch_size: default_batch(),
+            clip_norm: None,
+            clip_value: None,
+            divergence_factor: default_divergence(),
+            keep: Keep::Best,
+        }
     }
 }
 
@@ -555,24 +599,56 @@ impl Experiment {
         }
         check_weight_decay(self.optimizer.weight_decay())?;
         let unit = |k: &str, v: f64| -> Result<(), (String, String)> {
-            if (0.0..1.0).contains(&v) { Ok(()) } else { Err((format!("optimizer.{k}"), format!("expected a value in [0, 1), found {v}"))) }
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err((
+                    format!("optimizer.{k}"),
+                    format!("expected a value in [0, 1), found {v}"),
+                ))
+            }
         };
         let positive = |k: &str, v: f64| -> Result<(), (String, String)> {
-            if v > 0.0 && v.is_finite() { Ok(()) } else { Err((format!("optimizer.{k}"), format!("expected a positive value, found {v}"))) }
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err((
+                    format!("optimizer.{k}"),
+                    format!("expected a positive value, found {v}"),
+                ))
+            }
         };
         match &self.optimizer {
-            OptimizerSpec::Sgd { momentum, dampening, nesterov, .. } => {
+            OptimizerSpec::Sgd {
+                momentum,
+                dampening,
+                nesterov,
+                ..
+            } => {
                 unit("momentum", *momentum)?;
                 if !(0.0..=1.0).contains(dampening) {
-                    return err("optimizer.dampening", format!("expected a value in [0, 1], found {dampening}"));
+                    return err(
+                        "optimizer.dampening",
+                        format!("expected a value in [0, 1], found {dampening}"),
+                    );
                 }
                 if *nesterov && (*momentum == 0.0 || *dampening != 0.0) {
-                    return err("optimizer.nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch)".into());
+                    return err(
+                        "optimizer.nesterov",
+                        "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch)"
+                            .into(),
+                    );
                 }
             }
-            OptimizerSpec::Adam { beta1, beta2, eps, .. }
-            | OptimizerSpec::Adamw { beta1, beta2, eps, .. }
-            | OptimizerSpec::Lamb { beta1, beta2, eps, .. } => {
+            OptimizerSpec::Adam {
+                beta1, beta2, eps, ..
+            }
+            | OptimizerSpec::Adamw {
+                beta1, beta2, eps, ..
+            }
+            | OptimizerSpec::Lamb {
+                beta1, beta2, eps, ..
+            } => {
                 unit("beta1", *beta1)?;
                 unit("beta2", *beta2)?;
                 positive("eps", *eps)?;
@@ -584,10 +660,18 @@ impl Experiment {
             OptimizerSpec::Adagrad { eps, lr_decay, .. } => {
                 positive("eps", *eps)?;
                 if !(*lr_decay >= 0.0) {
-                    return err("optimizer.lr_decay", format!("expected a value >= 0, found {lr_decay}"));
+                    return err(
+                        "optimizer.lr_decay",
+                        format!("expected a value >= 0, found {lr_decay}"),
+                    );
                 }
             }
-            OptimizerSpec::Rmsprop { alpha, eps, momentum, .. } => {
+            OptimizerSpec::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                ..
+            } => {
                 unit("alpha", *alpha)?;
                 positive("eps", *eps)?;
                 unit("momentum", *momentum)?;
@@ -596,19 +680,34 @@ impl Experiment {
         self.validate_schedule()?;
         if let Some(es) = &self.early_stopping {
             if !(es.min_delta >= 0.0) {
-                return err("early_stopping.min_delta", format!("expected a value >= 0, found {}", es.min_delta));
+                return err(
+                    "early_stopping.min_delta",
+                    format!("expected a value >= 0, found {}", es.min_delta),
+                );
             }
         }
-        for (k, v) in [("train.clip_norm", self.train.clip_norm), ("train.clip_value", self.train.clip_value)] {
+        for (k, v) in [
+            ("train.clip_norm", self.train.clip_norm),
+            ("train.clip_value", self.train.clip_value),
+        ] {
             if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
                 return err(k, format!("expected a positive value, found {v}"));
             }
         }
         if self.train.clip_norm.is_some() && self.train.clip_value.is_some() {
-            return err("train.clip_value", "clip by norm or by value, not both".into());
+            return err(
+                "train.clip_value",
+                "clip by norm or by value, not both".into(),
+            );
         }
         if !(self.train.divergence_factor > 1.0) {
-            return err("train.divergence_factor", format!("expected a factor > 1, found {}", self.train.divergence_factor));
+            return err(
+                "train.divergence_factor",
+                format!(
+                    "expected a factor > 1, found {}",
+                    self.train.divergence_factor
+                ),
+            );
         }
         if self.train.epochs == 0 {
             return err("train.epochs", "expected at least 1 epoch".into());
@@ -623,9 +722,21 @@ impl Experiment {
         let err = |k: &str, m: String| Err((format!("schedule.{k}"), m));
         let s = &self.schedule;
         if !(0.0..=1.0).contains(&s.warmup_start_factor) {
-            return err("warmup_start_factor", format!("expected a value in [0, 1], found {}", s.warmup_start_factor));
+            return err(
+                "warmup_start_factor",
+                format!(
+                    "expected a value in [0, 1], found {}",
+                    s.warmup_start_factor
+                ),
+            );
         }
-        let pos = |k: &str, v: f64| if v > 0.0 && v.is_finite() { Ok(()) } else { err(k, format!("expected a positive value, found {v}")) };
+        let pos = |k: &str, v: f64| {
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                err(k, format!("expected a positive value, found {v}"))
+            }
+        };
         match &s.shape {
             Shape::Step { step_size, gamma } => {
                 if *step_size == 0 {
@@ -635,7 +746,10 @@ impl Experiment {
             }
             Shape::Multistep { milestones, gamma } => {
                 if milestones.windows(2).any(|w| w[0] >= w[1]) {
-                    return err("milestones", format!("expected increasing milestones, found {milestones:?}"));
+                    return err(
+                        "milestones",
+                        format!("expected increasing milestones, found {milestones:?}"),
+                    );
                 }
                 pos("gamma", *gamma)?;
             }
@@ -646,10 +760,17 @@ impl Experiment {
                     return err("t_max", "expected at least 1".into());
                 }
                 if !(*eta_min >= 0.0 && *eta_min < self.optimizer.lr()) {
-                    return err("eta_min", format!("expected a value in [0, lr), found {eta_min}"));
+                    return err(
+                        "eta_min",
+                        format!("expected a value in [0, lr), found {eta_min}"),
+                    );
                 }
             }
-            Shape::CosineRestarts { t_0, t_mult, eta_min } => {
+            Shape::CosineRestarts {
+                t_0,
+                t_mult,
+                eta_min,
+            } => {
                 if *t_0 == 0 || *t_mult == 0 {
                     return err("t_0", "t_0 and t_mult must be at least 1".into());
                 }
@@ -657,22 +778,41 @@ impl Experiment {
                     return err("eta_min", format!("expected a value >= 0, found {eta_min}"));
                 }
             }
-            Shape::OneCycle { max_lr, pct_start, div_factor, final_div_factor, .. } => {
+            Shape::OneCycle {
+                max_lr,
+                pct_start,
+                div_factor,
+                final_div_factor,
+                ..
+            } => {
                 if let Some(m) = max_lr {
                     pos("max_lr", *m)?;
                 }
                 if !(*pct_start > 0.0 && *pct_start < 1.0) {
-                    return err("pct_start", format!("expected a fraction in (0, 1), found {pct_start}"));
+                    return err(
+                        "pct_start",
+                        format!("expected a fraction in (0, 1), found {pct_start}"),
+                    );
                 }
                 pos("div_factor", *div_factor)?;
                 pos("final_div_factor", *final_div_factor)?;
             }
-            Shape::Linear { start_factor, end_factor, total_iters } => {
+            Shape::Linear {
+                start_factor,
+                end_factor,
+                total_iters,
+            } => {
                 if !(*start_factor > 0.0 && *start_factor <= 1.0) {
-                    return err("start_factor", format!("expected a value in (0, 1], found {start_factor}"));
+                    return err(
+                        "start_factor",
+                        format!("expected a value in (0, 1], found {start_factor}"),
+                    );
                 }
                 if !(0.0..=1.0).contains(end_factor) {
-                    return err("end_factor", format!("expected a value in [0, 1], found {end_factor}"));
+                    return err(
+                        "end_factor",
+                        format!("expected a value in [0, 1], found {end_factor}"),
+                    );
                 }
                 if *total_iters == Some(0) {
                     return err("total_iters", "expected at least 1".into());
@@ -684,9 +824,17 @@ impl Experiment {
                     return err("total_iters", "expected at least 1".into());
                 }
             }
-            Shape::Plateau { factor, threshold, min_lr, .. } => {
+            Shape::Plateau {
+                factor,
+                threshold,
+                min_lr,
+                ..
+            } => {
                 if !(*factor > 0.0 && *factor < 1.0) {
-                    return err("factor", format!("expected a factor in (0, 1), found {factor}"));
+                    return err(
+                        "factor",
+                        format!("expected a factor in (0, 1), found {factor}"),
+                    );
                 }
                 if !(*threshold >= 0.0) || !(*min_lr >= 0.0) {
                     return err("threshold", "threshold and min_lr must be >= 0".into());
@@ -762,7 +910,9 @@ fn scale_widths(widths: &[usize], width: f64, depth: f64) -> Vec<usize> {
         return Vec::new();
     }
     let n = ((widths.len() as f64 * depth).round() as usize).max(1);
-    (0..n).map(|i| ((widths[i.min(widths.len() - 1)] as f64 * width).round() as usize).max(1)).collect()
+    (0..n)
+        .map(|i| ((widths[i.min(widths.len() - 1)] as f64 * width).round() as usize).max(1))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -848,12 +998,31 @@ impl RawOptimizer {
                     self.amsgrad.unwrap_or(false),
                 );
                 if self.kind == OptimizerKind::Adam {
-                    OptimizerSpec::Adam { lr, beta1: b1, beta2: b2, eps, weight_decay: wd, amsgrad: ams }
+                    OptimizerSpec::Adam {
+                        lr,
+                        beta1: b1,
+                        beta2: b2,
+                        eps,
+                        weight_decay: wd,
+                        amsgrad: ams,
+                    }
                 } else {
-                    OptimizerSpec::Adamw { lr, beta1: b1, beta2: b2, eps, weight_decay: self.weight_decay.unwrap_or(0.01), amsgrad: ams }
+                    OptimizerSpec::Adamw {
+                        lr,
+                        beta1: b1,
+                        beta2: b2,
+                        eps,
+                        weight_decay: self.weight_decay.unwrap_or(0.01),
+                        amsgrad: ams,
+                    }
                 }
             }
-            OptimizerKind::Adagrad => OptimizerSpec::Adagrad { lr: self.lr.unwrap_or(0.01), lr_decay: self.lr_decay.unwrap_or(0.0), eps: self.eps.unwrap_or(1e-10), weight_decay: wd },
+            OptimizerKind::Adagrad => OptimizerSpec::Adagrad {
+                lr: self.lr.unwrap_or(0.01),
+                lr_decay: self.lr_decay.unwrap_or(0.0),
+                eps: self.eps.unwrap_or(1e-10),
+                weight_decay: wd,
+            },
             OptimizerKind::Rmsprop => OptimizerSpec::Rmsprop {
                 lr: self.lr.unwrap_or(0.01),
                 alpha: self.alpha.unwrap_or(0.99),
@@ -862,7 +1031,12 @@ impl RawOptimizer {
                 centered: self.centered.unwrap_or(false),
                 weight_decay: wd,
             },
-            OptimizerKind::Lion => OptimizerSpec::Lion { lr: self.lr.unwrap_or(1e-4), beta1: self.beta1.unwrap_or(0.9), beta2: self.beta2.unwrap_or(0.99), weight_decay: wd },
+            OptimizerKind::Lion => OptimizerSpec::Lion {
+                lr: self.lr.unwrap_or(1e-4),
+                beta1: self.beta1.unwrap_or(0.9),
+                beta2: self.beta2.unwrap_or(0.99),
+                weight_decay: wd,
+            },
             OptimizerKind::Lamb => OptimizerSpec::Lamb {
                 lr: self.lr.unwrap_or(1e-3),
                 beta1: self.beta1.unwrap_or(0.9),
@@ -960,25 +1134,63 @@ impl RawSchedule {
             ScheduleKind::Exponential => ("exponential", &["gamma"]),
             ScheduleKind::Cosine => ("cosine", &["t_max", "eta_min"]),
             ScheduleKind::CosineRestarts => ("cosine_restarts", &["t_0", "t_mult", "eta_min"]),
-            ScheduleKind::OneCycle => ("one_cycle", &["max_lr", "pct_start", "div_factor", "final_div_factor", "anneal", "three_phase"]),
+            ScheduleKind::OneCycle => (
+                "one_cycle",
+                &[
+                    "max_lr",
+                    "pct_start",
+                    "div_factor",
+                    "final_div_factor",
+                    "anneal",
+                    "three_phase",
+                ],
+            ),
             ScheduleKind::Linear => ("linear", &["start_factor", "end_factor", "total_iters"]),
             ScheduleKind::Polynomial => ("polynomial", &["power", "total_iters"]),
-            ScheduleKind::Plateau => ("plateau", &["mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr"]),
+            ScheduleKind::Plateau => (
+                "plateau",
+                &[
+                    "mode",
+                    "factor",
+                    "patience",
+                    "threshold",
+                    "threshold_mode",
+                    "cooldown",
+                    "min_lr",
+                ],
+            ),
         };
         for (k, is_set) in set {
             not_for("schedule", k, is_set && !allowed.contains(&k), kind)?;
         }
         let shape = match self.kind {
             ScheduleKind::Constant => Shape::Constant,
-            ScheduleKind::Step => Shape::Step { step_size: self.step_size.unwrap_or(10), gamma: self.gamma.unwrap_or(0.1) },
-            ScheduleKind::Multistep => Shape::Multistep {
-                milestones: self.milestones.ok_or(("schedule.milestones".to_string(), "multistep needs milestones, e.g. [30, 60]".to_string()))?,
+            ScheduleKind::Step => Shape::Step {
+                step_size: self.step_size.unwrap_or(10),
                 gamma: self.gamma.unwrap_or(0.1),
             },
-            ScheduleKind::Multiplicative => Shape::Multiplicative { factor: self.factor.unwrap_or(0.95) },
-            ScheduleKind::Exponential => Shape::Exponential { gamma: self.gamma.unwrap_or(0.95) },
-            ScheduleKind::Cosine => Shape::Cosine { t_max: self.t_max, eta_min: self.eta_min.unwrap_or(0.0) },
-            ScheduleKind::CosineRestarts => Shape::CosineRestarts { t_0: self.t_0.unwrap_or(10), t_mult: self.t_mult.unwrap_or(1), eta_min: self.eta_min.unwrap_or(0.0) },
+            ScheduleKind::Multistep => Shape::Multistep {
+                milestones: self.milestones.ok_or((
+                    "schedule.milestones".to_string(),
+                    "multistep needs milestones, e.g. [30, 60]".to_string(),
+                ))?,
+                gamma: self.gamma.unwrap_or(0.1),
+            },
+            ScheduleKind::Multiplicative => Shape::Multiplicative {
+                factor: self.factor.unwrap_or(0.95),
+            },
+            ScheduleKind::Exponential => Shape::Exponential {
+                gamma: self.gamma.unwrap_or(0.95),
+            },
+            ScheduleKind::Cosine => Shape::Cosine {
+                t_max: self.t_max,
+                eta_min: self.eta_min.unwrap_or(0.0),
+            },
+            ScheduleKind::CosineRestarts => Shape::CosineRestarts {
+                t_0: self.t_0.unwrap_or(10),
+                t_mult: self.t_mult.unwrap_or(1),
+                eta_min: self.eta_min.unwrap_or(0.0),
+            },
             ScheduleKind::OneCycle => Shape::OneCycle {
                 max_lr: self.max_lr,
                 pct_start: self.pct_start.unwrap_or(0.3),
@@ -987,8 +1199,15 @@ impl RawSchedule {
                 anneal: self.anneal.unwrap_or_default(),
                 three_phase: self.three_phase.unwrap_or(false),
             },
-            ScheduleKind::Linear => Shape::Linear { start_factor: self.start_factor.unwrap_or(1.0 / 3.0), end_factor: self.end_factor.unwrap_or(1.0), total_iters: self.total_iters },
-            ScheduleKind::Polynomial => Shape::Polynomial { power: self.power.unwrap_or(1.0), total_iters: self.total_iters },
+            ScheduleKind::Linear => Shape::Linear {
+                start_factor: self.start_factor.unwrap_or(1.0 / 3.0),
+                end_factor: self.end_factor.unwrap_or(1.0),
+                total_iters: self.total_iters,
+            },
+            ScheduleKind::Polynomial => Shape::Polynomial {
+                power: self.power.unwrap_or(1.0),
+                total_iters: self.total_iters,
+            },
             ScheduleKind::Plateau => Shape::Plateau {
                 mode: self.mode,
                 factor: self.factor.unwrap_or(0.1),
@@ -999,7 +1218,12 @@ impl RawSchedule {
                 min_lr: self.min_lr.unwrap_or(0.0),
             },
         };
-        Ok(ScheduleSpec { shape, interval: self.interval.unwrap_or_default(), warmup: self.warmup.unwrap_or(0), warmup_start_factor: self.warmup_start_factor.unwrap_or(0.0) })
+        Ok(ScheduleSpec {
+            shape,
+            interval: self.interval.unwrap_or_default(),
+            warmup: self.warmup.unwrap_or(0),
+            warmup_start_factor: self.warmup_start_factor.unwrap_or(0.0),
+        })
     }
 }
 
@@ -1022,7 +1246,10 @@ impl RawExperiment {
         let depth = m.depth_mult.unwrap_or(1.0);
         for (k, v) in [("model.width_mult", width), ("model.depth_mult", depth)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err((k.to_string(), format!("expected a positive multiplier, found {v}")));
+                return Err((
+                    k.to_string(),
+                    format!("expected a positive multiplier, found {v}"),
+                ));
             }
         }
         let model = match m.kind {
@@ -1056,7 +1283,11 @@ impl RawExperiment {
                     })?,
                 };
                 ModelSpec::Cnn {
-                    channels: scale_widths(&m.channels.unwrap_or_else(default_cnn_channels), width, depth),
+                    channels: scale_widths(
+                        &m.channels.unwrap_or_else(default_cnn_channels),
+                        width,
+                        depth,
+                    ),
                     kernel_size: m.kernel_size.unwrap_or_else(default_kernel),
                     same_padding: m.same_padding.unwrap_or(true),
                     pool: m.pool.unwrap_or_default(),
@@ -1258,9 +1489,16 @@ lr = 0.1
 
     #[test]
     fn width_and_depth_multipliers() {
-        let text = GOOD.replace("hidden = [64]", "hidden = [64, 32]\nwidth_mult = 2.0\ndepth_mult = 1.5");
+        let text = GOOD.replace(
+            "hidden = [64]",
+            "hidden = [64, 32]\nwidth_mult = 2.0\ndepth_mult = 1.5",
+        );
         let e = Experiment::parse(&text, Path::new("")).unwrap();
-        assert!(matches!(e.model, ModelSpec::Mlp { ref hidden, .. } if hidden == &[128, 64, 64]), "{:?}", e.model);
+        assert!(
+            matches!(e.model, ModelSpec::Mlp { ref hidden, .. } if hidden == &[128, 64, 64]),
+            "{:?}",
+            e.model
+        );
         let text = GOOD.replace("hidden = [64]", "hidden = [64]\nwidth_mult = 0");
         let err = Experiment::parse(&text, Path::new("")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("model.width_mult"));
@@ -1271,17 +1509,28 @@ lr = 0.1
     fn schedule_and_optimizer_tables() {
         let text = GOOD.replace("kind = \"sgd\"\nlr = 0.1", "kind = \"rmsprop\"\nlr = 0.01\ncentered = true\n\n[schedule]\nkind = \"cosine\"\nwarmup = 2\n\n[early_stopping]\npatience = 3");
         let e = Experiment::parse(&text, Path::new("")).unwrap();
-        assert!(matches!(e.optimizer, OptimizerSpec::Rmsprop { centered: true, alpha, .. } if alpha == 0.99));
+        assert!(
+            matches!(e.optimizer, OptimizerSpec::Rmsprop { centered: true, alpha, .. } if alpha == 0.99)
+        );
         assert_eq!(e.schedule.kind(), "cosine");
         assert_eq!(e.schedule.warmup, 2);
         assert_eq!(e.early_stopping.as_ref().unwrap().patience, 3);
         // A knob of another kind is refused at its line.
-        let text = GOOD.replace("lr = 0.1", "lr = 0.1\n\n[schedule]\nkind = \"step\"\nt_max = 4");
+        let text = GOOD.replace(
+            "lr = 0.1",
+            "lr = 0.1\n\n[schedule]\nkind = \"step\"\nt_max = 4",
+        );
         let err = Experiment::parse(&text, Path::new("")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("schedule.t_max"));
         assert_eq!(err.line, Some(18));
         let text = GOOD.replace("lr = 0.1", "lr = 0.1\namsgrad = true");
-        assert_eq!(Experiment::parse(&text, Path::new("")).unwrap_err().key.as_deref(), Some("optimizer.amsgrad"));
+        assert_eq!(
+            Experiment::parse(&text, Path::new(""))
+                .unwrap_err()
+                .key
+                .as_deref(),
+            Some("optimizer.amsgrad")
+        );
     }
 
     #[test]

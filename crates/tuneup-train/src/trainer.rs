@@ -4,21 +4,21 @@
 use std::path::Path;
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::momentum::MomentumConfig;
-use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{
-    AdaGradConfig, AdamConfig, AdamWConfig, GradientsParams, LambConfig, LionConfig, ModuleOptimizer, RmsPropConfig, SgdConfig,
-    decay::WeightDecayConfig,
+    AdaGradConfig, AdamConfig, AdamWConfig, GradientsParams, LambConfig, LionConfig,
+    ModuleOptimizer, RmsPropConfig, SgdConfig, decay::WeightDecayConfig,
 };
 use burn::tensor::{Int, Tensor, TensorData};
 use tuneup_core::data::{Prepared, Y};
+use tuneup_core::metrics::Direction;
 use tuneup_core::rng::Rng;
 pub use tuneup_core::run::EpochRecord;
-use tuneup_core::scores::{self, Scores};
-use tuneup_core::metrics::Direction;
 use tuneup_core::schedule::Scheduler;
+use tuneup_core::scores::{self, Scores};
 use tuneup_core::spec::{Experiment, Keep, Monitor, OptimizerSpec, TrainSpec};
 
 use crate::eval;
@@ -74,41 +74,93 @@ pub enum TrainError {
 fn optimizer(spec: &OptimizerSpec, train: &TrainSpec) -> ModuleOptimizer {
     let l2 = |w: f64| (w > 0.0).then(|| WeightDecayConfig::new(w as f32));
     let optim = match spec {
-        OptimizerSpec::Sgd { momentum, dampening, nesterov, weight_decay, .. } => {
+        OptimizerSpec::Sgd {
+            momentum,
+            dampening,
+            nesterov,
+            weight_decay,
+            ..
+        } => {
             let mut c = SgdConfig::new().with_weight_decay(l2(*weight_decay));
             if *momentum > 0.0 {
-                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(*momentum).with_dampening(*dampening).with_nesterov(*nesterov)));
+                c = c.with_momentum(Some(
+                    MomentumConfig::new()
+                        .with_momentum(*momentum)
+                        .with_dampening(*dampening)
+                        .with_nesterov(*nesterov),
+                ));
             }
             c.init()
         }
-        OptimizerSpec::Adam { beta1, beta2, eps, weight_decay, amsgrad, .. } => AdamConfig::new()
+        OptimizerSpec::Adam {
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            ..
+        } => AdamConfig::new()
             .with_beta_1(*beta1 as f32)
             .with_beta_2(*beta2 as f32)
             .with_epsilon(*eps as f32)
             .with_amsgrad(*amsgrad)
             .with_weight_decay(l2(*weight_decay))
             .init(),
-        OptimizerSpec::Adamw { beta1, beta2, eps, weight_decay, amsgrad, .. } => AdamWConfig::new()
+        OptimizerSpec::Adamw {
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            ..
+        } => AdamWConfig::new()
             .with_beta_1(*beta1 as f32)
             .with_beta_2(*beta2 as f32)
             .with_epsilon(*eps as f32)
             .with_amsgrad(*amsgrad)
             .with_weight_decay(*weight_decay as f32)
             .init(),
-        OptimizerSpec::Adagrad { lr_decay, eps, weight_decay, .. } => {
-            AdaGradConfig::new().with_lr_decay(*lr_decay).with_epsilon(*eps as f32).with_weight_decay(l2(*weight_decay)).init()
-        }
-        OptimizerSpec::Rmsprop { alpha, eps, momentum, centered, weight_decay, .. } => RmsPropConfig::new()
+        OptimizerSpec::Adagrad {
+            lr_decay,
+            eps,
+            weight_decay,
+            ..
+        } => AdaGradConfig::new()
+            .with_lr_decay(*lr_decay)
+            .with_epsilon(*eps as f32)
+            .with_weight_decay(l2(*weight_decay))
+            .init(),
+        OptimizerSpec::Rmsprop {
+            alpha,
+            eps,
+            momentum,
+            centered,
+            weight_decay,
+            ..
+        } => RmsPropConfig::new()
             .with_alpha(*alpha as f32)
             .with_epsilon(*eps as f32)
             .with_momentum(*momentum as f32)
             .with_centered(*centered)
             .with_weight_decay(l2(*weight_decay))
             .init(),
-        OptimizerSpec::Lion { beta1, beta2, weight_decay, .. } => {
-            LionConfig::new().with_beta_1(*beta1 as f32).with_beta_2(*beta2 as f32).with_weight_decay(*weight_decay as f32).init()
-        }
-        OptimizerSpec::Lamb { beta1, beta2, eps, weight_decay, .. } => LambConfig::new()
+        OptimizerSpec::Lion {
+            beta1,
+            beta2,
+            weight_decay,
+            ..
+        } => LionConfig::new()
+            .with_beta_1(*beta1 as f32)
+            .with_beta_2(*beta2 as f32)
+            .with_weight_decay(*weight_decay as f32)
+            .init(),
+        OptimizerSpec::Lamb {
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            ..
+        } => LambConfig::new()
             .with_beta_1(*beta1 as f32)
             .with_beta_2(*beta2 as f32)
             .with_epsilon(*eps as f32)
@@ -152,11 +204,23 @@ pub fn train(
     train_eval_idx.truncate(TRAIN_EVAL_SAMPLES);
     train_eval_idx.sort_unstable();
 
-    let mut scheduler = Scheduler::new(&exp.schedule, exp.optimizer.lr(), exp.train.epochs, batches);
+    let mut scheduler =
+        Scheduler::new(&exp.schedule, exp.optimizer.lr(), exp.train.epochs, batches);
     // What "best" means: the early-stopping monitor when there is one, else the metric.
-    let monitor = exp.early_stopping.as_ref().map(|e| e.monitor).unwrap_or(Monitor::Metric);
-    let higher_better = monitor == Monitor::Metric && metric.direction() == Direction::HigherIsBetter;
-    let better = |a: f64, b: f64, delta: f64| if higher_better { a > b + delta } else { a < b - delta };
+    let monitor = exp
+        .early_stopping
+        .as_ref()
+        .map(|e| e.monitor)
+        .unwrap_or(Monitor::Metric);
+    let higher_better =
+        monitor == Monitor::Metric && metric.direction() == Direction::HigherIsBetter;
+    let better = |a: f64, b: f64, delta: f64| {
+        if higher_better {
+            a > b + delta
+        } else {
+            a < b - delta
+        }
+    };
     let mut epochs = Vec::new();
     let mut best: Option<(usize, f64, Net)> = None;
     let mut since_best = 0usize;
@@ -234,9 +298,21 @@ pub fn train(
             seconds: t0.elapsed().as_secs_f64(),
         };
         observer.epoch_end(&rec);
-        let watched = if monitor == Monitor::Metric { va.metric } else { va.loss };
-        scheduler.epoch_end(epoch - 1, va.metric, metric.direction() == Direction::HigherIsBetter);
-        let delta = exp.early_stopping.as_ref().map(|e| e.min_delta).unwrap_or(0.0);
+        let watched = if monitor == Monitor::Metric {
+            va.metric
+        } else {
+            va.loss
+        };
+        scheduler.epoch_end(
+            epoch - 1,
+            va.metric,
+            metric.direction() == Direction::HigherIsBetter,
+        );
+        let delta = exp
+            .early_stopping
+            .as_ref()
+            .map(|e| e.min_delta)
+            .unwrap_or(0.0);
         let improved = match &best {
             None => true,
             Some((_, m, _)) => better(watched, *m, delta) || (m.is_nan() && !watched.is_nan()),
@@ -298,7 +374,13 @@ pub fn train(
 
 /// The training objective on the samples `idx` of the training split: cross-entropy, or MSE on
 /// standardised targets.
-pub(crate) fn batch_loss(model: &Net, data: &Prepared, idx: &[usize], ce: &CrossEntropyLoss, device: &burn::tensor::Device) -> Tensor<1> {
+pub(crate) fn batch_loss(
+    model: &Net,
+    data: &Prepared,
+    idx: &[usize],
+    ce: &CrossEntropyLoss,
+    device: &burn::tensor::Device,
+) -> Tensor<1> {
     let info = &data.info;
     let sample_len: usize = info.sample_shape.iter().product();
     let b = idx.len();
@@ -311,10 +393,16 @@ pub(crate) fn batch_loss(model: &Net, data: &Prepared, idx: &[usize], ce: &Cross
     match &data.train.y {
         Y::Classes(y) => {
             let t: Vec<i64> = idx.iter().map(|&i| y[i] as i64).collect();
-            ce.forward(out, Tensor::<1, Int>::from_data(TensorData::new(t, [b]), device))
+            ce.forward(
+                out,
+                Tensor::<1, Int>::from_data(TensorData::new(t, [b]), device),
+            )
         }
         Y::Values(y) => {
-            let t: Vec<f32> = idx.iter().map(|&i| (y[i] - info.y_mean) / info.y_std).collect();
+            let t: Vec<f32> = idx
+                .iter()
+                .map(|&i| (y[i] - info.y_mean) / info.y_std)
+                .collect();
             let t = Tensor::<2>::from_data(TensorData::new(t, [b, 1]), device);
             (out - t).powf_scalar(2.0).mean()
         }
@@ -326,11 +414,18 @@ pub(crate) fn batch_loss(model: &Net, data: &Prepared, idx: &[usize], ce: &Cross
 /// exponentially from `start` to `end` over `iters` steps, stopped early once the smoothed loss
 /// diverges. Returns (rate, loss) per step. Nothing is written: the experiment's later training
 /// starts from fresh weights as always.
-pub fn lr_range_test(exp: &Experiment, data: &Prepared, start: f64, end: f64, iters: usize) -> Result<Vec<(f64, f64)>, TrainError> {
+pub fn lr_range_test(
+    exp: &Experiment,
+    data: &Prepared,
+    start: f64,
+    end: f64,
+    iters: usize,
+) -> Result<Vec<(f64, f64)>, TrainError> {
     let info = &data.info;
     let device = crate::cpu().autodiff();
     device.seed(exp.seed);
-    let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device).map_err(TrainError::Model)?;
+    let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
+        .map_err(TrainError::Model)?;
     let mut optim = optimizer(&exp.optimizer, &exp.train);
     let ce = CrossEntropyLoss::new(None, &device);
     let n = data.train.len();
@@ -351,7 +446,9 @@ pub fn lr_range_test(exp: &Experiment, data: &Prepared, start: f64, end: f64, it
             let value = loss.clone().into_scalar::<f32>() as f64;
             out.push((lr, value));
             losses.push(value);
-            if !value.is_finite() || tuneup_core::lr_find::diverged(&tuneup_core::lr_find::smooth(&losses)) {
+            if !value.is_finite()
+                || tuneup_core::lr_find::diverged(&tuneup_core::lr_find::smooth(&losses))
+            {
                 break 'outer;
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);

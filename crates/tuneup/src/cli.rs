@@ -103,6 +103,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The learning rate over training, per epoch (and as an SVG plot with -o).
+    Schedule {
+        experiment: PathBuf,
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// LR range test: sweep the rate exponentially over a short run and suggest one.
+    LrFind {
+        experiment: PathBuf,
+        /// Plot of smoothed loss against rate (SVG).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value_t = 1e-7)]
+        start: f64,
+        #[arg(long, default_value_t = 10.0)]
+        end: f64,
+        #[arg(long, default_value_t = 100)]
+        iters: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score predictions against the truth with any metric (`--list` shows them).
     Score {
         /// A metric name; may be given several times.

@@ -57,7 +57,15 @@ fn fmt_tick(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
-        format!("{v:.0e}")
+        // 7.50e-4 → 7.5e-4, 1.00e-5 → 1e-5.
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        format!("{m}e{e}")
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -100,7 +108,10 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
     if x1 - x0 < 1e-12 {
         x1 = x0 + 1.0;
     }
-    y0 = y0.min(0.0);
+    // Start the axis at 0 unless the data sit far from it (a loss around 2.2 in an LR test).
+    if y0 > 0.0 && y0 < (y1 - y0) * 2.0 {
+        y0 = 0.0;
+    }
     if y1 - y0 < 1e-12 {
         y1 = y0 + 1.0;
     }
@@ -146,8 +157,8 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
     };
     for t in xticks {
         let x = sx(t);
-        let label = if p.log_x {
-            format!("{:.0}", t)
+        let label = if p.log_x && (1.0..1e4).contains(&t) {
+            format!("{t:.0}")
         } else {
             fmt_tick(t)
         };
@@ -191,7 +202,7 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
             );
         }
     }
-    for v in &p.vlines {
+    for (i, v) in p.vlines.iter().enumerate() {
         let x = sx(v.value);
         // Labels near the right edge go on the line's left.
         let (lx, anchor) = if x > ox + ML + pw * 0.7 {
@@ -204,7 +215,7 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
             r##"<line x1="{x:.1}" y1="{MT}" x2="{x:.1}" y2="{}" stroke="{}" stroke-dasharray="3 3"/><text x="{lx:.1}" y="{}" font-size="11" fill="{}" text-anchor="{anchor}">{}</text>"##,
             MT + ph,
             v.color,
-            MT + ph - 8.0,
+            MT + ph - 8.0 - 14.0 * i as f64,
             v.color,
             esc(&v.label)
         );

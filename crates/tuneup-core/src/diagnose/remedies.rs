@@ -185,7 +185,13 @@ pub fn remedies(
             vec![change("schedule.kind", json!("constant"), json!("cosine"))],
         )
     } else {
-        not_yet("lr_schedule", "bias", "Another learning-rate schedule", "one-cycle or warm restarts may settle lower", "a tuning study over schedules (issue 8)")
+        not_yet(
+            "lr_schedule",
+            "bias",
+            "Another learning-rate schedule",
+            "one-cycle or warm restarts may settle lower",
+            "a tuning study over schedules (issue 8)",
+        )
     };
     let early_stop = match overfit_at {
         Some(k) => remedy(
@@ -275,7 +281,11 @@ pub fn remedies(
         "Learning-rate warm-up and gradient clipping",
         "tame the first steps and rare huge gradients",
         vec![
-            change("schedule.warmup", json!(exp.schedule.warmup), json!(exp.schedule.warmup.max(3))),
+            change(
+                "schedule.warmup",
+                json!(exp.schedule.warmup),
+                json!(exp.schedule.warmup.max(3)),
+            ),
             change("train.clip_norm", json!(exp.train.clip_norm), json!(1.0)),
         ],
     );

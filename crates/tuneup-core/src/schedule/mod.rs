@@ -43,26 +43,65 @@ pub enum ThresholdMode {
 pub enum Shape {
     Constant,
     /// `StepLR`: × gamma every `step_size` intervals.
-    Step { step_size: usize, gamma: f64 },
+    Step {
+        step_size: usize,
+        gamma: f64,
+    },
     /// `MultiStepLR`: × gamma at each milestone.
-    Multistep { milestones: Vec<usize>, gamma: f64 },
+    Multistep {
+        milestones: Vec<usize>,
+        gamma: f64,
+    },
     /// `MultiplicativeLR` with a constant factor: × factor every interval.
-    Multiplicative { factor: f64 },
+    Multiplicative {
+        factor: f64,
+    },
     /// `ExponentialLR`.
-    Exponential { gamma: f64 },
+    Exponential {
+        gamma: f64,
+    },
     /// `CosineAnnealingLR` (`t_max` default: the intervals after warm-up).
-    Cosine { t_max: Option<usize>, eta_min: f64 },
+    Cosine {
+        t_max: Option<usize>,
+        eta_min: f64,
+    },
     /// `CosineAnnealingWarmRestarts` (SGDR, Loshchilov & Hutter 2016).
-    CosineRestarts { t_0: usize, t_mult: usize, eta_min: f64 },
+    CosineRestarts {
+        t_0: usize,
+        t_mult: usize,
+        eta_min: f64,
+    },
     /// `OneCycleLR` (Smith & Topin 2017): always per step; `max_lr` default the optimizer's
     /// rate. Only the rate cycles (PyTorch's `cycle_momentum=False`).
-    OneCycle { max_lr: Option<f64>, pct_start: f64, div_factor: f64, final_div_factor: f64, anneal: Anneal, three_phase: bool },
+    OneCycle {
+        max_lr: Option<f64>,
+        pct_start: f64,
+        div_factor: f64,
+        final_div_factor: f64,
+        anneal: Anneal,
+        three_phase: bool,
+    },
     /// `LinearLR`.
-    Linear { start_factor: f64, end_factor: f64, total_iters: Option<usize> },
+    Linear {
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: Option<usize>,
+    },
     /// `PolynomialLR`.
-    Polynomial { power: f64, total_iters: Option<usize> },
+    Polynomial {
+        power: f64,
+        total_iters: Option<usize>,
+    },
     /// `ReduceLROnPlateau` on the experiment's metric (or validation loss): always per epoch.
-    Plateau { mode: Option<PlateauMode>, factor: f64, patience: usize, threshold: f64, threshold_mode: ThresholdMode, cooldown: usize, min_lr: f64 },
+    Plateau {
+        mode: Option<PlateauMode>,
+        factor: f64,
+        patience: usize,
+        threshold: f64,
+        threshold_mode: ThresholdMode,
+        cooldown: usize,
+        min_lr: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +116,12 @@ pub struct ScheduleSpec {
 
 impl Default for ScheduleSpec {
     fn default() -> Self {
-        ScheduleSpec { shape: Shape::Constant, interval: Interval::Epoch, warmup: 0, warmup_start_factor: 0.0 }
+        ScheduleSpec {
+            shape: Shape::Constant,
+            interval: Interval::Epoch,
+            warmup: 0,
+            warmup_start_factor: 0.0,
+        }
     }
 }
 
@@ -122,16 +166,32 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(spec: &ScheduleSpec, base_lr: f64, epochs: usize, steps_per_epoch: usize) -> Scheduler {
+    pub fn new(
+        spec: &ScheduleSpec,
+        base_lr: f64,
+        epochs: usize,
+        steps_per_epoch: usize,
+    ) -> Scheduler {
         let total = match spec.effective_interval() {
             Interval::Epoch => epochs,
             Interval::Step => epochs * steps_per_epoch,
         };
         let best = match spec.shape {
-            Shape::Plateau { mode: Some(PlateauMode::Max), .. } => f64::NEG_INFINITY,
+            Shape::Plateau {
+                mode: Some(PlateauMode::Max),
+                ..
+            } => f64::NEG_INFINITY,
             _ => f64::INFINITY,
         };
-        Scheduler { spec: spec.clone(), base: base_lr, total, plateau_lr: base_lr, best, bad_epochs: 0, cooldown_left: 0 }
+        Scheduler {
+            spec: spec.clone(),
+            base: base_lr,
+            total,
+            plateau_lr: base_lr,
+            best,
+            bad_epochs: 0,
+            cooldown_left: 0,
+        }
     }
 
     /// The rate for a step, given the 0-based global step and epoch.
@@ -159,33 +219,58 @@ impl Scheduler {
         match &self.spec.shape {
             Shape::Constant => base,
             Shape::Step { step_size, gamma } => base * gamma.powi((t / step_size.max(&1)) as i32),
-            Shape::Multistep { milestones, gamma } => base * gamma.powi(milestones.iter().filter(|m| **m <= t).count() as i32),
+            Shape::Multistep { milestones, gamma } => {
+                base * gamma.powi(milestones.iter().filter(|m| **m <= t).count() as i32)
+            }
             Shape::Multiplicative { factor } => base * factor.powi(t as i32),
             Shape::Exponential { gamma } => base * gamma.powi(t as i32),
             Shape::Cosine { t_max, eta_min } => {
                 let tm = t_max.unwrap_or(n).max(1) as f64;
                 eta_min + (base - eta_min) * (1.0 + (std::f64::consts::PI * tf / tm).cos()) / 2.0
             }
-            Shape::CosineRestarts { t_0, t_mult, eta_min } => {
+            Shape::CosineRestarts {
+                t_0,
+                t_mult,
+                eta_min,
+            } => {
                 let (mut cur, mut ti) = (t, (*t_0).max(1));
                 while cur >= ti {
                     cur -= ti;
                     ti *= (*t_mult).max(1);
                 }
-                eta_min + (base - eta_min) * (1.0 + (std::f64::consts::PI * cur as f64 / ti as f64).cos()) / 2.0
+                eta_min
+                    + (base - eta_min)
+                        * (1.0 + (std::f64::consts::PI * cur as f64 / ti as f64).cos())
+                        / 2.0
             }
-            Shape::OneCycle { max_lr, pct_start, div_factor, final_div_factor, anneal, three_phase } => {
+            Shape::OneCycle {
+                max_lr,
+                pct_start,
+                div_factor,
+                final_div_factor,
+                anneal,
+                three_phase,
+            } => {
                 let max = max_lr.unwrap_or(base);
                 let initial = max / div_factor;
                 let min = initial / final_div_factor;
                 let total = n as f64;
                 let phases: Vec<(f64, f64, f64)> = if *three_phase {
-                    vec![(pct_start * total - 1.0, initial, max), (2.0 * pct_start * total - 2.0, max, initial), (total - 1.0, initial, min)]
+                    vec![
+                        (pct_start * total - 1.0, initial, max),
+                        (2.0 * pct_start * total - 2.0, max, initial),
+                        (total - 1.0, initial, min),
+                    ]
                 } else {
-                    vec![(pct_start * total - 1.0, initial, max), (total - 1.0, max, min)]
+                    vec![
+                        (pct_start * total - 1.0, initial, max),
+                        (total - 1.0, max, min),
+                    ]
                 };
                 let ann = |start: f64, end: f64, pct: f64| match anneal {
-                    Anneal::Cos => end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0),
+                    Anneal::Cos => {
+                        end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0)
+                    }
                     Anneal::Linear => (end - start) * pct + start,
                 };
                 let mut start_step = 0.0;
@@ -200,7 +285,11 @@ impl Scheduler {
                 }
                 lr
             }
-            Shape::Linear { start_factor, end_factor, total_iters } => {
+            Shape::Linear {
+                start_factor,
+                end_factor,
+                total_iters,
+            } => {
                 let ti = total_iters.unwrap_or(n).max(1) as f64;
                 base * (start_factor + (end_factor - start_factor) * tf.min(ti) / ti)
             }
@@ -216,13 +305,24 @@ impl Scheduler {
     /// `higher_is_better` picks the mode when the spec leaves it open. Epochs of warm-up do
     /// not count.
     pub fn epoch_end(&mut self, epoch: usize, metric: f64, higher_is_better: bool) {
-        let Shape::Plateau { mode, factor, patience, threshold, threshold_mode, cooldown, min_lr } = self.spec.shape.clone() else {
+        let Shape::Plateau {
+            mode,
+            factor,
+            patience,
+            threshold,
+            threshold_mode,
+            cooldown,
+            min_lr,
+        } = self.spec.shape.clone()
+        else {
             return;
         };
         if epoch + 1 <= self.spec.warmup {
             return;
         }
-        let max = mode.map(|m| m == PlateauMode::Max).unwrap_or(higher_is_better);
+        let max = mode
+            .map(|m| m == PlateauMode::Max)
+            .unwrap_or(higher_is_better);
         if self.best.is_infinite() && max && self.best > 0.0 {
             self.best = f64::NEG_INFINITY;
         }
@@ -254,7 +354,10 @@ impl Scheduler {
 
     /// The whole sequence for a run without a plateau schedule: one rate per step.
     pub fn sequence(&self, epochs: usize, steps_per_epoch: usize) -> Vec<f64> {
-        (0..epochs).flat_map(|e| (0..steps_per_epoch).map(move |s| (e, e * steps_per_epoch + s))).map(|(e, step)| self.lr(step, e)).collect()
+        (0..epochs)
+            .flat_map(|e| (0..steps_per_epoch).map(move |s| (e, e * steps_per_epoch + s)))
+            .map(|(e, step)| self.lr(step, e))
+            .collect()
     }
 }
 

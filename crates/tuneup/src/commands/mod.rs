@@ -3,6 +3,7 @@ mod diagnose;
 mod init;
 mod predict;
 mod runs;
+mod schedule;
 mod score;
 mod train;
 
@@ -67,6 +68,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             (false, Some(t), Some(p)) => score::run(&metrics, &t, &p, pos_label.as_deref(), json),
             _ => Err(tuneup_core::InputError::new("give --truth and --pred (or --list)").into()),
         },
+        Command::Schedule {
+            experiment,
+            output,
+            json,
+        } => schedule::schedule(&experiment, output.as_deref(), json),
+        Command::LrFind {
+            experiment,
+            output,
+            start,
+            end,
+            iters,
+            json,
+        } => schedule::lr_find(&experiment, output.as_deref(), start, end, iters, json),
         Command::Curve {
             experiment,
             sizes,

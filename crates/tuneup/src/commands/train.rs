@@ -198,6 +198,12 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
                 num(te.metric)
             ));
         }
+        if let Some(e) = outcome.stopped_early {
+            let patience = exp.early_stopping.as_ref().map(|e| e.patience).unwrap_or(0);
+            s.push_str(&format!(
+                "  stopped early at epoch {e} (no improvement for {patience} epochs)\n"
+            ));
+        }
         s.push_str(&format!(
             "  params       {}\n  time         {}\n",
             outcome.params,
@@ -227,6 +233,7 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
             "seconds": outcome.seconds,
             "epochs": outcome.epochs.len(),
             "best_epoch": outcome.best_epoch,
+            "stopped_early": outcome.stopped_early,
             "checkpoint": ckpt,
         });
         println!("{out}");
