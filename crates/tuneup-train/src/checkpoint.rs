@@ -28,8 +28,17 @@ pub fn save(model: &Net, path: &Path) -> Result<(), String> {
 
 /// Rebuilds the model a run trained and loads its weights.
 pub fn load(spec: &ModelSpec, info: &DataInfo, path: &Path) -> Result<Net, String> {
-    let device = crate::cpu();
-    let net = Net::new(spec, &info.sample_shape, info.outputs(), &device)?;
+    load_on(spec, info, path, &crate::cpu())
+}
+
+/// The same, on a device of one's choosing (the autodiff device, to train on).
+pub fn load_on(
+    spec: &ModelSpec,
+    info: &DataInfo,
+    path: &Path,
+    device: &burn::tensor::Device,
+) -> Result<Net, String> {
+    let net = Net::new(spec, &info.sample_shape, info.outputs(), device)?;
     let record = ModuleRecord::load(path)
         .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
     net.try_load_record(record)

@@ -8,7 +8,10 @@ pub mod trainer;
 
 pub use eval::Outputs;
 pub use model::Net;
-pub use trainer::{EpochRecord, Observer, Outcome, RunStatus, TrainError, lr_range_test, train};
+pub use trainer::{
+    EpochRecord, Observer, Outcome, ResumeState, RunStatus, TrainError, lr_range_test,
+    read_resume_state, train, train_from,
+};
 
 use burn::tensor::Device;
 

@@ -184,6 +184,57 @@ pub fn train(
     checkpoint: &Path,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
+    train_from(exp, data, checkpoint, None, observer)
+}
+
+/// Where a run stood after an epoch: saved beside its checkpoint (`last.bpk`, `optim.bpk`,
+/// `state.json`) so that it can be resumed for more epochs with the same numbers as one long run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResumeState {
+    pub epoch: usize,
+    pub global_step: usize,
+    pub first_loss: Option<f64>,
+    pub since_best: usize,
+    pub best_epoch: Option<usize>,
+    pub best_watched: Option<f64>,
+    pub scheduler: tuneup_core::schedule::SchedulerState,
+}
+
+/// The files of a run's resume point, from its checkpoint path.
+pub fn resume_files(
+    checkpoint: &Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    (
+        checkpoint.with_file_name("last.bpk"),
+        checkpoint.with_file_name("optim.bpk"),
+        checkpoint.with_file_name("state.json"),
+    )
+}
+
+/// Reads a run's resume point (for `tuneup resume`).
+pub fn read_resume_state(checkpoint: &Path) -> Result<ResumeState, String> {
+    let (_, _, state) = resume_files(checkpoint);
+    let text = std::fs::read_to_string(&state)
+        .map_err(|e| format!("cannot read {}: {e}", state.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", state.display()))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Trains, or continues a run from `resume`: the checkpoint path of the run to continue (its
+/// `last.bpk`, `optim.bpk`, `state.json` and `best.bpk` are read; nothing of it is written).
+pub fn train_from(
+    exp: &Experiment,
+    data: &Prepared,
+    checkpoint: &Path,
+    resume: Option<&Path>,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
     let started = Instant::now();
     let info = &data.info;
     let metric = exp.metric();
@@ -195,6 +246,23 @@ pub fn train(
     let params = model.num_params();
     let mut optim = optimizer(&exp.optimizer, &exp.train);
     let ce = CrossEntropyLoss::new(None, &device);
+    let resumed: Option<(ResumeState, Net)> = match resume {
+        Some(from) => {
+            let state = read_resume_state(from).map_err(TrainError::Checkpoint)?;
+            let (last, optim_path, _) = resume_files(from);
+            let load = |p: &Path| {
+                crate::checkpoint::load_on(&exp.model, info, p, &device)
+                    .map_err(TrainError::Checkpoint)
+            };
+            model = load(&last)?;
+            optim = optim.load(&optim_path).map_err(|e| {
+                TrainError::Checkpoint(format!("cannot read {}: {e}", optim_path.display()))
+            })?;
+            let best_model = load(from)?;
+            Some((state, best_model))
+        }
+        None => None,
+    };
 
     let n = data.train.len();
     let batch = exp.train.batch_size.min(n);
@@ -227,9 +295,26 @@ pub fn train(
     let mut stopped_early = None;
     let mut first_loss: Option<f64> = None;
     let mut global_step = 0usize;
+    let mut start_epoch = 1;
+    if let Some((s, best_model)) = resumed {
+        scheduler.restore(s.scheduler);
+        since_best = s.since_best;
+        first_loss = s.first_loss;
+        global_step = s.global_step;
+        start_epoch = s.epoch + 1;
+        if let Some(e) = s.best_epoch {
+            if exp.train.keep == Keep::Best {
+                crate::checkpoint::save(&best_model, checkpoint).map_err(TrainError::Checkpoint)?;
+            }
+            best = Some((e, s.best_watched.unwrap_or(f64::NAN), best_model));
+        }
+    }
     let mut status = RunStatus::Complete;
-    'epochs: for epoch in 1..=exp.train.epochs {
+    'epochs: for epoch in start_epoch..=exp.train.epochs {
         let t0 = Instant::now();
+        // Each epoch's randomness (dropout) depends on the seed and the epoch only, so a resumed
+        // run draws what one long run would.
+        device.seed(exp.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let epoch_lr = scheduler.lr(global_step, epoch - 1);
         observer.epoch_start(epoch, exp.train.epochs, batches);
         let mut order: Vec<usize> = (0..n).collect();
@@ -337,6 +422,29 @@ pub fn train(
             crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
             best = Some((epoch, watched, model.clone()));
         }
+        // The resume point: model, optimizer, and where the loop stood.
+        let (last_path, optim_path, state_path) = resume_files(checkpoint);
+        crate::checkpoint::save(&model, &last_path).map_err(TrainError::Checkpoint)?;
+        let optim_tmp = optim_path.with_extension("tmp");
+        optim.save(&optim_tmp).map_err(|e| {
+            TrainError::Checkpoint(format!("cannot write {}: {e}", optim_tmp.display()))
+        })?;
+        std::fs::rename(&optim_tmp, &optim_path)
+            .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
+        let state = ResumeState {
+            epoch,
+            global_step,
+            first_loss,
+            since_best,
+            best_epoch: best.as_ref().map(|b| b.0),
+            best_watched: best.as_ref().map(|b| b.1).filter(|v| v.is_finite()),
+            scheduler: scheduler.state(),
+        };
+        write_atomic(
+            &state_path,
+            serde_json::to_string(&state).unwrap_or_default().as_bytes(),
+        )
+        .map_err(TrainError::Checkpoint)?;
         if stopped_early.is_some() {
             break;
         }

@@ -41,6 +41,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Continue a complete run for more epochs (model, optimizer and schedule state restored),
+    /// recorded as a child run.
+    Resume {
+        run: i64,
+        /// Total epochs to reach (more than the run trained).
+        #[arg(long)]
+        epochs: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// List recorded runs.
     Runs {
         #[arg(long)]

@@ -179,3 +179,53 @@ fn lr_find_suggests_and_leaves_no_trace() {
         &["--start"],
     );
 }
+
+#[test]
+fn resuming_gives_the_numbers_of_one_long_run() {
+    let env = Env::new();
+    let text = |epochs: usize| {
+        exp_text(
+            &digits_csv(),
+            &format!(
+                "[model]\nkind = \"mlp\"\nhidden = [64]\ndropout = 0.2\n[optimizer]\nkind = \"adam\"\n[schedule]\nkind = \"step\"\nstep_size = 3\ngamma = 0.5\n[train]\nepochs = {epochs}\n"
+            ),
+        )
+    };
+    env.write("short.toml", text(4));
+    env.write("long.toml", text(9));
+    assert_eq!(code(&env.tuneup(&["train", "short.toml"])), 0);
+    let o = env.tuneup(&["resume", "1", "--epochs", "9", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let resumed = json(&o);
+    let long = json(&env.tuneup(&["train", "long.toml", "--json"]));
+    assert_eq!(
+        resumed["val"], long["val"],
+        "resumed {} vs one run {}",
+        resumed["val"], long["val"]
+    );
+    assert_eq!(resumed["train"], long["train"]);
+    assert_eq!(resumed["best_epoch"], long["best_epoch"]);
+    // The resumed run is a child of the first, with epochs 5 to 9, whose curves match.
+    let child = json(&env.tuneup(&["show", "2", "--json"]));
+    assert_eq!(child["parent_id"], 1);
+    let eps = |v: &serde_json::Value| {
+        v["epochs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["epoch"].as_u64().unwrap(),
+                    e["val_loss"].as_f64().unwrap(),
+                    e["lr"].as_f64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let all = eps(&json(&env.tuneup(&["show", "3", "--json"])));
+    assert_eq!(eps(&child), all[4..].to_vec());
+    assert_bad_input(
+        &env.tuneup(&["resume", "1", "--epochs", "3"]),
+        &["already trained 4 epochs"],
+    );
+}

@@ -152,6 +152,16 @@ impl ScheduleSpec {
     }
 }
 
+/// What a plateau schedule has learned so far, saved with a run so that it can resume.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerState {
+    pub plateau_lr: f64,
+    /// The best metric seen; `None` before the first (JSON has no infinities).
+    pub best: Option<f64>,
+    pub bad_epochs: usize,
+    pub cooldown_left: usize,
+}
+
 /// A running schedule: the rate for any step, and the plateau state fed at each epoch's end.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -350,6 +360,24 @@ impl Scheduler {
             self.cooldown_left = cooldown;
             self.bad_epochs = 0;
         }
+    }
+
+    pub fn state(&self) -> SchedulerState {
+        SchedulerState {
+            plateau_lr: self.plateau_lr,
+            best: self.best.is_finite().then_some(self.best),
+            bad_epochs: self.bad_epochs,
+            cooldown_left: self.cooldown_left,
+        }
+    }
+
+    pub fn restore(&mut self, s: SchedulerState) {
+        self.plateau_lr = s.plateau_lr;
+        if let Some(b) = s.best {
+            self.best = b;
+        }
+        self.bad_epochs = s.bad_epochs;
+        self.cooldown_left = s.cooldown_left;
     }
 
     /// The whole sequence for a run without a plateau schedule: one rate per step.

@@ -127,6 +127,7 @@ pub fn run(
             &data,
             &exp_path.display().to_string(),
             Some(parent),
+            None,
         )?;
         if let Some(f) = &t.failure {
             eprintln!("   run {} failed: {f}", t.run_id);

@@ -23,6 +23,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             force,
         } => init::run(&data, target.as_deref(), output.as_deref(), force),
         Command::Train { experiment, json } => train::run(&experiment, &cli.store, json),
+        Command::Resume { run, epochs, json } => {
+            train::resume(&open_existing(&cli.store)?, run, epochs, json)
+        }
         Command::Runs { json } => runs::list(&open_existing(&cli.store)?, json),
         Command::Show { run, json } => runs::show(&open_existing(&cli.store)?, run, json),
         Command::Predict {

@@ -41,6 +41,7 @@ pub fn record_and_train(
     data: &Prepared,
     exp_display: &str,
     parent: Option<i64>,
+    resume: Option<&Path>,
 ) -> anyhow::Result<Trained> {
     let metric = exp.metric();
     let config = serde_json::to_value(exp)?;
@@ -76,7 +77,7 @@ pub fn record_and_train(
     );
     let mut progress = Progress::new(store, run_id, &metric.name());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        tuneup_train::train(exp, data, &checkpoint, &mut progress)
+        tuneup_train::train_from(exp, data, &checkpoint, resume, &mut progress)
     }));
     progress.finish();
     let store_error = progress.store_error.take();
@@ -155,13 +156,67 @@ pub fn run(exp_path: &Path, store_path: &Path, json_out: bool) -> anyhow::Result
     let data = tuneup_core::data::prepare(&exp)?;
     check_model(&exp, &data, exp_path)?;
     let store = Store::open(store_path).context("opening the run store")?;
+    let trained = record_and_train(
+        &store,
+        &exp,
+        &data,
+        &exp_path.display().to_string(),
+        None,
+        None,
+    )?;
+    report(&store, &exp, trained, json_out)
+}
+
+/// `tuneup resume RUN --epochs N`: continue a run for more epochs from where it stood (model,
+/// optimizer and schedule state), recorded as a child run.
+pub fn resume(store: &Store, run_id: i64, epochs: usize, json_out: bool) -> anyhow::Result<()> {
+    let parent = store.run(run_id)?;
+    if parent.state != RunState::Complete {
+        return Err(InputError::new(format!(
+            "run {run_id} is {}; only complete runs can be resumed",
+            parent.state.as_str()
+        ))
+        .into());
+    }
+    let mut exp: Experiment =
+        serde_json::from_value(parent.config.clone()).context("reading the run's experiment")?;
+    let ckpt = std::path::PathBuf::from(parent.checkpoint.clone().unwrap_or_default());
+    let from = tuneup_train::read_resume_state(&ckpt)
+        .map_err(|e| InputError::new(format!("run {run_id} has no resume point: {e}")))?;
+    if epochs <= from.epoch {
+        return Err(InputError::new(format!(
+            "--epochs {epochs}: run {run_id} already trained {} epochs; give more",
+            from.epoch
+        ))
+        .key("--epochs")
+        .into());
+    }
+    exp.train.epochs = epochs;
+    let data = tuneup_core::data::prepare(&exp)?;
+    eprintln!(
+        "resuming run {run_id} from epoch {} to {epochs}",
+        from.epoch
+    );
+    let trained = record_and_train(
+        store,
+        &exp,
+        &data,
+        &parent.experiment_path,
+        Some(run_id),
+        Some(&ckpt),
+    )?;
+    report(store, &exp, trained, json_out)
+}
+
+/// Prints a finished run's summary (and its JSON with --json); a failed run is an error.
+fn report(store: &Store, exp: &Experiment, trained: Trained, json_out: bool) -> anyhow::Result<()> {
     let metric = exp.metric();
     let Trained {
         run_id,
         outcome,
         state,
         failure,
-    } = record_and_train(&store, &exp, &data, &exp_path.display().to_string(), None)?;
+    } = trained;
     let Some(outcome) = outcome else {
         return Err(RunFailed(format!(
             "run {run_id} failed: {}",
