@@ -144,7 +144,7 @@ pub fn remedies(
         "bias",
         "Train longer",
         if improving {
-            "validation loss was still falling at the last epoch"
+            "validation loss was still falling at the last epoch (`tuneup resume RUN --epochs N` continues this run)"
         } else {
             "more optimisation steps lower training error"
         },
