@@ -229,3 +229,25 @@ fn resuming_gives_the_numbers_of_one_long_run() {
         &["already trained 4 epochs"],
     );
 }
+
+#[test]
+fn an_exploding_loss_ends_the_run_as_failed_and_is_diagnosed_unstable() {
+    let env = Env::new();
+    let exp = env.write("hot.toml", exp_text(&digits_csv(), "[model]\nkind = \"mlp\"\nhidden = [64]\n[optimizer]\nkind = \"sgd\"\nlr = 5.0\n[train]\nepochs = 3\n"));
+    let o = env.tuneup(&["train", exp.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&o), 1);
+    let reason = json(&o)["failure"].as_str().unwrap().to_string();
+    assert!(
+        reason.contains("exploded") && reason.contains("epoch 1, step"),
+        "{reason}"
+    );
+    let d = json(&env.tuneup(&["diagnose", "1", "--json"]));
+    assert_eq!(d["verdict"], "unstable_optimization");
+    let ids: Vec<&str> = d["remedies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[..2], ["lower_learning_rate", "warmup_and_clipping"]);
+}

@@ -62,48 +62,22 @@ fn not_yet(id: &str, category: &str, title: &str, why: &str, missing: &str) -> R
     }
 }
 
+/// A bigger model in one key (`model.width_mult`), or a first hidden layer for a linear model.
 fn bigger(exp: &Experiment) -> Vec<Change> {
     match &exp.model {
-        ModelSpec::Mlp { hidden, .. } => {
-            let to: Vec<usize> = if hidden.is_empty() {
-                vec![128]
-            } else {
-                hidden.iter().map(|w| w * 2).collect()
-            };
-            vec![change("model.hidden", json!(hidden), json!(to))]
+        ModelSpec::Mlp { hidden, .. } if hidden.is_empty() => {
+            vec![change("model.hidden", json!(hidden), json!([128]))]
         }
-        ModelSpec::Cnn {
-            channels, hidden, ..
-        } => vec![
-            change(
-                "model.channels",
-                json!(channels),
-                json!(channels.iter().map(|c| c * 2).collect::<Vec<_>>()),
-            ),
-            change("model.hidden", json!(hidden), json!(hidden * 2)),
-        ],
+        _ => vec![change("model.width_mult", json!(1.0), json!(2.0))],
     }
 }
 
 fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
-    match &exp.model {
-        ModelSpec::Mlp { hidden, .. } if hidden.iter().any(|w| *w >= 16) => Some(vec![change(
-            "model.hidden",
-            json!(hidden),
-            json!(hidden.iter().map(|w| (w / 2).max(8)).collect::<Vec<_>>()),
-        )]),
-        ModelSpec::Cnn {
-            channels, hidden, ..
-        } if *hidden >= 16 => Some(vec![
-            change(
-                "model.channels",
-                json!(channels),
-                json!(channels.iter().map(|c| (c / 2).max(4)).collect::<Vec<_>>()),
-            ),
-            change("model.hidden", json!(hidden), json!(hidden / 2)),
-        ]),
-        _ => None,
-    }
+    let wide = match &exp.model {
+        ModelSpec::Mlp { hidden, .. } => hidden.iter().any(|w| *w >= 16),
+        ModelSpec::Cnn { hidden, .. } => *hidden >= 16,
+    };
+    wide.then(|| vec![change("model.width_mult", json!(1.0), json!(0.5))])
 }
 
 fn dropout_of(exp: &Experiment) -> f64 {
