@@ -177,7 +177,7 @@ fn experiment_text(ins: &Inspection, data_rel: &Path, name: &str) -> String {
     };
     let _ = writeln!(
         s,
-        "# The metric that judges the model: accuracy, f1_macro (classification); rmse, mse, mae, r2 (regression)."
+        "# The metric that judges the model (`tuneup score --list`): e.g. accuracy, f1_macro, log_loss, roc_auc_ovr; rmse, mae, r2."
     );
     let _ = writeln!(s, "metric = {metric:?}");
     let _ = writeln!(
