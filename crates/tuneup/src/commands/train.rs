@@ -235,7 +235,7 @@ fn report(store: &Store, exp: &Experiment, trained: Trained, json_out: bool) -> 
             s.push_str(&format!(
                 "  best epoch   {} of {}\n  train error  {}\n  val error    {}\n  val {:<8} {}\n",
                 outcome.best_epoch.unwrap_or(0),
-                outcome.epochs.len(),
+                outcome.epochs.last().map(|e| e.epoch).unwrap_or(0),
                 num(tr.error),
                 num(va.error),
                 metric.name(),
@@ -286,7 +286,7 @@ fn report(store: &Store, exp: &Experiment, trained: Trained, json_out: bool) -> 
             "test": scores(outcome.test),
             "params": outcome.params,
             "seconds": outcome.seconds,
-            "epochs": outcome.epochs.len(),
+            "epochs": outcome.epochs.last().map(|e| e.epoch).unwrap_or(0),
             "best_epoch": outcome.best_epoch,
             "stopped_early": outcome.stopped_early,
             "checkpoint": ckpt,
