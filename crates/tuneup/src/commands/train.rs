@@ -89,25 +89,21 @@ pub fn record_and_train(
         "test": data.test.as_ref().map(|p| p.len()),
     });
     let ckpt = checkpoint.display().to_string();
-    let outcome = match result {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => {
-            let failure = e.to_string();
-            fail(store, run_id, &failure)?;
-            return Ok(Trained {
-                run_id,
-                outcome: None,
-                state: RunState::Failed,
-                failure: Some(failure),
-            });
-        }
+    let failure = match result {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            let failure = format!("internal error: {msg}");
+            Err(format!("internal error: {msg}"))
+        }
+    };
+    let outcome = match failure {
+        Ok(o) => o,
+        Err(failure) => {
             fail(store, run_id, &failure)?;
             return Ok(Trained {
                 run_id,
