@@ -25,16 +25,24 @@ pub enum Predictions {
     Values(Vec<f32>),
 }
 
-/// Numerically stable softmax of each row.
-pub fn softmax_rows(logits: &[f32], k: usize) -> Vec<f32> {
+/// Numerically stable softmax of each row, in f64.
+pub fn softmax_rows_f64(logits: &[f32], k: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(logits.len());
     for row in logits.chunks(k) {
-        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-        let e: Vec<f64> = row.iter().map(|v| ((*v - m) as f64).exp()).collect();
+        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+        let e: Vec<f64> = row.iter().map(|v| (*v as f64 - m).exp()).collect();
         let s: f64 = e.iter().sum();
-        out.extend(e.iter().map(|v| (v / s) as f32));
+        out.extend(e.iter().map(|v| v / s));
     }
     out
+}
+
+/// The same, as f32 (for submissions).
+pub fn softmax_rows(logits: &[f32], k: usize) -> Vec<f32> {
+    softmax_rows_f64(logits, k)
+        .into_iter()
+        .map(|v| v as f32)
+        .collect()
 }
 
 fn argmax(row: &[f32]) -> u32 {
@@ -80,17 +88,8 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
             }
             let n = truth.len().max(1) as f64;
             // Probabilities only where the metric reads them (softmax in f64).
-            let proba: Option<Vec<f64>> = (metric.needs() == Needs::Probabilities).then(|| {
-                outputs
-                    .chunks(k)
-                    .flat_map(|row| {
-                        let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
-                        let e: Vec<f64> = row.iter().map(|v| (*v as f64 - m).exp()).collect();
-                        let s: f64 = e.iter().sum();
-                        e.into_iter().map(move |v| v / s)
-                    })
-                    .collect()
-            });
+            let proba =
+                (metric.needs() == Needs::Probabilities).then(|| softmax_rows_f64(outputs, k));
             let input = Input::Classes {
                 truth,
                 pred: &pred,

@@ -83,3 +83,8 @@ pub fn json_num(v: f64) -> serde_json::Value {
         .map(serde_json::Value::Number)
         .unwrap_or(serde_json::Value::Null)
 }
+
+/// A split's loss, error and metric as JSON.
+pub fn scores_json(s: Option<tuneup_core::run::Scores>) -> Option<serde_json::Value> {
+    s.map(|s| serde_json::json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))
+}

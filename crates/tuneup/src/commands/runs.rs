@@ -6,9 +6,7 @@ use tuneup_store::{Run, Store};
 use crate::output::{duration, json_num, num, opt, sparkline};
 
 fn run_json(r: &Run) -> serde_json::Value {
-    let s = |x: &Option<tuneup_core::run::Scores>| {
-        x.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))
-    };
+    let s = |x: &Option<tuneup_core::run::Scores>| crate::output::scores_json(*x);
     json!({
         "run_id": r.id,
         "name": r.name,

@@ -264,9 +264,7 @@ fn report(store: &Store, exp: &Experiment, trained: Trained, json_out: bool) -> 
     };
     if json_out {
         eprint!("{summary}");
-        let scores = |s: Option<tuneup_core::run::Scores>| {
-            s.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))
-        };
+        let scores = crate::output::scores_json;
         let out = json!({
             "run_id": run_id,
             "status": state.as_str(),
