@@ -3,6 +3,7 @@
 //! Builds and tests without burn or SQLite; the training part (`tuneup-train`) and the store
 //! (`tuneup-store`) depend on this crate, never the other way round.
 
+pub mod augment;
 pub mod data;
 pub mod diagnose;
 pub mod error;

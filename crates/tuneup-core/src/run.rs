@@ -44,7 +44,11 @@ pub struct EpochRecord {
     /// The experiment's metric on the validation split.
     pub val_metric: f64,
     pub lr: f64,
+    /// The whole epoch: training, then evaluation.
     pub seconds: f64,
+    /// The training part of it (the batches: building, forward, backward, step).
+    #[serde(default)]
+    pub fit_seconds: f64,
 }
 
 /// Loss, error and metric of one split (see [`crate::scores::Scores`]), as stored.

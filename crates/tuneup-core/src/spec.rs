@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::augment::AugmentSpec;
 use crate::error::InputError;
 use crate::metrics::{self, Metric};
 use crate::schedule::{Anneal, Interval, PlateauMode, ScheduleSpec, Shape, ThresholdMode};
@@ -51,6 +52,9 @@ pub struct Experiment {
     pub early_stopping: Option<EarlyStopping>,
     #[serde(default)]
     pub train: TrainSpec,
+    /// Data augmentation (variance remedy); all off by default.
+    #[serde(default)]
+    pub augment: AugmentSpec,
 }
 
 fn default_seed() -> u64 {
@@ -107,6 +111,11 @@ pub struct DataSpec {
     /// seed). Runs that share it share their validation data, whatever their own seed.
     #[serde(default)]
     pub split_seed: Option<u64>,
+    /// CSV only: read each row's features as an image of this shape, `[channels, height,
+    /// width]` (e.g. `[1, 8, 8]` for digits, `[1, 28, 28]` for Kaggle's MNIST CSV), so that a CNN
+    /// and image augmentation apply. Normalisation becomes per channel.
+    #[serde(default)]
+    pub shape: Option<Vec<usize>>,
 }
 
 fn default_val_fraction() -> f64 {
@@ -122,6 +131,56 @@ pub enum Activation {
     Tanh,
     Sigmoid,
     LeakyRelu,
+}
+
+/// A normalization layer after each hidden linear layer / conv (before the activation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Norm {
+    #[default]
+    None,
+    /// Batch normalization (Ioffe & Szegedy 2015): batch statistics in training, running
+    /// averages at evaluation.
+    Batch,
+    /// Layer normalization (Ba et al. 2016): over the features of each sample; for convs over
+    /// channels x height x width (GroupNorm with one group, as in PyTorch practice).
+    Layer,
+}
+
+/// Dropout rates: one for every layer, or one per layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Rates {
+    One(f64),
+    Each(Vec<f64>),
+}
+
+impl Default for Rates {
+    fn default() -> Self {
+        Rates::One(0.0)
+    }
+}
+
+impl Rates {
+    /// The rate of layer `i`.
+    pub fn at(&self, i: usize) -> f64 {
+        match self {
+            Rates::One(p) => *p,
+            Rates::Each(v) => v.get(i).copied().unwrap_or(0.0),
+        }
+    }
+    pub fn max(&self) -> f64 {
+        match self {
+            Rates::One(p) => *p,
+            Rates::Each(v) => v.iter().copied().fold(0.0, f64::max),
+        }
+    }
+    fn all(&self) -> Vec<f64> {
+        match self {
+            Rates::One(p) => vec![*p],
+            Rates::Each(v) => v.clone(),
+        }
+    }
 }
 
 /// Where the CNN max-pools (2x2): after every conv, or once after the last.
@@ -142,8 +201,11 @@ pub enum ModelSpec {
         hidden: Vec<usize>,
         #[serde(default)]
         activation: Activation,
+        /// After each hidden layer: one rate, or a list with one per hidden layer.
         #[serde(default)]
-        dropout: f64,
+        dropout: Rates,
+        #[serde(default)]
+        norm: Norm,
     },
     /// A small CNN: 3x3 (or `kernel_size`) convs with the given channel counts, 2x2 max-pooling,
     /// one hidden linear layer, the output layer.
@@ -161,8 +223,14 @@ pub enum ModelSpec {
         hidden: usize,
         #[serde(default)]
         activation: Activation,
+        /// Before the output layer.
         #[serde(default)]
         dropout: f64,
+        /// After each conv block: one rate, or a list with one per conv.
+        #[serde(default)]
+        conv_dropout: Rates,
+        #[serde(default)]
+        norm: Norm,
     },
 }
 
@@ -386,6 +454,23 @@ pub struct TrainSpec {
     /// `best` (default) or `last` epoch's weights.
     #[serde(default)]
     pub keep: Keep,
+    /// Label smoothing (Szegedy et al. 2016): targets `1 - e + e/K` for the class, `e/K` for
+    /// the others. Classification only.
+    #[serde(default)]
+    pub label_smoothing: f64,
+    /// L1 penalty `l1 * sum |w|` over the weights of linear and conv layers (not biases, not
+    /// normalization). For an L2 penalty use `optimizer.weight_decay` with adam / sgd; for
+    /// decoupled weight decay, `kind = "adamw"`.
+    #[serde(default)]
+    pub l1: f64,
+    /// Threads that build (and augment) batches while the model trains; 0 builds them on the
+    /// training thread.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+}
+
+fn default_workers() -> usize {
+    1
 }
 
 fn default_divergence() -> f64 {
@@ -408,6 +493,9 @@ impl Default for TrainSpec {
             clip_value: None,
             divergence_factor: default_divergence(),
             keep: Keep::Best,
+            label_smoothing: 0.0,
+            l1: 0.0,
+            workers: default_workers(),
         }
     }
 }
@@ -556,6 +644,22 @@ impl Experiment {
         if self.data.target.is_some() && !matches!(self.data.format, None | Some(DataFormat::Csv)) {
             return err("data.target", "only CSV data has a target column".into());
         }
+        if let Some(shape) = &self.data.shape {
+            if shape.len() != 3 || shape.contains(&0) {
+                return err(
+                    "data.shape",
+                    format!(
+                        "expected [channels, height, width] with positive sizes, found {shape:?}"
+                    ),
+                );
+            }
+            if !matches!(self.data.format, None | Some(DataFormat::Csv)) {
+                return err(
+                    "data.shape",
+                    "only CSV rows are reshaped into images".into(),
+                );
+            }
+        }
         match &self.model {
             ModelSpec::Mlp {
                 hidden, dropout, ..
@@ -563,15 +667,45 @@ impl Experiment {
                 if hidden.contains(&0) {
                     return err("model.hidden", "layer widths must be positive".into());
                 }
-                check_dropout(*dropout)?;
+                if let Rates::Each(v) = dropout {
+                    if v.len() != hidden.len() {
+                        return err(
+                            "model.dropout",
+                            format!(
+                                "expected one rate per hidden layer ({}), found {}",
+                                hidden.len(),
+                                v.len()
+                            ),
+                        );
+                    }
+                }
+                for p in dropout.all() {
+                    check_dropout("model.dropout", p)?;
+                }
             }
             ModelSpec::Cnn {
                 channels,
                 kernel_size,
                 hidden,
                 dropout,
+                conv_dropout,
                 ..
             } => {
+                if let Rates::Each(v) = conv_dropout {
+                    if v.len() != channels.len() {
+                        return err(
+                            "model.conv_dropout",
+                            format!(
+                                "expected one rate per conv ({}), found {}",
+                                channels.len(),
+                                v.len()
+                            ),
+                        );
+                    }
+                }
+                for p in conv_dropout.all() {
+                    check_dropout("model.conv_dropout", p)?;
+                }
                 if channels.is_empty() || channels.contains(&0) {
                     return err(
                         "model.channels",
@@ -587,7 +721,7 @@ impl Experiment {
                 if *hidden == 0 {
                     return err("model.hidden", "expected a positive width".into());
                 }
-                check_dropout(*dropout)?;
+                check_dropout("model.dropout", *dropout)?;
             }
         }
         let lr = self.optimizer.lr();
@@ -715,6 +849,32 @@ impl Experiment {
         if self.train.batch_size == 0 {
             return err("train.batch_size", "expected a positive batch size".into());
         }
+        let ls = self.train.label_smoothing;
+        if !(0.0..1.0).contains(&ls) {
+            return err(
+                "train.label_smoothing",
+                format!("expected a value in [0, 1), found {ls}"),
+            );
+        }
+        if ls > 0.0 && self.task == Task::Regression {
+            return err(
+                "train.label_smoothing",
+                "label smoothing applies to classification".into(),
+            );
+        }
+        if !(self.train.l1.is_finite() && self.train.l1 >= 0.0) {
+            return err(
+                "train.l1",
+                format!("expected a value >= 0, found {}", self.train.l1),
+            );
+        }
+        if self.task == Task::Regression && self.augment.cutmix > 0.0 {
+            return err(
+                "augment.cutmix",
+                "cutmix mixes class labels by area; for regression use mixup".into(),
+            );
+        }
+        self.augment.validate()?;
         Ok(())
     }
 
@@ -878,6 +1038,8 @@ struct RawExperiment {
     early_stopping: Option<EarlyStopping>,
     #[serde(default)]
     train: TrainSpec,
+    #[serde(default)]
+    augment: AugmentSpec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -893,7 +1055,9 @@ struct RawModel {
     kind: ModelKind,
     hidden: Option<toml::Value>,
     activation: Option<Activation>,
-    dropout: Option<f64>,
+    dropout: Option<toml::Value>,
+    conv_dropout: Option<toml::Value>,
+    norm: Option<Norm>,
     channels: Option<Vec<usize>>,
     kernel_size: Option<usize>,
     same_padding: Option<bool>,
@@ -1258,6 +1422,7 @@ impl RawExperiment {
                 not_for("model", "kernel_size", m.kernel_size.is_some(), "mlp")?;
                 not_for("model", "same_padding", m.same_padding.is_some(), "mlp")?;
                 not_for("model", "pool", m.pool.is_some(), "mlp")?;
+                not_for("model", "conv_dropout", m.conv_dropout.is_some(), "mlp")?;
                 let hidden = match m.hidden {
                     None => default_mlp_hidden(),
                     Some(v) => widths(&v).ok_or_else(|| {
@@ -1272,7 +1437,8 @@ impl RawExperiment {
                 ModelSpec::Mlp {
                     hidden: scale_widths(&hidden, width, depth),
                     activation: m.activation.unwrap_or_default(),
-                    dropout: m.dropout.unwrap_or(0.0),
+                    dropout: rates("model.dropout", m.dropout.as_ref())?,
+                    norm: m.norm.unwrap_or_default(),
                 }
             }
             ModelKind::Cnn => {
@@ -1293,7 +1459,17 @@ impl RawExperiment {
                     pool: m.pool.unwrap_or_default(),
                     hidden: ((hidden as f64 * width).round() as usize).max(1),
                     activation: m.activation.unwrap_or_default(),
-                    dropout: m.dropout.unwrap_or(0.0),
+                    dropout: match rates("model.dropout", m.dropout.as_ref())? {
+                        Rates::One(p) => p,
+                        Rates::Each(_) => {
+                            return Err((
+                                "model.dropout".into(),
+                                "the CNN's dropout (before the output layer) is one rate; per-conv rates go in conv_dropout".into(),
+                            ));
+                        }
+                    },
+                    conv_dropout: rates("model.conv_dropout", m.conv_dropout.as_ref())?,
+                    norm: m.norm.unwrap_or_default(),
                 }
             }
         };
@@ -1318,7 +1494,30 @@ impl RawExperiment {
             schedule,
             early_stopping: self.early_stopping,
             train: self.train,
+            augment: self.augment,
         })
+    }
+}
+
+/// A dropout key: a rate, or a list of rates.
+fn rates(key: &str, v: Option<&toml::Value>) -> Result<Rates, KeyError> {
+    let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    match v {
+        None => Ok(Rates::default()),
+        Some(v) => {
+            if let Some(p) = num(v) {
+                return Ok(Rates::One(p));
+            }
+            v.as_array()
+                .and_then(|a| a.iter().map(num).collect::<Option<Vec<f64>>>())
+                .map(Rates::Each)
+                .ok_or_else(|| {
+                    (
+                        key.to_string(),
+                        format!("expected a rate such as 0.2, or one per layer such as [0.2, 0.5]; found {v}"),
+                    )
+                })
+        }
     }
 }
 
@@ -1329,12 +1528,9 @@ fn widths(v: &toml::Value) -> Option<Vec<usize>> {
         .collect()
 }
 
-fn check_dropout(p: f64) -> Result<(), (String, String)> {
+fn check_dropout(key: &str, p: f64) -> Result<(), (String, String)> {
     if !(0.0..1.0).contains(&p) {
-        return Err((
-            "model.dropout".into(),
-            format!("expected a rate in [0, 1), found {p}"),
-        ));
+        return Err((key.into(), format!("expected a rate in [0, 1), found {p}")));
     }
     Ok(())
 }

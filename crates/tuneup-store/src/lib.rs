@@ -13,15 +13,18 @@ use tuneup_core::run::{EpochRecord, RunState, Scores};
 
 /// The value of `meta.format` in every tuneup store.
 const FORMAT: &str = "tuneup-store";
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// What each schema version adds to the one before it; applied in order to older stores.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    2,
-    "ALTER TABLE runs ADD COLUMN train_dev_json TEXT;
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        2,
+        "ALTER TABLE runs ADD COLUMN train_dev_json TEXT;
      ALTER TABLE runs ADD COLUMN splits_json TEXT;
      ALTER TABLE runs ADD COLUMN extra_json TEXT;",
-)];
+    ),
+    (3, "ALTER TABLE epochs ADD COLUMN fit_seconds REAL;"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -271,7 +274,7 @@ impl Store {
                     epoch INTEGER NOT NULL,
                     fit_loss REAL, train_loss REAL, train_error REAL,
                     val_loss REAL, val_error REAL, val_metric REAL,
-                    lr REAL, seconds REAL,
+                    lr REAL, seconds REAL, fit_seconds REAL,
                     PRIMARY KEY (run_id, epoch)
                 );
                 COMMIT;"
@@ -294,7 +297,7 @@ impl Store {
         // SQLite stores NaN as NULL; read back as NaN.
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO epochs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR REPLACE INTO epochs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     run_id,
                     e.epoch as i64,
@@ -305,7 +308,8 @@ impl Store {
                     e.val_error,
                     e.val_metric,
                     e.lr,
-                    e.seconds
+                    e.seconds,
+                    e.fit_seconds
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -430,7 +434,7 @@ impl Store {
     pub fn epochs(&self, run_id: i64) -> Result<Vec<EpochRecord>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT epoch, fit_loss, train_loss, train_error, val_loss, val_error, val_metric, lr, seconds FROM epochs WHERE run_id=?1 ORDER BY epoch")
+            .prepare("SELECT epoch, fit_loss, train_loss, train_error, val_loss, val_error, val_metric, lr, seconds, fit_seconds FROM epochs WHERE run_id=?1 ORDER BY epoch")
             .map_err(|e| self.err(e))?;
         let f = |r: &rusqlite::Row, i: usize| -> rusqlite::Result<f64> {
             Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
@@ -447,6 +451,7 @@ impl Store {
                     val_metric: f(r, 6)?,
                     lr: f(r, 7)?,
                     seconds: f(r, 8)?,
+                    fit_seconds: r.get::<_, Option<f64>>(9)?.unwrap_or(0.0),
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -480,6 +485,7 @@ mod tests {
             val_metric: v,
             lr: 0.001,
             seconds: 0.5,
+            fit_seconds: 0.0,
         }
     }
 
@@ -573,7 +579,7 @@ mod tests {
     }
 
     #[test]
-    fn version_1_stores_are_migrated() {
+    fn version_1_stores_are_migrated_to_the_latest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         drop(Store::open(&path).unwrap());
@@ -582,7 +588,8 @@ mod tests {
             .unwrap()
             .execute_batch(
                 "ALTER TABLE runs DROP COLUMN train_dev_json; ALTER TABLE runs DROP COLUMN splits_json;
-                 ALTER TABLE runs DROP COLUMN extra_json; UPDATE tuneup_meta SET value = '1' WHERE key = 'schema_version';",
+                 ALTER TABLE runs DROP COLUMN extra_json; ALTER TABLE epochs DROP COLUMN fit_seconds;
+                 UPDATE tuneup_meta SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();
         let store = Store::open(&path).unwrap();
@@ -598,6 +605,11 @@ mod tests {
             })
             .unwrap();
         assert_eq!(store.run(id).unwrap().splits, None);
+        // The columns of later versions are there to write and read.
+        let mut e = epoch(1, 0.5);
+        e.fit_seconds = 0.25;
+        store.record_epoch(id, &e).unwrap();
+        assert_eq!(store.epochs(id).unwrap(), vec![e]);
         let v: String = store
             .conn
             .query_row(

@@ -38,7 +38,8 @@ fn main() {
         "mlp" => ModelSpec::Mlp {
             hidden: vec![512, 512],
             activation: Activation::Relu,
-            dropout: 0.0,
+            dropout: Default::default(),
+            norm: Default::default(),
         },
         "cnn" => ModelSpec::Cnn {
             channels: vec![32, 64],
@@ -48,6 +49,8 @@ fn main() {
             hidden: 128,
             activation: Activation::Relu,
             dropout: 0.0,
+            conv_dropout: Default::default(),
+            norm: Default::default(),
         },
         other => {
             eprintln!("unknown model {other:?}: expected mlp or cnn");

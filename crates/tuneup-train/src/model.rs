@@ -1,11 +1,15 @@
-//! The models: an MLP for vectors and a small CNN for images, built from a [`ModelSpec`].
+//! The models: an MLP for vectors and a small CNN for images, built from a [`ModelSpec`], with
+//! optional batch / layer normalization and dropout per layer.
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, GroupNorm, GroupNormConfig, LayerNorm,
+    LayerNormConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::tensor::{Device, Tensor, activation};
-use tuneup_core::spec::{Activation, ModelSpec, PoolPlacement};
+use tuneup_core::spec::{Activation, ModelSpec, Norm, PoolPlacement};
 
 fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
     match a {
@@ -17,11 +21,50 @@ fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
     }
 }
 
-/// Linear layers of the given widths with an activation (and dropout) between them.
+/// A normalization layer: batch norm, layer norm on features, or (for convs) GroupNorm with one
+/// group, the usual layer norm over channels x height x width.
+#[derive(Module, Debug)]
+pub enum NormLayer {
+    Batch(BatchNorm),
+    Layer(LayerNorm),
+    Group(GroupNorm),
+}
+
+impl NormLayer {
+    /// For `features` features (`conv`: channels of a conv's output), or none.
+    fn new(norm: Norm, features: usize, conv: bool, device: &Device) -> Option<NormLayer> {
+        match norm {
+            Norm::None => None,
+            Norm::Batch => Some(NormLayer::Batch(
+                BatchNormConfig::new(features).init(device),
+            )),
+            Norm::Layer if conv => Some(NormLayer::Group(
+                GroupNormConfig::new(1, features).init(device),
+            )),
+            Norm::Layer => Some(NormLayer::Layer(
+                LayerNormConfig::new(features).init(device),
+            )),
+        }
+    }
+
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            NormLayer::Batch(n) => n.forward(x),
+            NormLayer::Layer(n) => n.forward(x),
+            NormLayer::Group(n) => n.forward(x),
+        }
+    }
+}
+
+/// Linear layers of the given widths; after each hidden one: normalization (optional), the
+/// activation, dropout.
 #[derive(Module, Debug)]
 pub struct Mlp {
     layers: Vec<Linear>,
-    dropout: Dropout,
+    /// One per hidden layer, or none.
+    norms: Vec<NormLayer>,
+    /// One per hidden layer.
+    dropouts: Vec<Dropout>,
     #[module(skip)]
     activation: Activation,
 }
@@ -32,19 +75,29 @@ impl Mlp {
         for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);
             if i < last {
-                x = self.dropout.forward(act(self.activation, x));
+                if let Some(n) = self.norms.get(i) {
+                    x = n.forward(x);
+                }
+                x = self.dropouts[i].forward(act(self.activation, x));
             }
         }
         x
     }
 }
 
-/// Convs with 2x2 max-pooling, one hidden linear layer, the output layer.
+/// Convs (each with optional normalization, the activation, 2x2 max-pooling where asked, and
+/// dropout), one hidden linear layer, the output layer.
 #[derive(Module, Debug)]
 pub struct Cnn {
     convs: Vec<Conv2d>,
+    /// One per conv, or none.
+    norms: Vec<NormLayer>,
+    /// One per conv.
+    conv_dropouts: Vec<Dropout>,
     pool: MaxPool2d,
     fc: Linear,
+    /// The hidden linear layer's normalization, or none.
+    fc_norm: Vec<NormLayer>,
     out: Linear,
     dropout: Dropout,
     #[module(skip)]
@@ -62,15 +115,21 @@ impl Cnn {
         let mut x: Tensor<4> = x.reshape([b, c, h, w]);
         let last = self.convs.len() - 1;
         for (i, conv) in self.convs.iter().enumerate() {
-            x = act(self.activation, conv.forward(x));
+            x = conv.forward(x);
+            if let Some(n) = self.norms.get(i) {
+                x = n.forward(x);
+            }
+            x = act(self.activation, x);
             if self.pool_each || i == last {
                 x = self.pool.forward(x);
             }
+            x = self.conv_dropouts[i].forward(x);
         }
-        let x: Tensor<2> = x.flatten(1, 3);
-        let x = self
-            .dropout
-            .forward(act(self.activation, self.fc.forward(x)));
+        let mut x: Tensor<2> = self.fc.forward(x.flatten(1, 3));
+        if let Some(n) = self.fc_norm.first() {
+            x = n.forward(x);
+        }
+        let x = self.dropout.forward(act(self.activation, x));
         self.out.forward(x)
     }
 }
@@ -103,6 +162,7 @@ impl Net {
                 hidden,
                 activation,
                 dropout,
+                norm,
             } => {
                 let mut widths = vec![input];
                 widths.extend(hidden);
@@ -113,7 +173,13 @@ impl Net {
                     .collect();
                 Ok(Net::Mlp(Mlp {
                     layers,
-                    dropout: DropoutConfig::new(*dropout).init(),
+                    norms: hidden
+                        .iter()
+                        .filter_map(|w| NormLayer::new(*norm, *w, false, device))
+                        .collect(),
+                    dropouts: (0..hidden.len())
+                        .map(|i| DropoutConfig::new(dropout.at(i)).init())
+                        .collect(),
                     activation: *activation,
                 }))
             }
@@ -125,6 +191,8 @@ impl Net {
                 hidden,
                 activation,
                 dropout,
+                conv_dropout,
+                norm,
             } => {
                 let [c, h, w] = match sample_shape {
                     [c, h, w] => [*c, *h, *w],
@@ -171,6 +239,16 @@ impl Net {
                 }
                 let flat = ch * hh * ww;
                 Ok(Net::Cnn(Cnn {
+                    norms: channels
+                        .iter()
+                        .filter_map(|c| NormLayer::new(*norm, *c, true, device))
+                        .collect(),
+                    conv_dropouts: (0..channels.len())
+                        .map(|i| DropoutConfig::new(conv_dropout.at(i)).init())
+                        .collect(),
+                    fc_norm: NormLayer::new(*norm, *hidden, false, device)
+                        .into_iter()
+                        .collect(),
                     convs,
                     pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
                     fc: LinearConfig::new(flat, *hidden).init(device),
@@ -190,6 +268,44 @@ impl Net {
             Net::Cnn(c) => c.forward(x),
         }
     }
+
+    /// Trainable parameters, as PyTorch counts them: burn's count less batch norm's running
+    /// mean and variance (buffers, not parameters).
+    pub fn trainable_params(&self) -> usize {
+        let norms: Vec<&NormLayer> = match self {
+            Net::Mlp(m) => m.norms.iter().collect(),
+            Net::Cnn(c) => c.norms.iter().chain(&c.fc_norm).collect(),
+        };
+        let buffers: usize = norms
+            .iter()
+            .map(|n| match n {
+                NormLayer::Batch(b) => 2 * b.gamma.val().dims()[0],
+                _ => 0,
+            })
+            .sum();
+        self.num_params() - buffers
+    }
+
+    /// `sum |w|` over the weights of the linear and conv layers (not biases, not norms): the L1
+    /// penalty's sum.
+    pub fn l1(&self) -> Tensor<1> {
+        let lin = |l: &Linear| l.weight.val().abs().sum();
+        match self {
+            Net::Mlp(m) => m
+                .layers
+                .iter()
+                .map(lin)
+                .reduce(|a, b| a + b)
+                .expect("an output layer"),
+            Net::Cnn(c) => c
+                .convs
+                .iter()
+                .map(|k| k.weight.val().abs().sum())
+                .chain([lin(&c.fc), lin(&c.out)])
+                .reduce(|a, b| a + b)
+                .expect("layers"),
+        }
+    }
 }
 
 /// The parameter count of a spec for an input, without training it.
@@ -198,7 +314,7 @@ pub fn count_params(
     sample_shape: &[usize],
     outputs: usize,
 ) -> Result<usize, String> {
-    Ok(Net::new(spec, sample_shape, outputs, &crate::cpu())?.num_params())
+    Ok(Net::new(spec, sample_shape, outputs, &crate::cpu())?.trainable_params())
 }
 
 #[cfg(test)]
@@ -212,7 +328,8 @@ mod tests {
         let mlp = ModelSpec::Mlp {
             hidden: vec![512, 512],
             activation: Activation::Relu,
-            dropout: 0.0,
+            dropout: Default::default(),
+            norm: Norm::None,
         };
         assert_eq!(count_params(&mlp, &[784], 10).unwrap(), 669_706);
         let cnn = ModelSpec::Cnn {
@@ -223,8 +340,57 @@ mod tests {
             hidden: 128,
             activation: Activation::Relu,
             dropout: 0.0,
+            conv_dropout: Default::default(),
+            norm: Norm::None,
         };
         assert_eq!(count_params(&cnn, &[1, 28, 28], 10).unwrap(), 1_199_882);
+        // Normalization adds a scale and a shift per feature / channel (torch counts the same:
+        // BatchNorm1d(512) x 2 = 2,048; BatchNorm2d(32) + BatchNorm2d(64) + BatchNorm1d(128) =
+        // 448; running statistics are buffers, not parameters). Layer norm: the same counts.
+        for norm in [Norm::Batch, Norm::Layer] {
+            let with = |spec: &ModelSpec| match spec.clone() {
+                ModelSpec::Mlp {
+                    hidden,
+                    activation,
+                    dropout,
+                    ..
+                } => ModelSpec::Mlp {
+                    hidden,
+                    activation,
+                    dropout,
+                    norm,
+                },
+                ModelSpec::Cnn {
+                    channels,
+                    kernel_size,
+                    same_padding,
+                    pool,
+                    hidden,
+                    activation,
+                    dropout,
+                    conv_dropout,
+                    ..
+                } => ModelSpec::Cnn {
+                    channels,
+                    kernel_size,
+                    same_padding,
+                    pool,
+                    hidden,
+                    activation,
+                    dropout,
+                    conv_dropout,
+                    norm,
+                },
+            };
+            assert_eq!(
+                count_params(&with(&mlp), &[784], 10).unwrap(),
+                669_706 + 2_048
+            );
+            assert_eq!(
+                count_params(&with(&cnn), &[1, 28, 28], 10).unwrap(),
+                1_199_882 + 448
+            );
+        }
     }
 
     #[test]
@@ -237,6 +403,8 @@ mod tests {
             hidden: 8,
             activation: Activation::Relu,
             dropout: 0.0,
+            conv_dropout: Default::default(),
+            norm: Norm::None,
         };
         assert!(count_params(&cnn, &[64], 10).unwrap_err().contains("mlp"));
     }

@@ -12,7 +12,8 @@ use burn::optim::{
     AdaGradConfig, AdamConfig, AdamWConfig, GradientsParams, LambConfig, LionConfig,
     ModuleOptimizer, RmsPropConfig, SgdConfig, decay::WeightDecayConfig,
 };
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData, activation};
+use tuneup_core::augment::{Batch, BatchMaker, BatchTarget, loader};
 use tuneup_core::data::{Prepared, Y};
 use tuneup_core::metrics::Direction;
 use tuneup_core::rng::Rng;
@@ -243,7 +244,7 @@ pub fn train_from(
     device.seed(exp.seed);
     let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
         .map_err(TrainError::Model)?;
-    let params = model.num_params();
+    let params = model.trainable_params();
     let mut optim = optimizer(&exp.optimizer, &exp.train);
     let ce = CrossEntropyLoss::new(None, &device);
     let resumed: Option<(ResumeState, Net)> = match resume {
@@ -267,6 +268,13 @@ pub fn train_from(
     let n = data.train.len();
     let batch = exp.train.batch_size.min(n);
     let batches = n.div_ceil(batch);
+    let maker = BatchMaker::new(
+        &data.train,
+        info,
+        &exp.augment,
+        exp.train.label_smoothing,
+        exp.seed,
+    );
     let mut train_eval_idx: Vec<usize> = (0..n).collect();
     Rng::derive(exp.seed, 2).shuffle(&mut train_eval_idx);
     train_eval_idx.truncate(TRAIN_EVAL_SAMPLES);
@@ -320,39 +328,60 @@ pub fn train_from(
         let mut order: Vec<usize> = (0..n).collect();
         Rng::derive(exp.seed, 100 + epoch as u64).shuffle(&mut order);
         let mut loss_sum = 0.0;
-        for (step, idx) in order.chunks(batch).enumerate() {
-            let b = idx.len();
-            let loss = batch_loss(&model, data, idx, &ce, &device);
-            let value = loss.clone().into_scalar::<f32>() as f64;
-            if !value.is_finite() {
-                status = RunStatus::Failed {
-                    epoch,
-                    step: step + 1,
-                    reason: format!(
-                        "loss became {value} at epoch {epoch}, step {} (diverged: try a lower learning rate)",
-                        step + 1
-                    ),
-                };
-                break 'epochs;
-            }
-            let l0 = *first_loss.get_or_insert(value);
-            if l0 > 0.0 && value > exp.train.divergence_factor * l0 {
-                status = RunStatus::Failed {
-                    epoch,
-                    step: step + 1,
-                    reason: format!(
-                        "loss exploded to {value:.4e} at epoch {epoch}, step {} ({}x the first batch's {l0:.4}; diverged: try a lower learning rate or clipping)",
-                        step + 1,
-                        exp.train.divergence_factor
-                    ),
-                };
-                break 'epochs;
-            }
-            loss_sum += value * b as f64;
-            observer.batch(step + 1, value);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(scheduler.lr(global_step, epoch - 1), model, grads);
-            global_step += 1;
+        let mix = maker.mix_in_epoch(epoch, exp.train.epochs);
+        // Batches are built (and augmented) by the loader's worker threads meanwhile. The model
+        // moves through the optimizer step (no clone, so its tensors are updated in place).
+        let mut slot = Some(model);
+        loader::for_each_batch(
+            &maker,
+            &order,
+            batch,
+            epoch,
+            mix,
+            exp.train.workers,
+            |step, b| {
+                let rows = b.rows;
+                let m = slot.take().expect("the model");
+                let loss = batch_loss(&m, &b, sample_len, &ce, exp.train.l1, &device);
+                let value = loss.clone().into_scalar::<f32>() as f64;
+                if !value.is_finite() {
+                    status = RunStatus::Failed {
+                        epoch,
+                        step: step + 1,
+                        reason: format!(
+                            "loss became {value} at epoch {epoch}, step {} (diverged: try a lower learning rate)",
+                            step + 1
+                        ),
+                    };
+                    slot = Some(m);
+                    return false;
+                }
+                let l0 = *first_loss.get_or_insert(value);
+                if l0 > 0.0 && value > exp.train.divergence_factor * l0 {
+                    status = RunStatus::Failed {
+                        epoch,
+                        step: step + 1,
+                        reason: format!(
+                            "loss exploded to {value:.4e} at epoch {epoch}, step {} ({}x the first batch's {l0:.4}; diverged: try a lower learning rate or clipping)",
+                            step + 1,
+                            exp.train.divergence_factor
+                        ),
+                    };
+                    slot = Some(m);
+                    return false;
+                }
+                loss_sum += value * rows as f64;
+                observer.batch(step + 1, value);
+                let grads = GradientsParams::from_grads(loss.backward(), &m);
+                slot = Some(optim.step(scheduler.lr(global_step, epoch - 1), m, grads));
+                global_step += 1;
+                true
+            },
+        );
+        model = slot.expect("the model");
+        let fit_seconds = t0.elapsed().as_secs_f64();
+        if status != RunStatus::Complete {
+            break 'epochs;
         }
         let train_out = eval::outputs(&model, &data.train, sample_len, Some(&train_eval_idx));
         let train_y = subset_y(&data.train.y, &train_eval_idx);
@@ -381,6 +410,7 @@ pub fn train_from(
             val_metric: va.metric,
             lr: epoch_lr,
             seconds: t0.elapsed().as_secs_f64(),
+            fit_seconds,
         };
         observer.epoch_end(&rec);
         let watched = if monitor == Monitor::Metric {
@@ -480,41 +510,44 @@ pub fn train_from(
     })
 }
 
-/// The training objective on the samples `idx` of the training split: cross-entropy, or MSE on
-/// standardised targets.
+/// The training objective on a batch: cross-entropy (soft targets with label smoothing or
+/// mixing), or MSE on standardised targets; plus the L1 penalty when asked.
 pub(crate) fn batch_loss(
     model: &Net,
-    data: &Prepared,
-    idx: &[usize],
+    b: &Batch,
+    sample_len: usize,
     ce: &CrossEntropyLoss,
+    l1: f64,
     device: &burn::tensor::Device,
 ) -> Tensor<1> {
-    let info = &data.info;
-    let sample_len: usize = info.sample_shape.iter().product();
-    let b = idx.len();
-    let mut xs = Vec::with_capacity(b * sample_len);
-    for &i in idx {
-        xs.extend_from_slice(&data.train.x[i * sample_len..(i + 1) * sample_len]);
-    }
-    let x = Tensor::<2>::from_data(TensorData::new(xs, [b, sample_len]), device);
+    let rows = b.rows;
+    let x = Tensor::<2>::from_data(TensorData::new(b.x.clone(), [rows, sample_len]), device);
     let out = model.forward(x);
-    match &data.train.y {
-        Y::Classes(y) => {
-            let t: Vec<i64> = idx.iter().map(|&i| y[i] as i64).collect();
+    let loss = match &b.target {
+        BatchTarget::Classes(y) => {
+            let t: Vec<i64> = y.iter().map(|&c| c as i64).collect();
             ce.forward(
                 out,
-                Tensor::<1, Int>::from_data(TensorData::new(t, [b]), device),
+                Tensor::<1, Int>::from_data(TensorData::new(t, [rows]), device),
             )
         }
-        Y::Values(y) => {
-            let t: Vec<f32> = idx
-                .iter()
-                .map(|&i| (y[i] - info.y_mean) / info.y_std)
-                .collect();
-            let t = Tensor::<2>::from_data(TensorData::new(t, [b, 1]), device);
+        BatchTarget::Soft { probs, classes } => {
+            let t =
+                Tensor::<2>::from_data(TensorData::new(probs.clone(), [rows, *classes]), device);
+            (activation::log_softmax(out, 1) * t)
+                .sum_dim(1)
+                .mean()
+                .neg()
+        }
+        BatchTarget::Values(v) => {
+            let t = Tensor::<2>::from_data(TensorData::new(v.clone(), [rows, 1]), device);
             (out - t).powf_scalar(2.0).mean()
         }
-        Y::None => unreachable!("training data is labelled"),
+    };
+    if l1 > 0.0 {
+        loss + model.l1().mul_scalar(l1)
+    } else {
+        loss
     }
 }
 
@@ -538,19 +571,29 @@ pub fn lr_range_test(
     let ce = CrossEntropyLoss::new(None, &device);
     let n = data.train.len();
     let batch = exp.train.batch_size.min(n);
+    let sample_len: usize = info.sample_shape.iter().product();
+    let maker = BatchMaker::new(
+        &data.train,
+        info,
+        &exp.augment,
+        exp.train.label_smoothing,
+        exp.seed,
+    );
     let mut out = Vec::with_capacity(iters);
     let mut losses = Vec::with_capacity(iters);
     let mut epoch = 0u64;
     'outer: loop {
         let mut order: Vec<usize> = (0..n).collect();
         Rng::derive(exp.seed, 100 + epoch).shuffle(&mut order);
-        for idx in order.chunks(batch) {
+        let mix = maker.mix_in_epoch(epoch as usize + 1, exp.train.epochs);
+        for (step, idx) in order.chunks(batch).enumerate() {
             let i = out.len();
             if i == iters {
                 break 'outer;
             }
             let lr = tuneup_core::lr_find::rate(start, end, i, iters);
-            let loss = batch_loss(&model, data, idx, &ce, &device);
+            let b = maker.make(idx, epoch as usize + 1, step, mix);
+            let loss = batch_loss(&model, &b, sample_len, &ce, exp.train.l1, &device);
             let value = loss.clone().into_scalar::<f32>() as f64;
             out.push((lr, value));
             losses.push(value);

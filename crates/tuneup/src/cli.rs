@@ -157,6 +157,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a PNG grid of training samples as the model will see them: the original, then
+    /// augmented draws from successive epochs (and a mixed batch with mixup / cutmix).
+    AugmentPreview {
+        experiment: PathBuf,
+        #[arg(short = 'o', long, default_value = "augment-preview.png")]
+        output: PathBuf,
+        /// Training samples (rows).
+        #[arg(long, default_value_t = 8)]
+        samples: usize,
+        /// Augmented draws per sample (columns).
+        #[arg(long, default_value_t = 6)]
+        draws: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run's model on a labelled file.
     Eval {
         run: i64,

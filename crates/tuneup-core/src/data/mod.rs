@@ -159,6 +159,24 @@ pub fn load(
     }
 }
 
+/// Reads a CSV's feature vectors as images of `shape` (`data.shape`).
+pub fn reshape(d: &mut Dataset, shape: Option<&Vec<usize>>) -> Result<(), InputError> {
+    let Some(shape) = shape else { return Ok(()) };
+    let want: usize = shape.iter().product();
+    if d.sample_len() != want {
+        return Err(InputError::in_file(
+            &d.source,
+            format!(
+                "{} feature columns cannot be read as {shape:?} images ({want} values)",
+                d.sample_len()
+            ),
+        )
+        .key("data.shape"));
+    }
+    d.sample_shape = shape.clone();
+    Ok(())
+}
+
 /// How inputs are standardised: `(x - mean) / std`, per feature for vectors, per channel for
 /// images. Statistics come from the training split only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -312,6 +330,7 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
         None => detect_format(&d.train)?,
     };
     let mut full = load(&d.train, Some(format), exp.task, d.target.as_deref(), true)?;
+    reshape(&mut full, d.shape.as_ref())?;
     check_targets(&full, exp.task)?;
     let split_seed = d.split_seed.unwrap_or(exp.seed);
     let mut rng = Rng::derive(split_seed, 1);
@@ -324,13 +343,14 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
     let mut sources = vec![];
     let (train, val) = match &d.val {
         Some(vp) => {
-            let val = load(
+            let mut val = load(
                 vp,
                 None,
                 exp.task,
                 full.target_name.as_deref().or(d.target.as_deref()),
                 true,
             )?;
+            reshape(&mut val, d.shape.as_ref())?;
             check_compatible(&full, &val)?;
             sources.push(("train".into(), d.train.display().to_string()));
             sources.push(("val".into(), vp.display().to_string()));
@@ -414,13 +434,14 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
     };
     let test = match &test_path {
         Some(tp) => {
-            let t = load(
+            let mut t = load(
                 tp,
                 None,
                 exp.task,
                 train.target_name.as_deref().or(d.target.as_deref()),
                 true,
             )?;
+            reshape(&mut t, d.shape.as_ref())?;
             check_compatible(&train, &t)?;
             sources.push(("test".into(), tp.display().to_string()));
             Some(t)
@@ -566,6 +587,10 @@ fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), InputError> 
 /// Normalises and encodes a dataset the way the training data was. With `require_labels`, a
 /// file without targets is an error; an unknown class always is.
 pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<Part, InputError> {
+    // A CSV read for a model trained with `data.shape`: the same columns, as images.
+    if d.sample_shape.len() == 1 && info.sample_shape.len() == 3 && info.format == DataFormat::Csv {
+        reshape(&mut d, Some(&info.sample_shape))?;
+    }
     if d.sample_shape != info.sample_shape {
         return Err(InputError::in_file(
             &d.source,

@@ -172,6 +172,7 @@ mod tests {
                 val_metric: 1.0 - v / 4.0,
                 lr: 1e-3,
                 seconds: 1.0,
+                fit_seconds: 0.0,
             })
             .collect()
     }

@@ -127,6 +127,9 @@ pub struct Evidence<'a> {
     pub epochs: &'a [EpochRecord],
     /// The failure reason of a failed run.
     pub failure: Option<&'a str>,
+    /// The shape of one sample (`[features]` or `[channels, height, width]`), when known: it
+    /// decides which augmentation a remedy proposes.
+    pub sample_shape: Option<&'a [usize]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +338,7 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
         avoidable_bias.as_ref(),
         variance.as_ref(),
         exp,
+        ev.sample_shape,
     );
     Diagnosis {
         task,
@@ -422,6 +426,7 @@ mod tests {
                     val_metric: 1.0 - val,
                     lr: 1e-3,
                     seconds: 1.0,
+                    fit_seconds: 0.0,
                 }
             })
             .collect()
@@ -448,6 +453,7 @@ mod tests {
             }),
             epochs,
             failure,
+            sample_shape: None,
         };
         diagnose(&ev, &exp(), &Thresholds::default())
     }
@@ -510,6 +516,7 @@ mod tests {
             val_metric: 0.0,
             lr: 1e-3,
             seconds: 1.0,
+            fit_seconds: 0.0,
         }
     }
 
@@ -569,6 +576,7 @@ mod tests {
             }),
             epochs: &e,
             failure: None,
+            sample_shape: None,
         };
         let d = diagnose(&ev, &exp(), &Thresholds::default());
         assert_eq!(d.verdict, Verdict::DataMismatch);

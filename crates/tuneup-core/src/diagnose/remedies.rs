@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Assessed, CurveFinding, Verdict};
-use crate::spec::{Experiment, ModelSpec, OptimizerSpec};
+use crate::spec::{Experiment, ModelSpec, Norm, OptimizerSpec, Task};
 
 /// One key of the experiment file and the value a remedy would give it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,8 +82,44 @@ fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
 
 fn dropout_of(exp: &Experiment) -> f64 {
     match &exp.model {
-        ModelSpec::Mlp { dropout, .. } | ModelSpec::Cnn { dropout, .. } => *dropout,
+        ModelSpec::Mlp { dropout, .. } => dropout.max(),
+        ModelSpec::Cnn { dropout, .. } => *dropout,
     }
+}
+
+fn norm_of(exp: &Experiment) -> Norm {
+    match &exp.model {
+        ModelSpec::Mlp { norm, .. } | ModelSpec::Cnn { norm, .. } => *norm,
+    }
+}
+
+/// Augmentation that fits the samples, or `None` when the experiment already augments.
+/// Images: small shifts and rotations (no flips: they change digits and text). Long vectors
+/// (signals): shifts and noise. Short vectors (tabular rows): noise and mixup.
+fn augmentation(exp: &Experiment, shape: Option<&[usize]>) -> Option<Vec<Change>> {
+    if exp.augment.is_on() {
+        return None;
+    }
+    let a = &exp.augment;
+    let c = |k: &str, from: Value, to: Value| change(&format!("augment.{k}"), from, to);
+    Some(match shape {
+        Some([_, h, w]) => vec![
+            c("shift", json!(a.shift), json!((h.min(w) / 14).max(1))),
+            c("rotate", json!(a.rotate), json!(10.0)),
+            c("scale", json!(a.scale), json!(0.1)),
+        ],
+        Some([n]) if *n > 32 => vec![
+            c("shift", json!(a.shift), json!((n / 16).max(1))),
+            c("noise", json!(a.noise), json!(0.05)),
+        ],
+        _ => {
+            let mut v = vec![c("noise", json!(a.noise), json!(0.1))];
+            if exp.task == Task::Classification || a.cutmix == 0.0 {
+                v.push(c("mixup", json!(a.mixup), json!(0.2)));
+            }
+            v
+        }
+    })
 }
 
 fn weight_decay_of(exp: &Experiment) -> f64 {
@@ -102,6 +138,7 @@ pub fn remedies(
     bias: Option<&Assessed>,
     variance: Option<&Assessed>,
     exp: &Experiment,
+    sample_shape: Option<&[usize]>,
 ) -> Vec<Remedy> {
     let lr = exp.optimizer.lr();
     let epochs = exp.train.epochs;
@@ -205,7 +242,14 @@ pub fn remedies(
             "variance",
             "Dropout",
             "randomly dropping units regularises the model",
-            vec![change("model.dropout", json!(d), json!(round(to)))],
+            vec![change(
+                "model.dropout",
+                match &exp.model {
+                    ModelSpec::Mlp { dropout, .. } => json!(dropout),
+                    ModelSpec::Cnn { dropout, .. } => json!(dropout),
+                },
+                json!(round(to)),
+            )],
         )
     };
     let weight_decay = {
@@ -219,20 +263,79 @@ pub fn remedies(
             vec![change("optimizer.weight_decay", json!(w), json!(round(to)))],
         )
     };
-    let more_data = not_yet(
-        "more_data",
-        "variance",
-        "More data / data augmentation",
-        "the most reliable cure for variance; `tuneup curve` forecasts whether more data helps",
-        "augmentation (issue 5), or collecting more data",
-    );
-    let normalization = not_yet(
-        "normalization",
-        "variance",
-        "Batch / layer normalization",
-        "normalization regularises and steadies training",
-        "normalization layers (issue 5)",
-    );
+    let more_data = match augmentation(exp, sample_shape) {
+        Some(changes) => remedy(
+            "augmentation",
+            "variance",
+            "More data: data augmentation",
+            "the most reliable cure for variance: the model sees new variations of each sample every epoch (`tuneup augment-preview` shows them; `tuneup curve` forecasts whether more data helps)",
+            changes,
+        ),
+        None => {
+            let a = &exp.augment;
+            let mut changes = Vec::new();
+            if !a.mixes() {
+                if exp.task == Task::Classification {
+                    changes.push(change("augment.mixup", json!(a.mixup), json!(0.2)));
+                } else {
+                    changes.push(change(
+                        "augment.noise",
+                        json!(a.noise),
+                        json!(round((a.noise * 2.0).max(0.1))),
+                    ));
+                }
+            } else if a.mix_off_epochs == 0 {
+                changes.push(change(
+                    "augment.mix_off_epochs",
+                    json!(0),
+                    json!((epochs / 5).max(1)),
+                ));
+            }
+            if changes.is_empty() {
+                not_yet(
+                    "more_data",
+                    "variance",
+                    "More data",
+                    "augmentation is already on; more real data is the next step",
+                    "collecting more data",
+                )
+            } else {
+                remedy(
+                    "augmentation",
+                    "variance",
+                    "Stronger augmentation",
+                    "augmentation is on but the gap remains: mix samples (mixup), or end on clean samples",
+                    changes,
+                )
+            }
+        }
+    };
+    let normalization = match norm_of(exp) {
+        Norm::None => remedy(
+            "normalization",
+            "variance",
+            "Batch normalization",
+            "normalization regularises and steadies training (batch statistics add noise)",
+            vec![change("model.norm", json!("none"), json!("batch"))],
+        ),
+        _ => not_yet(
+            "normalization",
+            "variance",
+            "Batch / layer normalization",
+            "the model is already normalised",
+            "nothing: already on",
+        ),
+    };
+    let label_smoothing = (exp.task == Task::Classification && exp.train.label_smoothing == 0.0)
+        .then(|| {
+            remedy(
+                "label_smoothing",
+                "variance",
+                "Label smoothing",
+                "softer targets keep the model from over-confident fits of the training labels",
+                vec![change("train.label_smoothing", json!(0.0), json!(0.1))],
+            )
+        });
     let smaller_model = smaller(exp).map(|c| {
         remedy(
             "smaller_model",
@@ -291,6 +394,9 @@ pub fn remedies(
         weight_decay.clone(),
         normalization.clone(),
     ];
+    if let Some(ls) = label_smoothing {
+        variance_list.push(ls);
+    }
     if overfit_at.is_some() {
         variance_list.insert(1, early_stop.clone());
     }
@@ -336,4 +442,81 @@ pub fn remedies(
     let mut seen = std::collections::HashSet::new();
     out.retain(|r| seen.insert(r.id.clone()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exp(extra: &str) -> Experiment {
+        Experiment::parse(
+            &format!(
+                "task = \"classification\"\n[data]\ntrain = \"d.csv\"\n[model]\nkind = \"mlp\"\n{extra}"
+            ),
+            std::path::Path::new(""),
+        )
+        .unwrap()
+    }
+
+    fn variance_remedies(e: &Experiment, shape: Option<&[usize]>) -> Vec<Remedy> {
+        remedies(Verdict::HighVariance, &[], None, None, e, shape)
+    }
+
+    fn keys(r: &Remedy) -> Vec<&str> {
+        r.changes.iter().map(|c| c.key.as_str()).collect()
+    }
+
+    #[test]
+    fn augmentation_fits_the_samples() {
+        let e = exp("");
+        let find = |shape: &[usize]| {
+            variance_remedies(&e, Some(shape))
+                .into_iter()
+                .find(|r| r.id == "augmentation")
+                .unwrap()
+        };
+        let img = find(&[1, 28, 28]);
+        assert!(img.available);
+        assert_eq!(
+            keys(&img),
+            ["augment.shift", "augment.rotate", "augment.scale"]
+        );
+        assert_eq!(img.changes[0].to, json!(2));
+        assert_eq!(
+            keys(&find(&[40])),
+            ["augment.shift", "augment.noise"],
+            "a long vector is a signal"
+        );
+        assert_eq!(
+            keys(&find(&[13])),
+            ["augment.noise", "augment.mixup"],
+            "a short vector is a tabular row"
+        );
+        // The first variance remedy is augmentation; normalization and label smoothing are on
+        // the list with their keys.
+        let all = variance_remedies(&e, Some(&[1, 28, 28]));
+        assert_eq!(all[0].id, "augmentation");
+        let norm = all.iter().find(|r| r.id == "normalization").unwrap();
+        assert_eq!(norm.changes[0].to, json!("batch"));
+        assert!(all.iter().any(|r| r.id == "label_smoothing"));
+    }
+
+    #[test]
+    fn an_augmented_experiment_gets_stronger_augmentation_then_more_data() {
+        let e = exp("[augment]\nshift = 2\n");
+        let r = variance_remedies(&e, Some(&[1, 28, 28]));
+        let a = r.iter().find(|r| r.id == "augmentation").unwrap();
+        assert_eq!(keys(a), ["augment.mixup"]);
+        let e = exp("[augment]\nmixup = 0.2\nmix_off_epochs = 2\n");
+        let r = variance_remedies(&e, Some(&[1, 28, 28]));
+        let m = r.iter().find(|r| r.id == "more_data").unwrap();
+        assert!(!m.available);
+        // Per-layer dropout: the next step up from the largest rate.
+        let e = exp("hidden = [32, 16]\ndropout = [0.1, 0.3]\n");
+        let d = variance_remedies(&e, None)
+            .into_iter()
+            .find(|r| r.id == "dropout")
+            .unwrap();
+        assert_eq!(d.changes[0].to, json!(0.5));
+    }
 }

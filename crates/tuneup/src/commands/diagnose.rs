@@ -71,6 +71,11 @@ pub fn diagnose_run(
             n: split_n(&run, key),
         })
     };
+    let shape: Option<Vec<usize>> = run
+        .data_info
+        .as_ref()
+        .and_then(|i| i.get("sample_shape"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
     let ev = Evidence {
         task: exp.task,
         target_error: opts.target_error.or(exp.target_error),
@@ -79,6 +84,7 @@ pub fn diagnose_run(
         val: obs(run.val, "val"),
         epochs: &epochs,
         failure: run.failure.as_deref(),
+        sample_shape: shape.as_deref(),
     };
     let d = diagnose::diagnose(&ev, &exp, &opts.thresholds);
     Ok((run, epochs, exp, d))

@@ -1,3 +1,4 @@
+mod augment;
 mod curve;
 mod diagnose;
 mod init;
@@ -101,6 +102,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 plot.as_deref(),
             )
         }
+        Command::AugmentPreview {
+            experiment,
+            output,
+            samples,
+            draws,
+            json,
+        } => augment::run(&experiment, &output, samples, draws, json),
         Command::Eval { run, data, json } => {
             predict::eval(&open_existing(&cli.store)?, run, &data, json)
         }

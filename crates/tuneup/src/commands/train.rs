@@ -27,6 +27,7 @@ pub struct Trained {
 
 /// Checks that the model fits the data (before anything is recorded).
 pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow::Result<usize> {
+    super::augment::check(exp, data, exp_path)?;
     Ok(
         tuneup_train::model::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
             .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?,
@@ -75,6 +76,9 @@ pub fn record_and_train(
         exp.train.epochs,
         exp.train.batch_size
     );
+    if let Some(a) = super::augment::summary(exp) {
+        eprintln!("  augment: {a}");
+    }
     let mut progress = Progress::new(store, run_id, &metric.name());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         tuneup_train::train_from(exp, data, &checkpoint, resume, &mut progress)
