@@ -180,6 +180,8 @@ fn lr_find_suggests_and_leaves_no_trace() {
     );
 }
 
+/// With batch norm (running statistics in the checkpoint) and augmentation (batches drawn from
+/// the seed, epoch and step), too.
 #[test]
 fn resuming_gives_the_numbers_of_one_long_run() {
     let env = Env::new();
@@ -187,7 +189,7 @@ fn resuming_gives_the_numbers_of_one_long_run() {
         exp_text(
             &digits_csv(),
             &format!(
-                "[model]\nkind = \"mlp\"\nhidden = [64]\ndropout = 0.2\n[optimizer]\nkind = \"adam\"\n[schedule]\nkind = \"step\"\nstep_size = 3\ngamma = 0.5\n[train]\nepochs = {epochs}\n"
+                "[model]\nkind = \"mlp\"\nhidden = [64]\ndropout = 0.2\nnorm = \"batch\"\n[optimizer]\nkind = \"adam\"\n[schedule]\nkind = \"step\"\nstep_size = 3\ngamma = 0.5\n[augment]\nnoise = 0.1\nmixup = 0.2\n[train]\nepochs = {epochs}\n"
             ),
         )
     };

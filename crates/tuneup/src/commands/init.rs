@@ -268,6 +268,31 @@ fn experiment_text(ins: &Inspection, data_rel: &Path, name: &str) -> String {
     let _ = writeln!(s, "[train]");
     let _ = writeln!(s, "epochs = {epochs}");
     let _ = writeln!(s, "batch_size = {batch}");
+    let _ = writeln!(
+        s,
+        "# label_smoothing = 0.1       # regularization, when `tuneup diagnose` finds high variance"
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "# Augmentation of the training batches (`tuneup augment-preview` draws what it does):"
+    );
+    let _ = writeln!(s, "# [augment]");
+    if image {
+        let _ = writeln!(
+            s,
+            "# shift = 2        # random translation, pixels; rotate = 10.0, scale = 0.1, erase = 0.25 ..."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "# noise = 0.1      # Gaussian noise on the standardised features; signals: shift = 3, time_warp = 0.1"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "# mixup = 0.2      # mix pairs of samples and their labels"
+    );
     s
 }
 

@@ -82,7 +82,8 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
                 .map(|e| {
                     json!({"epoch": e.epoch, "fit_loss": json_num(e.fit_loss), "train_loss": json_num(e.train_loss),
                            "train_error": json_num(e.train_error), "val_loss": json_num(e.val_loss), "val_error": json_num(e.val_error),
-                           "val_metric": json_num(e.val_metric), "lr": json_num(e.lr), "seconds": json_num(e.seconds)})
+                           "val_metric": json_num(e.val_metric), "lr": json_num(e.lr), "seconds": json_num(e.seconds),
+                           "fit_seconds": json_num(e.fit_seconds)})
                 })
                 .collect::<Vec<_>>(),
         )?;
