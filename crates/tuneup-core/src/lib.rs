@@ -4,8 +4,10 @@
 //! (`tuneup-store`) depend on this crate, never the other way round.
 
 pub mod augment;
+pub mod cv;
 pub mod data;
 pub mod diagnose;
+pub mod ensemble;
 pub mod error;
 pub mod lr_find;
 pub mod metrics;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use crate::augment::AugmentSpec;
+pub use crate::cv::CvSpec;
 use crate::error::InputError;
 use crate::metrics::{self, Metric};
 use crate::schedule::{Anneal, Interval, PlateauMode, ScheduleSpec, Shape, ThresholdMode};
@@ -55,6 +56,9 @@ pub struct Experiment {
     /// Data augmentation (variance remedy); all off by default.
     #[serde(default)]
     pub augment: AugmentSpec,
+    /// Cross-validation (`tuneup cv`): folds, repeats, stratification, group column.
+    #[serde(default)]
+    pub cv: Option<CvSpec>,
 }
 
 fn default_seed() -> u64 {
@@ -116,6 +120,10 @@ pub struct DataSpec {
     /// and image augmentation apply. Normalisation becomes per channel.
     #[serde(default)]
     pub shape: Option<Vec<usize>>,
+    /// Hold out this fraction of the training file as the test set (stratified, seeded with
+    /// `split_seed`), taken before the validation split: for data that comes as one file.
+    #[serde(default)]
+    pub test_fraction: Option<f64>,
 }
 
 fn default_val_fraction() -> f64 {
@@ -467,6 +475,10 @@ pub struct TrainSpec {
     /// training thread.
     #[serde(default = "default_workers")]
     pub workers: usize,
+    /// Snapshot ensembles (Huang et al. 2017): keep the weights at the end of every cosine
+    /// restart cycle (`schedule.kind = "cosine_restarts"`); `tuneup ensemble RUN --snapshots`.
+    #[serde(default)]
+    pub snapshots: bool,
 }
 
 fn default_workers() -> usize {
@@ -496,6 +508,7 @@ impl Default for TrainSpec {
             label_smoothing: 0.0,
             l1: 0.0,
             workers: default_workers(),
+            snapshots: false,
         }
     }
 }
@@ -875,6 +888,35 @@ impl Experiment {
             );
         }
         self.augment.validate()?;
+        if self.train.snapshots && self.schedule.kind() != "cosine_restarts" {
+            return err(
+                "train.snapshots",
+                format!(
+                    "snapshot ensembles keep one model per cosine restart cycle: set schedule.kind = \"cosine_restarts\" (it is \"{}\")",
+                    self.schedule.kind()
+                ),
+            );
+        }
+        if let Some(f) = self.data.test_fraction {
+            if !(f > 0.0 && f < 1.0) {
+                return err(
+                    "data.test_fraction",
+                    format!("expected a fraction in (0, 1), found {f}"),
+                );
+            }
+            if self.data.test.is_some() {
+                return err(
+                    "data.test_fraction",
+                    "give a test file or a test_fraction, not both".into(),
+                );
+            }
+        }
+        if let Some(cv) = &self.cv {
+            cv.validate()?;
+            if cv.group.is_some() && !matches!(self.data.format, None | Some(DataFormat::Csv)) {
+                return err("cv.group", "a group column needs CSV data".into());
+            }
+        }
         Ok(())
     }
 
@@ -1040,6 +1082,8 @@ struct RawExperiment {
     train: TrainSpec,
     #[serde(default)]
     augment: AugmentSpec,
+    #[serde(default)]
+    cv: Option<CvSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -1495,6 +1539,7 @@ impl RawExperiment {
             early_stopping: self.early_stopping,
             train: self.train,
             augment: self.augment,
+            cv: self.cv,
         })
     }
 }

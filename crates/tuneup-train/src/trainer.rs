@@ -59,6 +59,8 @@ pub struct Outcome {
     /// The epoch early stopping ended the run at.
     pub stopped_early: Option<usize>,
     pub seconds: f64,
+    /// Snapshot checkpoints (`train.snapshots`): (epoch, path), one per restart cycle.
+    pub snapshots: Vec<(usize, std::path::PathBuf)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -281,6 +283,25 @@ pub fn train_from(
 
     let mut scheduler =
         Scheduler::new(&exp.schedule, exp.optimizer.lr(), exp.train.epochs, batches);
+    // Snapshot epochs: those after which the rate restarts (rises), and the last.
+    let snapshot_epochs: Vec<usize> = if exp.train.snapshots {
+        let seq = scheduler.sequence(exp.train.epochs, batches);
+        (1..=exp.train.epochs)
+            .filter(|&e| e == exp.train.epochs || seq[e * batches] > seq[e * batches - 1])
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut snapshots = Vec::new();
+    if let Some(from) = resume {
+        // The resumed run's earlier snapshots are its parent's; keep their paths.
+        for &e in snapshot_epochs.iter() {
+            let p = from.with_file_name(format!("snapshot-{e}.bpk"));
+            if p.exists() {
+                snapshots.push((e, p));
+            }
+        }
+    }
     // What "best" means: the early-stopping monitor when there is one, else the metric.
     let monitor = exp
         .early_stopping
@@ -447,6 +468,12 @@ pub fn train_from(
                 stopped_early = Some(epoch);
             }
         }
+        if snapshot_epochs.contains(&epoch) {
+            let p = checkpoint.with_file_name(format!("snapshot-{epoch}.bpk"));
+            crate::checkpoint::save(&model, &p).map_err(TrainError::Checkpoint)?;
+            snapshots.retain(|(e, _)| *e != epoch);
+            snapshots.push((epoch, p));
+        }
         if exp.train.keep == Keep::Last && (last || stopped_early.is_some()) {
             crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
             best = Some((epoch, watched, model.clone()));
@@ -506,6 +533,7 @@ pub fn train_from(
         test,
         stopped_early,
         seconds: started.elapsed().as_secs_f64(),
+        snapshots,
     })
 }
 

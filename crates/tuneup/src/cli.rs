@@ -172,6 +172,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Cross-validate: one model per fold (child runs), the metric's mean and standard
+    /// deviation, out-of-fold predictions for every training row, the fold models' ensemble on
+    /// the test set.
+    Cv {
+        experiment: PathBuf,
+        /// Folds (default: the experiment's [cv] folds, else 5).
+        #[arg(long)]
+        folds: Option<usize>,
+        /// Repeats with different shuffles (default: [cv] repeats, else 1).
+        #[arg(long)]
+        repeats: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Combine recorded runs into an ensemble, recorded as a run that `predict` and `eval`
+    /// accept. A CV run joins with its fold models; `--snapshots` uses each run's snapshots.
+    Ensemble {
+        runs: Vec<i64>,
+        /// soft (mean probabilities / values), hard (majority vote) or weighted (weights fitted
+        /// on validation or out-of-fold predictions).
+        #[arg(long, default_value = "soft")]
+        method: String,
+        /// Use each run's snapshot models (train.snapshots).
+        #[arg(long)]
+        snapshots: bool,
+        #[arg(long)]
+        name: Option<String>,
+        /// Also write the ensemble's description as TOML.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run's model on a labelled file.
     Eval {
         run: i64,

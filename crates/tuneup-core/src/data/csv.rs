@@ -136,6 +136,18 @@ pub fn load(
     target: Option<&str>,
     require_target: bool,
 ) -> Result<Dataset, InputError> {
+    Ok(load_with_group(path, task, target, require_target, None)?.0)
+}
+
+/// [`load`], with the column `group` (if named) set aside: not a feature; its values returned
+/// one per row. A missing group column is an error naming the columns.
+pub fn load_with_group(
+    path: &Path,
+    task: Task,
+    target: Option<&str>,
+    require_target: bool,
+    group: Option<&str>,
+) -> Result<(Dataset, Option<Vec<String>>), InputError> {
     let text = text_of(path)?;
     let recs = records(&text, path)?;
     let mut it = recs.into_iter();
@@ -173,8 +185,22 @@ pub fn load(
             }
         }
     };
+    let group_col = match group {
+        None => None,
+        Some(name) => Some(header.iter().position(|h| h == name).ok_or_else(|| {
+            InputError::in_file(
+                path,
+                format!(
+                    "group column `{name}` (cv.group) not found; the columns are: {}",
+                    header.join(", ")
+                ),
+            )
+            .line(1)
+        })?),
+    };
+    let mut group_values = group_col.map(|_| Vec::new());
     let feature_cols: Vec<usize> = (0..header.len())
-        .filter(|&i| Some(i) != id_col && Some(i) != target_col)
+        .filter(|&i| Some(i) != id_col && Some(i) != target_col && Some(i) != group_col)
         .collect();
     if feature_cols.is_empty() {
         return Err(InputError::in_file(
@@ -198,6 +224,9 @@ pub fn load(
                 ),
             )
             .line(line));
+        }
+        if let (Some(g), Some(v)) = (group_col, group_values.as_mut()) {
+            v.push(rec[g].trim().to_string());
         }
         for &c in &feature_cols {
             let s = rec[c].trim();
@@ -263,16 +292,19 @@ pub fn load(
         (Some(_), Task::Classification) => Targets::Labels(labels),
         (Some(_), Task::Regression) => Targets::Values(values),
     };
-    Ok(Dataset {
-        source: path.to_path_buf(),
-        sample_shape: vec![feature_cols.len()],
-        feature_names: feature_cols.iter().map(|&c| header[c].clone()).collect(),
-        target_name: target_col.map(|c| header[c].clone()),
-        x,
-        targets,
-        ids,
-        id_name: id_col.map(|c| header[c].clone()),
-    })
+    Ok((
+        Dataset {
+            source: path.to_path_buf(),
+            sample_shape: vec![feature_cols.len()],
+            feature_names: feature_cols.iter().map(|&c| header[c].clone()).collect(),
+            target_name: target_col.map(|c| header[c].clone()),
+            x,
+            targets,
+            ids,
+            id_name: id_col.map(|c| header[c].clone()),
+        },
+        group_values,
+    ))
 }
 
 #[cfg(test)]

@@ -321,25 +321,156 @@ pub fn sort_classes(classes: &mut [String]) {
     }
 }
 
-/// Loads and splits the experiment's data, fits the normaliser on the training split, and
-/// encodes everything.
-pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
+/// The experiment's data before the validation split: the training file (reshaped, limited,
+/// the test hold-out taken out), the test data, and where they came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub format: DataFormat,
+    pub full: Dataset,
+    pub test: Option<Dataset>,
+    pub sources: Vec<(String, String)>,
+    /// The rows' group ids (`cv.group`), when the experiment names a group column.
+    pub groups: Option<Vec<String>>,
+    /// The split generator where the `limit` subset left it (the validation hold-out goes on
+    /// from here).
+    split_rng: Rng,
+}
+
+/// Loads a data file as [`load`] does, with an experiment's group column (`cv.group`) set aside.
+pub fn load_excluding(
+    path: &Path,
+    format: Option<DataFormat>,
+    task: Task,
+    target: Option<&str>,
+    require_target: bool,
+    group: Option<&str>,
+) -> Result<(Dataset, Option<Vec<String>>), InputError> {
+    let format = match format {
+        Some(f) => f,
+        None => detect_format(path)?,
+    };
+    match (format, group) {
+        (DataFormat::Csv, Some(_)) => {
+            csv::load_with_group(path, task, target, require_target, group)
+        }
+        (_, Some(_)) => {
+            Err(InputError::in_file(path, "a group column needs CSV data").key("cv.group"))
+        }
+        (f, None) => Ok((load(path, Some(f), task, target, require_target)?, None)),
+    }
+}
+
+/// Loads the training file (and, with `with_test`, the test data) and takes the `limit` subset
+/// and the `test_fraction` hold-out.
+pub fn load_source(exp: &Experiment, with_test: bool) -> Result<Source, InputError> {
     let d = &exp.data;
     let format = match d.format {
         Some(f) => f,
         None => detect_format(&d.train)?,
     };
-    let mut full = load(&d.train, Some(format), exp.task, d.target.as_deref(), true)?;
+    let group = exp.cv.as_ref().and_then(|c| c.group.as_deref());
+    let (mut full, mut groups) = load_excluding(
+        &d.train,
+        Some(format),
+        exp.task,
+        d.target.as_deref(),
+        true,
+        group,
+    )?;
     reshape(&mut full, d.shape.as_ref())?;
     check_targets(&full, exp.task)?;
     let split_seed = d.split_seed.unwrap_or(exp.seed);
     let mut rng = Rng::derive(split_seed, 1);
+    let keep_groups = |g: &Option<Vec<String>>, keep: &[usize]| {
+        g.as_ref()
+            .map(|g| keep.iter().map(|&i| g[i].clone()).collect::<Vec<_>>())
+    };
     if let Some(limit) = d.limit.filter(|&l| l < full.len()) {
         let order = full.stratified_order(&mut rng);
         let mut keep = order[..limit].to_vec();
         keep.sort_unstable();
         full = full.select(&keep);
+        groups = keep_groups(&groups, &keep);
     }
+    let mut sources = vec![];
+    let mut test = None;
+    if let Some(f) = d.test_fraction {
+        let order = full.stratified_order(&mut Rng::derive(split_seed, 5));
+        let n_test = ((full.len() as f64) * f).round() as usize;
+        if n_test == 0 || n_test >= full.len() {
+            return Err(InputError::in_file(
+                &d.train,
+                format!("{} samples cannot give a test split of {f}", full.len()),
+            )
+            .key("data.test_fraction"));
+        }
+        let mut te: Vec<usize> = order[..n_test].to_vec();
+        let mut tr: Vec<usize> = order[n_test..].to_vec();
+        te.sort_unstable();
+        tr.sort_unstable();
+        if with_test {
+            test = Some(full.select(&te));
+            sources.push((
+                "test".into(),
+                format!(
+                    "{} ({:.0}% stratified hold-out, split seed {split_seed})",
+                    d.train.display(),
+                    f * 100.0
+                ),
+            ));
+        }
+        full = full.select(&tr);
+        groups = keep_groups(&groups, &tr);
+    }
+    let test_path = match &d.test {
+        Some(p) => Some(p.clone()),
+        None if format == DataFormat::Mnist && d.train.is_dir() => {
+            idx::find_pair(&d.train, "t10k").map(|(i, _)| i)
+        }
+        None => None,
+    };
+    if let (Some(tp), true) = (&test_path, with_test) {
+        let (mut t, _) = load_excluding(
+            tp,
+            None,
+            exp.task,
+            full.target_name.as_deref().or(d.target.as_deref()),
+            true,
+            group,
+        )?;
+        reshape(&mut t, d.shape.as_ref())?;
+        check_compatible(&full, &t)?;
+        sources.push(("test".into(), tp.display().to_string()));
+        test = Some(t);
+    }
+    Ok(Source {
+        format,
+        full,
+        test,
+        sources,
+        groups,
+        split_rng: rng,
+    })
+}
+
+/// Loads and splits the experiment's data, fits the normaliser on the training split, and
+/// encodes everything.
+pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
+    prepare_with(exp, true)
+}
+
+/// [`prepare`]; without `with_test` the test data is not read at all.
+pub fn prepare_with(exp: &Experiment, with_test: bool) -> Result<Prepared, InputError> {
+    let d = &exp.data;
+    let Source {
+        format,
+        full,
+        test,
+        sources: test_sources,
+        split_rng: mut rng,
+        ..
+    } = load_source(exp, with_test)?;
+    let split_seed = d.split_seed.unwrap_or(exp.seed);
     let mut sources = vec![];
     let (train, val) = match &d.val {
         Some(vp) => {
@@ -425,30 +556,60 @@ pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
         }
         None => train,
     };
-    let test_path = match &d.test {
-        Some(p) => Some(p.clone()),
-        None if format == DataFormat::Mnist && d.train.is_dir() => {
-            idx::find_pair(&d.train, "t10k").map(|(i, _)| i)
-        }
-        None => None,
-    };
-    let test = match &test_path {
-        Some(tp) => {
-            let mut t = load(
-                tp,
-                None,
-                exp.task,
-                train.target_name.as_deref().or(d.target.as_deref()),
-                true,
-            )?;
-            reshape(&mut t, d.shape.as_ref())?;
-            check_compatible(&train, &t)?;
-            sources.push(("test".into(), tp.display().to_string()));
-            Some(t)
-        }
-        None => None,
-    };
+    sources.extend(test_sources);
+    build(exp, format, train, val, train_dev, test, sources)
+}
 
+/// One fold of a cross-validation: the rows `val_rows` of the source's training data validate,
+/// the rest train; the test data is the source's.
+pub fn prepare_fold(
+    exp: &Experiment,
+    source: &Source,
+    val_rows: &[usize],
+) -> Result<Prepared, InputError> {
+    let mut is_val = vec![false; source.full.len()];
+    for &i in val_rows {
+        is_val[i] = true;
+    }
+    let train_rows: Vec<usize> = (0..source.full.len()).filter(|&i| !is_val[i]).collect();
+    let train = source.full.select(&train_rows);
+    check_targets(&train, exp.task)?;
+    let mut sources = vec![
+        (
+            "train".into(),
+            format!(
+                "{} ({} rows, other folds)",
+                exp.data.train.display(),
+                train.len()
+            ),
+        ),
+        (
+            "val".into(),
+            format!("{} rows of this fold", val_rows.len()),
+        ),
+    ];
+    sources.extend(source.sources.iter().cloned());
+    build(
+        exp,
+        source.format,
+        train,
+        source.full.select(val_rows),
+        None,
+        source.test.clone(),
+        sources,
+    )
+}
+
+/// Classes, normaliser and encoding, from the training split.
+fn build(
+    exp: &Experiment,
+    format: DataFormat,
+    train: Dataset,
+    val: Dataset,
+    train_dev: Option<Dataset>,
+    test: Option<Dataset>,
+    sources: Vec<(String, String)>,
+) -> Result<Prepared, InputError> {
     let mut classes: Vec<String> = match &train.targets {
         Targets::Labels(l) => {
             let mut c: Vec<String> = l

@@ -1,6 +1,8 @@
 mod augment;
 mod curve;
+mod cv;
 mod diagnose;
+mod ensemble;
 mod init;
 mod predict;
 mod runs;
@@ -109,6 +111,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             draws,
             json,
         } => augment::run(&experiment, &output, samples, draws, json),
+        Command::Cv {
+            experiment,
+            folds,
+            repeats,
+            json,
+        } => cv::run(&experiment, &cli.store, folds, repeats, json),
+        Command::Ensemble {
+            runs,
+            method,
+            snapshots,
+            name,
+            output,
+            json,
+        } => ensemble::run(
+            &open_existing(&cli.store)?,
+            &runs,
+            &method,
+            snapshots,
+            name.as_deref(),
+            output.as_deref(),
+            json,
+        ),
         Command::Eval { run, data, json } => {
             predict::eval(&open_existing(&cli.store)?, run, &data, json)
         }

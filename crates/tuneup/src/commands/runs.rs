@@ -30,6 +30,7 @@ fn run_json(r: &Run) -> serde_json::Value {
         "splits": r.splits,
         "train_dev_error": r.train_dev.map(|v| json_num(v.error)),
         "extra": r.extra,
+        "data_info": r.data_info,
     })
 }
 

@@ -139,7 +139,11 @@ pub fn record_and_train(
             checkpoint: outcome.best_epoch.map(|_| ckpt.as_str()),
             data_info: Some(&data_info),
             splits: Some(&splits),
-            extra: None,
+            extra: (!outcome.snapshots.is_empty())
+                .then(|| {
+                    json!({"snapshots": outcome.snapshots.iter().map(|(e, p)| json!({"epoch": e, "checkpoint": p.display().to_string()})).collect::<Vec<_>>()})
+                })
+                .as_ref(),
         },
     )?;
     Ok(Trained {
