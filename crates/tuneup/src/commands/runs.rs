@@ -167,7 +167,21 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
             );
         }
     }
-    println!("\n  resolved experiment:");
+    if let Some(e) = r.extra.as_ref().and_then(|e| e.get("ensemble")) {
+        println!(
+            "\n  ensemble: {} of runs {} ({} models)",
+            e["method"].as_str().unwrap_or_default(),
+            e["members"],
+            e["models"]
+        );
+        println!("  weights  {}", e["weights"]);
+        if let Some(on) = e["fitted_on"].as_str() {
+            println!("  weights fitted on the members' {on} predictions");
+        }
+        println!("\n  first member's experiment:");
+    } else {
+        println!("\n  resolved experiment:");
+    }
     if let Ok(exp) = serde_json::from_value::<tuneup_core::spec::Experiment>(r.config.clone()) {
         for line in exp.to_toml().lines() {
             println!("    {line}");
