@@ -16,5 +16,6 @@ pub mod run;
 pub mod schedule;
 pub mod scores;
 pub mod spec;
+pub mod zoo;
 
 pub use error::InputError;

@@ -59,6 +59,13 @@ pub struct Experiment {
     /// Cross-validation (`tuneup cv`): folds, repeats, stratification, group column.
     #[serde(default)]
     pub cv: Option<CvSpec>,
+    /// Parameter budget: a model with more trainable parameters is refused, and "bigger model"
+    /// remedies stay under it.
+    #[serde(default)]
+    pub max_params: Option<usize>,
+    /// Budget of forward FLOPs per sample (multiply-adds count 2).
+    #[serde(default)]
+    pub max_flops: Option<u64>,
 }
 
 fn default_seed() -> u64 {
@@ -117,7 +124,8 @@ pub struct DataSpec {
     pub split_seed: Option<u64>,
     /// CSV only: read each row's features as an image of this shape, `[channels, height,
     /// width]` (e.g. `[1, 8, 8]` for digits, `[1, 28, 28]` for Kaggle's MNIST CSV), so that a CNN
-    /// and image augmentation apply. Normalisation becomes per channel.
+    /// and image augmentation apply; or as a signal `[channels, length]`. Normalisation becomes
+    /// per channel.
     #[serde(default)]
     pub shape: Option<Vec<usize>>,
     /// Hold out this fraction of the training file as the test set (stratified, seeded with
@@ -240,6 +248,63 @@ pub enum ModelSpec {
         #[serde(default)]
         norm: Norm,
     },
+    /// A 1-D CNN for signals (the MNIST-1D paper's: three convs of 25 channels, kernel 5,
+    /// stride 2, padding 1, then a linear layer): convs over the signal, an optional hidden
+    /// linear layer, the output layer.
+    Conv1d {
+        #[serde(default = "default_conv1d_channels")]
+        channels: Vec<usize>,
+        #[serde(default = "default_conv1d_kernel")]
+        kernel_size: usize,
+        #[serde(default = "default_conv1d_stride")]
+        stride: usize,
+        #[serde(default = "default_conv1d_padding")]
+        padding: usize,
+        /// Width of a hidden linear layer after the convs; 0: none.
+        #[serde(default)]
+        hidden: usize,
+        #[serde(default)]
+        activation: Activation,
+        /// Before the output layer.
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default)]
+        norm: Norm,
+    },
+    /// A residual MLP: an input layer to `width`, `blocks` residual blocks
+    /// `x + W2 act(W1 norm(x))`, the output layer.
+    Resmlp {
+        #[serde(default = "default_resmlp_width")]
+        width: usize,
+        #[serde(default = "default_resmlp_blocks")]
+        blocks: usize,
+        #[serde(default)]
+        activation: Activation,
+        /// Inside each block, after the activation.
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default)]
+        norm: Norm,
+    },
+}
+
+fn default_conv1d_channels() -> Vec<usize> {
+    vec![25, 25, 25]
+}
+fn default_conv1d_kernel() -> usize {
+    5
+}
+fn default_conv1d_stride() -> usize {
+    2
+}
+fn default_conv1d_padding() -> usize {
+    1
+}
+fn default_resmlp_width() -> usize {
+    256
+}
+fn default_resmlp_blocks() -> usize {
+    2
 }
 
 fn default_mlp_hidden() -> Vec<usize> {
@@ -259,10 +324,79 @@ fn default_cnn_hidden() -> usize {
 }
 
 impl ModelSpec {
+    /// The same model with every width (hidden units, channels) times `factor`, as
+    /// `model.width_mult` would make it.
+    pub fn widened(&self, factor: f64) -> ModelSpec {
+        let w = |v: usize| ((v as f64 * factor).round() as usize).max(1);
+        let mut m = self.clone();
+        match &mut m {
+            ModelSpec::Mlp { hidden, .. } => hidden.iter_mut().for_each(|h| *h = w(*h)),
+            ModelSpec::Cnn {
+                channels, hidden, ..
+            } => {
+                channels.iter_mut().for_each(|c| *c = w(*c));
+                *hidden = w(*hidden);
+            }
+            ModelSpec::Conv1d {
+                channels, hidden, ..
+            } => {
+                channels.iter_mut().for_each(|c| *c = w(*c));
+                if *hidden > 0 {
+                    *hidden = w(*hidden);
+                }
+            }
+            ModelSpec::Resmlp { width, .. } => *width = w(*width),
+        }
+        m
+    }
+
+    /// The same model with another normalization.
+    pub fn with_norm(&self, n: Norm) -> ModelSpec {
+        let mut m = self.clone();
+        match &mut m {
+            ModelSpec::Mlp { norm, .. }
+            | ModelSpec::Cnn { norm, .. }
+            | ModelSpec::Conv1d { norm, .. }
+            | ModelSpec::Resmlp { norm, .. } => *norm = n,
+        }
+        m
+    }
+
+    /// The dropout rate(s) as the experiment file writes them.
+    pub fn dropout_value(&self) -> serde_json::Value {
+        match self {
+            ModelSpec::Mlp { dropout, .. } => serde_json::json!(dropout),
+            ModelSpec::Cnn { dropout, .. }
+            | ModelSpec::Conv1d { dropout, .. }
+            | ModelSpec::Resmlp { dropout, .. } => serde_json::json!(dropout),
+        }
+    }
+
+    /// The largest dropout rate.
+    pub fn max_dropout(&self) -> f64 {
+        match self {
+            ModelSpec::Mlp { dropout, .. } => dropout.max(),
+            ModelSpec::Cnn { dropout, .. }
+            | ModelSpec::Conv1d { dropout, .. }
+            | ModelSpec::Resmlp { dropout, .. } => *dropout,
+        }
+    }
+
+    pub fn norm(&self) -> Norm {
+        match self {
+            ModelSpec::Mlp { norm, .. }
+            | ModelSpec::Cnn { norm, .. }
+            | ModelSpec::Conv1d { norm, .. }
+            | ModelSpec::Resmlp { norm, .. } => *norm,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mlp { .. } => "mlp",
             ModelSpec::Cnn { .. } => "cnn",
+            ModelSpec::Conv1d { .. } => "conv1d",
+            ModelSpec::Resmlp { .. } => "resmlp",
         }
     }
 }
@@ -658,11 +792,11 @@ impl Experiment {
             return err("data.target", "only CSV data has a target column".into());
         }
         if let Some(shape) = &self.data.shape {
-            if shape.len() != 3 || shape.contains(&0) {
+            if !(2..=3).contains(&shape.len()) || shape.contains(&0) {
                 return err(
                     "data.shape",
                     format!(
-                        "expected [channels, height, width] with positive sizes, found {shape:?}"
+                        "expected [channels, height, width] (images) or [channels, length] (signals) with positive sizes, found {shape:?}"
                     ),
                 );
             }
@@ -735,6 +869,41 @@ impl Experiment {
                     return err("model.hidden", "expected a positive width".into());
                 }
                 check_dropout("model.dropout", *dropout)?;
+            }
+            ModelSpec::Conv1d {
+                channels,
+                kernel_size,
+                stride,
+                dropout,
+                ..
+            } => {
+                if channels.is_empty() || channels.contains(&0) {
+                    return err(
+                        "model.channels",
+                        "expected one or more positive channel counts".into(),
+                    );
+                }
+                if *kernel_size == 0 {
+                    return err("model.kernel_size", "expected a positive size".into());
+                }
+                if *stride == 0 {
+                    return err("model.stride", "expected a positive stride".into());
+                }
+                check_dropout("model.dropout", *dropout)?;
+            }
+            ModelSpec::Resmlp { width, dropout, .. } => {
+                if *width == 0 {
+                    return err("model.width", "expected a positive width".into());
+                }
+                check_dropout("model.dropout", *dropout)?;
+            }
+        }
+        for (k, v) in [
+            ("max_params", self.max_params.map(|v| v as u64)),
+            ("max_flops", self.max_flops),
+        ] {
+            if v == Some(0) {
+                return err(k, "expected a positive budget".into());
             }
         }
         let lr = self.optimizer.lr();
@@ -1084,6 +1253,10 @@ struct RawExperiment {
     augment: AugmentSpec,
     #[serde(default)]
     cv: Option<CvSpec>,
+    #[serde(default)]
+    max_params: Option<usize>,
+    #[serde(default)]
+    max_flops: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -1091,6 +1264,8 @@ struct RawExperiment {
 enum ModelKind {
     Mlp,
     Cnn,
+    Conv1d,
+    Resmlp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1106,6 +1281,10 @@ struct RawModel {
     kernel_size: Option<usize>,
     same_padding: Option<bool>,
     pool: Option<PoolPlacement>,
+    stride: Option<usize>,
+    padding: Option<usize>,
+    width: Option<usize>,
+    blocks: Option<usize>,
     /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
     width_mult: Option<f64>,
     /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
@@ -1467,6 +1646,14 @@ impl RawExperiment {
                 not_for("model", "same_padding", m.same_padding.is_some(), "mlp")?;
                 not_for("model", "pool", m.pool.is_some(), "mlp")?;
                 not_for("model", "conv_dropout", m.conv_dropout.is_some(), "mlp")?;
+                for (k, set) in [
+                    ("stride", m.stride.is_some()),
+                    ("padding", m.padding.is_some()),
+                    ("width", m.width.is_some()),
+                    ("blocks", m.blocks.is_some()),
+                ] {
+                    not_for("model", k, set, "mlp")?;
+                }
                 let hidden = match m.hidden {
                     None => default_mlp_hidden(),
                     Some(v) => widths(&v).ok_or_else(|| {
@@ -1486,6 +1673,14 @@ impl RawExperiment {
                 }
             }
             ModelKind::Cnn => {
+                for (k, set) in [
+                    ("stride", m.stride.is_some()),
+                    ("padding", m.padding.is_some()),
+                    ("width", m.width.is_some()),
+                    ("blocks", m.blocks.is_some()),
+                ] {
+                    not_for("model", k, set, "cnn")?;
+                }
                 let hidden = match m.hidden {
                     None => default_cnn_hidden(),
                     Some(v) => v.as_integer().filter(|w| *w >= 0).map(|w| w as usize).ok_or_else(|| {
@@ -1516,6 +1711,61 @@ impl RawExperiment {
                     norm: m.norm.unwrap_or_default(),
                 }
             }
+            ModelKind::Conv1d => {
+                for (k, set) in [
+                    ("same_padding", m.same_padding.is_some()),
+                    ("pool", m.pool.is_some()),
+                    ("conv_dropout", m.conv_dropout.is_some()),
+                    ("width", m.width.is_some()),
+                    ("blocks", m.blocks.is_some()),
+                ] {
+                    not_for("model", k, set, "conv1d")?;
+                }
+                let hidden = match m.hidden {
+                    None => 0,
+                    Some(v) => v.as_integer().filter(|w| *w >= 0).map(|w| w as usize).ok_or_else(|| {
+                        ("model.hidden".to_string(), format!("expected the width of the hidden linear layer (an integer; 0 for none), found {v}"))
+                    })?,
+                };
+                ModelSpec::Conv1d {
+                    channels: scale_widths(
+                        &m.channels.unwrap_or_else(default_conv1d_channels),
+                        width,
+                        depth,
+                    ),
+                    kernel_size: m.kernel_size.unwrap_or_else(default_conv1d_kernel),
+                    stride: m.stride.unwrap_or_else(default_conv1d_stride),
+                    padding: m.padding.unwrap_or_else(default_conv1d_padding),
+                    hidden: (hidden as f64 * width).round() as usize,
+                    activation: m.activation.unwrap_or_default(),
+                    dropout: one_rate(m.dropout.as_ref())?,
+                    norm: m.norm.unwrap_or_default(),
+                }
+            }
+            ModelKind::Resmlp => {
+                for (k, set) in [
+                    ("hidden", m.hidden.is_some()),
+                    ("channels", m.channels.is_some()),
+                    ("kernel_size", m.kernel_size.is_some()),
+                    ("same_padding", m.same_padding.is_some()),
+                    ("pool", m.pool.is_some()),
+                    ("conv_dropout", m.conv_dropout.is_some()),
+                    ("stride", m.stride.is_some()),
+                    ("padding", m.padding.is_some()),
+                ] {
+                    not_for("model", k, set, "resmlp")?;
+                }
+                ModelSpec::Resmlp {
+                    width: ((m.width.unwrap_or_else(default_resmlp_width) as f64 * width).round()
+                        as usize)
+                        .max(1),
+                    blocks: ((m.blocks.unwrap_or_else(default_resmlp_blocks) as f64 * depth).round()
+                        as usize),
+                    activation: m.activation.unwrap_or_default(),
+                    dropout: one_rate(m.dropout.as_ref())?,
+                    norm: m.norm.unwrap_or_default(),
+                }
+            }
         };
         let optimizer = match self.optimizer {
             None => OptimizerSpec::default(),
@@ -1540,7 +1790,20 @@ impl RawExperiment {
             train: self.train,
             augment: self.augment,
             cv: self.cv,
+            max_params: self.max_params,
+            max_flops: self.max_flops,
         })
+    }
+}
+
+/// `model.dropout` where only one rate applies.
+fn one_rate(v: Option<&toml::Value>) -> Result<f64, KeyError> {
+    match rates("model.dropout", v)? {
+        Rates::One(p) => Ok(p),
+        Rates::Each(_) => Err((
+            "model.dropout".into(),
+            "this model kind takes one dropout rate".into(),
+        )),
     }
 }
 

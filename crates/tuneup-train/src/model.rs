@@ -2,11 +2,11 @@
 //! optional batch / layer normalization and dropout per layer.
 
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, GroupNorm, GroupNormConfig, LayerNorm,
-    LayerNormConfig, Linear, LinearConfig, PaddingConfig2d,
+    LayerNormConfig, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d,
 };
 use burn::tensor::{Device, Tensor, activation};
 use tuneup_core::spec::{Activation, ModelSpec, Norm, PoolPlacement};
@@ -134,11 +134,81 @@ impl Cnn {
     }
 }
 
-/// Any of tuneup's models. Input is always `[batch, sample_len]`; the CNN reshapes it.
+/// 1-D convs over a signal (each with optional normalization and the activation), an optional
+/// hidden linear layer, the output layer.
+#[derive(Module, Debug)]
+pub struct Conv1dNet {
+    convs: Vec<Conv1d>,
+    norms: Vec<NormLayer>,
+    hidden: Vec<Linear>,
+    hidden_norm: Vec<NormLayer>,
+    out: Linear,
+    dropout: Dropout,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    input: [usize; 2],
+}
+
+impl Conv1dNet {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let [c, l] = self.input;
+        let mut x: Tensor<3> = x.reshape([b, c, l]);
+        for (i, conv) in self.convs.iter().enumerate() {
+            x = conv.forward(x);
+            if let Some(n) = self.norms.get(i) {
+                x = n.forward(x);
+            }
+            x = act(self.activation, x);
+        }
+        let mut x: Tensor<2> = x.flatten(1, 2);
+        if let Some(h) = self.hidden.first() {
+            x = h.forward(x);
+            if let Some(n) = self.hidden_norm.first() {
+                x = n.forward(x);
+            }
+            x = act(self.activation, x);
+        }
+        self.out.forward(self.dropout.forward(x))
+    }
+}
+
+/// A residual MLP: input layer, blocks `x + W2 act(W1 norm(x))`, output layer.
+#[derive(Module, Debug)]
+pub struct ResMlp {
+    input: Linear,
+    norms: Vec<NormLayer>,
+    first: Vec<Linear>,
+    second: Vec<Linear>,
+    out: Linear,
+    dropout: Dropout,
+    #[module(skip)]
+    activation: Activation,
+}
+
+impl ResMlp {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut h = act(self.activation, self.input.forward(x));
+        for (i, (a, b)) in self.first.iter().zip(&self.second).enumerate() {
+            let mut y = h.clone();
+            if let Some(n) = self.norms.get(i) {
+                y = n.forward(y);
+            }
+            let y = self.dropout.forward(act(self.activation, a.forward(y)));
+            h = h + b.forward(y);
+        }
+        self.out.forward(act(self.activation, h))
+    }
+}
+
+/// Any of tuneup's models. Input is always `[batch, sample_len]`; convs reshape it.
 #[derive(Module, Debug)]
 pub enum Net {
     Mlp(Mlp),
     Cnn(Cnn),
+    Conv1d(Conv1dNet),
+    ResMlp(ResMlp),
 }
 
 /// The spatial size after one conv (stride 1) and, where asked, a 2x2 pool.
@@ -259,6 +329,77 @@ impl Net {
                     input: [c, h, w],
                 }))
             }
+            ModelSpec::Conv1d {
+                channels,
+                kernel_size,
+                stride,
+                padding,
+                hidden,
+                activation,
+                dropout,
+                norm,
+            } => {
+                let (c, l) = tuneup_core::zoo::signal(sample_shape)?;
+                // The same shape checks (a signal that shrinks to nothing) as the zoo's count.
+                tuneup_core::zoo::size(spec, sample_shape, outputs)?;
+                let mut convs = Vec::new();
+                let mut norms = Vec::new();
+                let (mut ch, mut len) = (c, l);
+                for &out in channels {
+                    convs.push(
+                        Conv1dConfig::new(ch, out, *kernel_size)
+                            .with_stride(*stride)
+                            .with_padding(PaddingConfig1d::Explicit(*padding, *padding))
+                            .init(device),
+                    );
+                    norms.extend(NormLayer::new(*norm, out, true, device));
+                    len = (len + 2 * padding - kernel_size) / stride + 1;
+                    ch = out;
+                }
+                let flat = ch * len;
+                let (hidden_layers, hidden_norm, last) = if *hidden > 0 {
+                    (
+                        vec![LinearConfig::new(flat, *hidden).init(device)],
+                        NormLayer::new(*norm, *hidden, false, device)
+                            .into_iter()
+                            .collect(),
+                        *hidden,
+                    )
+                } else {
+                    (Vec::new(), Vec::new(), flat)
+                };
+                Ok(Net::Conv1d(Conv1dNet {
+                    convs,
+                    norms,
+                    hidden: hidden_layers,
+                    hidden_norm,
+                    out: LinearConfig::new(last, outputs).init(device),
+                    dropout: DropoutConfig::new(*dropout).init(),
+                    activation: *activation,
+                    input: [c, l],
+                }))
+            }
+            ModelSpec::Resmlp {
+                width,
+                blocks,
+                activation,
+                dropout,
+                norm,
+            } => Ok(Net::ResMlp(ResMlp {
+                input: LinearConfig::new(input, *width).init(device),
+                norms: (0..*blocks)
+                    .filter_map(|_| NormLayer::new(*norm, *width, false, device))
+                    .collect(),
+                first: (0..*blocks)
+                    .map(|_| LinearConfig::new(*width, *width).init(device))
+                    .collect(),
+                second: (0..*blocks)
+                    .map(|_| LinearConfig::new(*width, *width).init(device))
+                    .collect(),
+                out: LinearConfig::new(*width, outputs).init(device),
+                dropout: DropoutConfig::new(*dropout).init(),
+                activation: *activation,
+            })),
         }
     }
 
@@ -266,6 +407,8 @@ impl Net {
         match self {
             Net::Mlp(m) => m.forward(x),
             Net::Cnn(c) => c.forward(x),
+            Net::Conv1d(c) => c.forward(x),
+            Net::ResMlp(r) => r.forward(x),
         }
     }
 
@@ -275,6 +418,8 @@ impl Net {
         let norms: Vec<&NormLayer> = match self {
             Net::Mlp(m) => m.norms.iter().collect(),
             Net::Cnn(c) => c.norms.iter().chain(&c.fc_norm).collect(),
+            Net::Conv1d(c) => c.norms.iter().chain(&c.hidden_norm).collect(),
+            Net::ResMlp(r) => r.norms.iter().collect(),
         };
         let buffers: usize = norms
             .iter()
@@ -302,6 +447,21 @@ impl Net {
                 .iter()
                 .map(|k| k.weight.val().abs().sum())
                 .chain([lin(&c.fc), lin(&c.out)])
+                .reduce(|a, b| a + b)
+                .expect("layers"),
+            Net::Conv1d(c) => c
+                .convs
+                .iter()
+                .map(|k| k.weight.val().abs().sum())
+                .chain(c.hidden.iter().map(lin))
+                .chain([lin(&c.out)])
+                .reduce(|a, b| a + b)
+                .expect("layers"),
+            Net::ResMlp(r) => [&r.input, &r.out]
+                .into_iter()
+                .chain(&r.first)
+                .chain(&r.second)
+                .map(lin)
                 .reduce(|a, b| a + b)
                 .expect("layers"),
         }
@@ -348,40 +508,7 @@ mod tests {
         // BatchNorm1d(512) x 2 = 2,048; BatchNorm2d(32) + BatchNorm2d(64) + BatchNorm1d(128) =
         // 448; running statistics are buffers, not parameters). Layer norm: the same counts.
         for norm in [Norm::Batch, Norm::Layer] {
-            let with = |spec: &ModelSpec| match spec.clone() {
-                ModelSpec::Mlp {
-                    hidden,
-                    activation,
-                    dropout,
-                    ..
-                } => ModelSpec::Mlp {
-                    hidden,
-                    activation,
-                    dropout,
-                    norm,
-                },
-                ModelSpec::Cnn {
-                    channels,
-                    kernel_size,
-                    same_padding,
-                    pool,
-                    hidden,
-                    activation,
-                    dropout,
-                    conv_dropout,
-                    ..
-                } => ModelSpec::Cnn {
-                    channels,
-                    kernel_size,
-                    same_padding,
-                    pool,
-                    hidden,
-                    activation,
-                    dropout,
-                    conv_dropout,
-                    norm,
-                },
-            };
+            let with = |spec: &ModelSpec| spec.with_norm(norm);
             assert_eq!(
                 count_params(&with(&mlp), &[784], 10).unwrap(),
                 669_706 + 2_048
@@ -390,6 +517,28 @@ mod tests {
                 count_params(&with(&cnn), &[1, 28, 28], 10).unwrap(),
                 1_199_882 + 448
             );
+        }
+    }
+
+    #[test]
+    fn every_zoo_model_has_the_zoo_count() {
+        // burn's trainable parameters against the layer-by-layer count of tuneup-core's zoo.
+        for e in tuneup_core::zoo::catalogue() {
+            let shape: &[usize] = match e.input {
+                "images" => &[1, 28, 28],
+                "signals" => &[40],
+                _ => &[64],
+            };
+            for norm in [Norm::None, Norm::Batch, Norm::Layer] {
+                let spec = e.spec.with_norm(norm);
+                let want = tuneup_core::zoo::size(&spec, shape, 10).unwrap().params;
+                assert_eq!(
+                    count_params(&spec, shape, 10).unwrap(),
+                    want,
+                    "{} with {norm:?}",
+                    e.name
+                );
+            }
         }
     }
 

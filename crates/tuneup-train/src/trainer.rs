@@ -318,7 +318,10 @@ pub fn train_from(
         }
     };
     let mut epochs = Vec::new();
-    let mut best: Option<(usize, f64, Net)> = None;
+    // The best epoch, its monitored value, and (keep = "last" only) the final model; the best
+    // weights themselves live in the checkpoint file, never in a clone that would share batch
+    // norm's running statistics with the model still training.
+    let mut best: Option<(usize, f64, Option<Net>)> = None;
     let mut since_best = 0usize;
     let mut stopped_early = None;
     let mut first_loss: Option<f64> = None;
@@ -334,7 +337,8 @@ pub fn train_from(
             if exp.train.keep == Keep::Best {
                 crate::checkpoint::save(&best_model, checkpoint).map_err(TrainError::Checkpoint)?;
             }
-            best = Some((e, s.best_watched.unwrap_or(f64::NAN), best_model));
+            best = Some((e, s.best_watched.unwrap_or(f64::NAN), None));
+            drop(best_model);
         }
     }
     let mut status = RunStatus::Complete;
@@ -459,7 +463,7 @@ pub fn train_from(
             if exp.train.keep == Keep::Best {
                 crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
             }
-            best = Some((epoch, watched, model.clone()));
+            best = Some((epoch, watched, None));
         } else {
             since_best += 1;
         }
@@ -476,7 +480,7 @@ pub fn train_from(
         }
         if exp.train.keep == Keep::Last && (last || stopped_early.is_some()) {
             crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
-            best = Some((epoch, watched, model.clone()));
+            best = Some((epoch, watched, Some(model.clone())));
         }
         // The resume point: model, optimizer, and where the loop stood.
         let (last_path, optim_path, state_path) = resume_files(checkpoint);
@@ -506,8 +510,20 @@ pub fn train_from(
         }
     }
 
-    let (best_epoch, train, val, train_dev, test) = match &best {
-        Some((e, _, m)) => {
+    // The best weights as saved: an in-memory clone shares batch norm's running statistics
+    // with the model that went on training, so it is read back from its checkpoint.
+    let final_model = match &mut best {
+        Some((_, _, m)) => match m.take() {
+            Some(m) => Some(m),
+            None => Some(
+                crate::checkpoint::load_on(&exp.model, info, checkpoint, &device)
+                    .map_err(TrainError::Checkpoint)?,
+            ),
+        },
+        None => None,
+    };
+    let (best_epoch, train, val, train_dev, test) = match (&best, &final_model) {
+        (Some((e, _, _)), Some(m)) => {
             let score = |part: &tuneup_core::data::Part| {
                 let out = eval::outputs(m, part, sample_len, None);
                 scores::score(info, metric, &out.values, &part.y)
@@ -520,7 +536,7 @@ pub fn train_from(
                 data.test.as_ref().and_then(score),
             )
         }
-        None => (None, None, None, None, None),
+        _ => (None, None, None, None, None),
     };
     Ok(Outcome {
         status,

@@ -205,6 +205,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The model zoo: every architecture with its parameter count and forward FLOPs.
+    Zoo {
+        /// Input shape: 1x28x28 (images), 40 or 1x40 (signals / vectors).
+        #[arg(long, default_value = "1x28x28")]
+        input: String,
+        #[arg(long, default_value_t = 10)]
+        classes: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run's model on a labelled file.
     Eval {
         run: i64,

@@ -214,6 +214,21 @@ impl AugmentSpec {
     /// Checks the keys against the samples' shape (`[c, h, w]` images or `[n]` vectors).
     pub fn check_shape(&self, sample_shape: &[usize]) -> Result<(), (String, String)> {
         let image = sample_shape.len() == 3;
+        if sample_shape.len() == 2 && sample_shape[0] > 1 {
+            if let Some((k, _)) = self
+                .active()
+                .into_iter()
+                .find(|(k, _)| *k != "noise" && *k != "mixup")
+            {
+                return Err((
+                    format!("augment.{k}"),
+                    format!(
+                        "signal augmentation works on one channel; this data has {} channels",
+                        sample_shape[0]
+                    ),
+                ));
+            }
+        }
         for (k, applies) in self.active() {
             let ok = match applies {
                 Applies::Any | Applies::ImagesAndSignals => true,
@@ -240,7 +255,7 @@ impl AugmentSpec {
                     format!("a shift of {} does not fit {h}x{w} images", self.shift),
                 ));
             }
-        } else if let Some(&n) = sample_shape.first() {
+        } else if let Some(&n) = sample_shape.last() {
             for (k, v) in [("shift", self.shift), ("roll", self.roll)] {
                 if v >= n && v > 0 {
                     return Err((

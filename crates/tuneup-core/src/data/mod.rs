@@ -190,7 +190,7 @@ pub struct Normalizer {
 impl Normalizer {
     fn fit(x: &[f32], sample_shape: &[usize]) -> Normalizer {
         let s: usize = sample_shape.iter().product();
-        let (groups, block) = if sample_shape.len() == 3 {
+        let (groups, block) = if sample_shape.len() >= 2 {
             (sample_shape[0], s / sample_shape[0])
         } else {
             (s, 1)
@@ -749,7 +749,7 @@ fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), InputError> 
 /// file without targets is an error; an unknown class always is.
 pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<Part, InputError> {
     // A CSV read for a model trained with `data.shape`: the same columns, as images.
-    if d.sample_shape.len() == 1 && info.sample_shape.len() == 3 && info.format == DataFormat::Csv {
+    if d.sample_shape.len() == 1 && info.sample_shape.len() >= 2 && info.format == DataFormat::Csv {
         reshape(&mut d, Some(&info.sample_shape))?;
     }
     if d.sample_shape != info.sample_shape {

@@ -130,6 +130,9 @@ pub struct Evidence<'a> {
     /// The shape of one sample (`[features]` or `[channels, height, width]`), when known: it
     /// decides which augmentation a remedy proposes.
     pub sample_shape: Option<&'a [usize]>,
+    /// The model's outputs (classes, or 1), when known: with the shape, it sizes remedies
+    /// against a parameter budget.
+    pub outputs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -339,6 +342,7 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
         variance.as_ref(),
         exp,
         ev.sample_shape,
+        ev.outputs,
     );
     Diagnosis {
         task,
@@ -454,6 +458,7 @@ mod tests {
             epochs,
             failure,
             sample_shape: None,
+            outputs: None,
         };
         diagnose(&ev, &exp(), &Thresholds::default())
     }
@@ -577,6 +582,7 @@ mod tests {
             epochs: &e,
             failure: None,
             sample_shape: None,
+            outputs: None,
         };
         let d = diagnose(&ev, &exp(), &Thresholds::default());
         assert_eq!(d.verdict, Verdict::DataMismatch);

@@ -62,13 +62,40 @@ fn not_yet(id: &str, category: &str, title: &str, why: &str, missing: &str) -> R
     }
 }
 
-/// A bigger model in one key (`model.width_mult`), or a first hidden layer for a linear model.
-fn bigger(exp: &Experiment) -> Vec<Change> {
-    match &exp.model {
-        ModelSpec::Mlp { hidden, .. } if hidden.is_empty() => {
-            vec![change("model.hidden", json!(hidden), json!([128]))]
+/// A bigger model in one key (`model.width_mult`), or a first hidden layer for a linear model;
+/// under the parameter / FLOP budget when one is set and the input is known: the largest of 2x,
+/// 1.5x, 1.25x that fits. `Err` says why no bigger model fits.
+fn bigger(
+    exp: &Experiment,
+    shape: Option<&[usize]>,
+    outputs: Option<usize>,
+) -> Result<Vec<Change>, String> {
+    if let ModelSpec::Mlp { hidden, .. } = &exp.model {
+        if hidden.is_empty() {
+            return Ok(vec![change("model.hidden", json!(hidden), json!([128]))]);
         }
-        _ => vec![change("model.width_mult", json!(1.0), json!(2.0))],
+    }
+    let budgeted = exp.max_params.is_some() || exp.max_flops.is_some();
+    let (Some(shape), Some(outputs), true) = (shape, outputs, budgeted) else {
+        return Ok(vec![change("model.width_mult", json!(1.0), json!(2.0))]);
+    };
+    let fits = |f: f64| {
+        crate::zoo::size(&exp.model.widened(f), shape, outputs).is_ok_and(|s| {
+            exp.max_params.is_none_or(|m| s.params <= m)
+                && exp.max_flops.is_none_or(|m| s.flops <= m)
+        })
+    };
+    match [2.0, 1.5, 1.25].into_iter().find(|f| fits(*f)) {
+        Some(f) => Ok(vec![change("model.width_mult", json!(1.0), json!(f))]),
+        None => {
+            let now = crate::zoo::size(&exp.model, shape, outputs)
+                .map(|s| format!("{} parameters, {} FLOPs", s.params, s.flops))
+                .unwrap_or_default();
+            Err(format!(
+                "the budget (max_params {:?}, max_flops {:?}) leaves no room to grow ({now} now)",
+                exp.max_params, exp.max_flops
+            ))
+        }
     }
 }
 
@@ -76,21 +103,18 @@ fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
     let wide = match &exp.model {
         ModelSpec::Mlp { hidden, .. } => hidden.iter().any(|w| *w >= 16),
         ModelSpec::Cnn { hidden, .. } => *hidden >= 16,
+        ModelSpec::Conv1d { channels, .. } => channels.iter().any(|c| *c >= 8),
+        ModelSpec::Resmlp { width, .. } => *width >= 16,
     };
     wide.then(|| vec![change("model.width_mult", json!(1.0), json!(0.5))])
 }
 
 fn dropout_of(exp: &Experiment) -> f64 {
-    match &exp.model {
-        ModelSpec::Mlp { dropout, .. } => dropout.max(),
-        ModelSpec::Cnn { dropout, .. } => *dropout,
-    }
+    exp.model.max_dropout()
 }
 
 fn norm_of(exp: &Experiment) -> Norm {
-    match &exp.model {
-        ModelSpec::Mlp { norm, .. } | ModelSpec::Cnn { norm, .. } => *norm,
-    }
+    exp.model.norm()
 }
 
 /// Augmentation that fits the samples, or `None` when the experiment already augments.
@@ -108,7 +132,7 @@ fn augmentation(exp: &Experiment, shape: Option<&[usize]>) -> Option<Vec<Change>
             c("rotate", json!(a.rotate), json!(10.0)),
             c("scale", json!(a.scale), json!(0.1)),
         ],
-        Some([n]) if *n > 32 => vec![
+        Some([n]) | Some([1, n]) if *n > 32 => vec![
             c("shift", json!(a.shift), json!((n / 16).max(1))),
             c("noise", json!(a.noise), json!(0.05)),
         ],
@@ -139,6 +163,7 @@ pub fn remedies(
     variance: Option<&Assessed>,
     exp: &Experiment,
     sample_shape: Option<&[usize]>,
+    outputs: Option<usize>,
 ) -> Vec<Remedy> {
     let lr = exp.optimizer.lr();
     let epochs = exp.train.epochs;
@@ -161,13 +186,22 @@ pub fn remedies(
         },
         vec![change("train.epochs", json!(epochs), json!(epochs * 2))],
     );
-    let bigger_model = remedy(
-        "bigger_model",
-        "bias",
-        "Bigger model",
-        "more capacity lowers training error (avoidable bias)",
-        bigger(exp),
-    );
+    let bigger_model = match bigger(exp, sample_shape, outputs) {
+        Ok(changes) => remedy(
+            "bigger_model",
+            "bias",
+            "Bigger model",
+            "more capacity lowers training error (avoidable bias)",
+            changes,
+        ),
+        Err(why) => not_yet(
+            "bigger_model",
+            "bias",
+            "Bigger model",
+            &why,
+            "knowledge distillation or a more efficient architecture from the zoo (issue 7)",
+        ),
+    };
     let better_opt = match &exp.optimizer {
         OptimizerSpec::Sgd { .. } => remedy(
             "better_optimizer",
@@ -244,10 +278,7 @@ pub fn remedies(
             "randomly dropping units regularises the model",
             vec![change(
                 "model.dropout",
-                match &exp.model {
-                    ModelSpec::Mlp { dropout, .. } => json!(dropout),
-                    ModelSpec::Cnn { dropout, .. } => json!(dropout),
-                },
+                exp.model.dropout_value(),
                 json!(round(to)),
             )],
         )
@@ -459,7 +490,7 @@ mod tests {
     }
 
     fn variance_remedies(e: &Experiment, shape: Option<&[usize]>) -> Vec<Remedy> {
-        remedies(Verdict::HighVariance, &[], None, None, e, shape)
+        remedies(Verdict::HighVariance, &[], None, None, e, shape, Some(10))
     }
 
     fn keys(r: &Remedy) -> Vec<&str> {
@@ -518,5 +549,45 @@ mod tests {
             .find(|r| r.id == "dropout")
             .unwrap();
         assert_eq!(d.changes[0].to, json!(0.5));
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_bigger_model_stays_under_the_parameter_budget() {
+        let e = |budget: &str| {
+            Experiment::parse(
+                &format!("task = \"classification\"\n{budget}[data]\ntrain = \"d.csv\"\n[model]\nkind = \"mlp\"\nhidden = [100]\n"),
+                std::path::Path::new(""),
+            )
+            .unwrap()
+        };
+        let bigger = |exp: &Experiment| {
+            remedies(
+                Verdict::HighBias,
+                &[],
+                None,
+                None,
+                exp,
+                Some(&[64]),
+                Some(10),
+            )
+            .into_iter()
+            .find(|r| r.id == "bigger_model")
+            .unwrap()
+        };
+        // 64-100-10 has 7,510 parameters; x2 = 15,010; x1.5 = 11,260; x1.25 = 9,385.
+        assert_eq!(bigger(&e("")).changes[0].to, json!(2.0));
+        assert_eq!(bigger(&e("max_params = 12000\n")).changes[0].to, json!(1.5));
+        assert_eq!(
+            bigger(&e("max_params = 10000\n")).changes[0].to,
+            json!(1.25)
+        );
+        let none = bigger(&e("max_params = 8000\n"));
+        assert!(!none.available);
+        assert!(none.why.contains("7510"), "{}", none.why);
     }
 }

@@ -85,6 +85,11 @@ pub fn diagnose_run(
         epochs: &epochs,
         failure: run.failure.as_deref(),
         sample_shape: shape.as_deref(),
+        outputs: run
+            .data_info
+            .as_ref()
+            .and_then(|i| serde_json::from_value::<tuneup_core::data::DataInfo>(i.clone()).ok())
+            .map(|i| i.outputs()),
     };
     let d = diagnose::diagnose(&ev, &exp, &opts.thresholds);
     Ok((run, epochs, exp, d))

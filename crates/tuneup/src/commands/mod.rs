@@ -9,6 +9,7 @@ mod runs;
 mod schedule;
 mod score;
 mod train;
+mod zoo;
 
 use std::path::Path;
 
@@ -133,6 +134,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             output.as_deref(),
             json,
         ),
+        Command::Zoo {
+            input,
+            classes,
+            json,
+        } => zoo::list(&input, classes, json),
         Command::Eval { run, data, json } => {
             predict::eval(&open_existing(&cli.store)?, run, &data, json)
         }

@@ -28,10 +28,54 @@ pub struct Trained {
 /// Checks that the model fits the data (before anything is recorded).
 pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow::Result<usize> {
     super::augment::check(exp, data, exp_path)?;
-    Ok(
+    let params =
         tuneup_train::model::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
-            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?,
-    )
+            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
+    check_budget(exp, &data.info.sample_shape, data.info.outputs(), exp_path)?;
+    Ok(params)
+}
+
+/// A model over the experiment's parameter or FLOP budget is refused with the numbers.
+pub fn check_budget(
+    exp: &Experiment,
+    shape: &[usize],
+    outputs: usize,
+    exp_path: &Path,
+) -> Result<(), InputError> {
+    let Ok(size) = tuneup_core::zoo::size(&exp.model, shape, outputs) else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(exp_path).unwrap_or_default();
+    let refuse = |key: &str, msg: String| {
+        let mut e = InputError::in_file(exp_path, msg).key(key);
+        if let Some(line) = tuneup_core::spec::locate_key(&text, key) {
+            e = e.line(line);
+        }
+        e
+    };
+    if let Some(max) = exp.max_params.filter(|m| size.params > *m) {
+        return Err(refuse(
+            "max_params",
+            format!(
+                "the {} model has {} parameters, over the budget of {max} ({:.1}x): use a smaller width_mult, or see `tuneup zoo` for smaller models",
+                exp.model.kind(),
+                size.params,
+                size.params as f64 / max as f64
+            ),
+        ));
+    }
+    if let Some(max) = exp.max_flops.filter(|m| size.flops > *m) {
+        return Err(refuse(
+            "max_flops",
+            format!(
+                "the {} model needs {} FLOPs per sample, over the budget of {max} ({:.1}x)",
+                exp.model.kind(),
+                size.flops,
+                size.flops as f64 / max as f64
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Records a run (child of `parent`, if given), trains it with progress on stderr, records how

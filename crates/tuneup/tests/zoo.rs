@@ -1,0 +1,104 @@
+//! The model zoo: listing with sizes, new architectures training on real data, budgets.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn zoo_lists_models_with_their_sizes_for_an_input() {
+    let env = Env::new();
+    let j = json(&env.tuneup(&["zoo", "--input", "40", "--classes", "10", "--json"]));
+    let models = j["models"].as_array().unwrap();
+    let find = |n: &str| models.iter().find(|m| m["name"] == n).unwrap().clone();
+    // The MNIST-1D paper's CNN: 7,460 parameters (counted by hand in tuneup-core's zoo tests).
+    assert_eq!(find("conv1d")["params"], 7460);
+    assert_eq!(
+        find("mlp")["params"],
+        40 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    );
+    assert_eq!(find("cnn")["fits"], false);
+    let j = json(&env.tuneup(&["zoo", "--input", "1x28x28", "--json"]));
+    let cnn = j["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "cnn")
+        .unwrap()
+        .clone();
+    assert_eq!(cnn["params"], 421_642);
+    assert_bad_input(
+        &env.tuneup(&["zoo", "--input", "28by28"]),
+        &["--input", "1x28x28"],
+    );
+}
+
+#[test]
+fn conv1d_and_resmlp_train_on_mnist1d() {
+    let env = Env::new();
+    let data = shared_data().join("mnist1d/mnist1d_train.csv");
+    for (name, model) in [
+        ("c.toml", "kind = \"conv1d\"\nnorm = \"batch\"\n"),
+        (
+            "r.toml",
+            "kind = \"resmlp\"\nwidth = 64\nblocks = 2\nnorm = \"layer\"\n",
+        ),
+    ] {
+        let exp = env.experiment(
+            name,
+            &data,
+            "classification",
+            &format!("target = \"label\"\nshape = [1, 40]\nlimit = 1500\n[model]\n{model}[optimizer]\nkind = \"adam\"\nlr = 0.003\n[augment]\nshift = 3\n[train]\nepochs = 8\n"),
+        );
+        let o = env.tuneup(&["train", exp.to_str().unwrap(), "--json"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let j = json(&o);
+        // Chance is 90% error.
+        assert!(j["val_error"].as_f64().unwrap() < 0.75, "{name}: {j}");
+    }
+    let j = json(&env.tuneup(&["show", "1", "--json"]));
+    let zoo = json(&env.tuneup(&["zoo", "--input", "1x40", "--json"]));
+    let bn = zoo["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "conv1d")
+        .unwrap()["params"]
+        .as_u64()
+        .unwrap();
+    // Batch norm adds a scale and a shift per channel: 3 convs x 25 x 2.
+    assert_eq!(j["params"].as_u64().unwrap(), bn + 150);
+}
+
+#[test]
+fn a_model_over_the_parameter_budget_is_refused_with_the_numbers() {
+    let env = Env::new();
+    let exp = env.experiment(
+        "big.toml",
+        &digits_csv(),
+        "classification",
+        "[model]\nkind = \"mlp\"\nhidden = [512, 512]\n",
+    );
+    let text = std::fs::read_to_string(&exp).unwrap();
+    std::fs::write(&exp, format!("max_params = 50000\n{text}")).unwrap();
+    assert_bad_input(
+        &env.tuneup(&["train", exp.to_str().unwrap()]),
+        &[
+            "big.toml",
+            "line 1",
+            "max_params",
+            "over the budget of 50000",
+        ],
+    );
+    // Nothing was recorded; under the budget it trains.
+    assert_eq!(code(&env.tuneup(&["runs"])), 2);
+    std::fs::write(&exp, format!("max_params = 400000\n{text}")).unwrap();
+    let o = env.tuneup(&["train", exp.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["params"], 64 * 512 + 512 + 512 * 512 + 512 + 5130);
+    // A FLOP budget likewise.
+    std::fs::write(&exp, format!("max_flops = 1000\n{text}")).unwrap();
+    assert_bad_input(
+        &env.tuneup(&["train", exp.to_str().unwrap()]),
+        &["max_flops", "FLOPs per sample"],
+    );
+}
