@@ -228,6 +228,56 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// Knowledge distillation (Hinton et al. 2015): the loss becomes
+/// `alpha * T^2 * KL(softmax(z_t / T) || softmax(z_s / T)) + (1 - alpha) * CE`, with the
+/// teachers' softened probabilities averaged over teachers.
+pub struct Teachers {
+    /// Each teacher model with the data description it reads inputs by.
+    pub models: Vec<(Net, tuneup_core::data::DataInfo)>,
+    pub temperature: f64,
+    pub alpha: f64,
+}
+
+impl Teachers {
+    /// The teachers' averaged softened probabilities for samples `x` given in the student's
+    /// normalisation (`student`), `rows x classes`.
+    pub fn soft_targets(&self, x: &[f32], student: &tuneup_core::data::DataInfo) -> Vec<f32> {
+        let len: usize = student.sample_shape.iter().product();
+        let rows = x.len() / len.max(1);
+        let k = student.outputs();
+        let mut acc = vec![0f64; rows * k];
+        let expand = |n: &tuneup_core::data::Normalizer, j: usize| {
+            let g = j / n.block.max(1);
+            (n.mean[g], n.std[g])
+        };
+        for (net, info) in &self.models {
+            // Back to raw units with the student's statistics, into the teacher's.
+            let mut xt = Vec::with_capacity(x.len());
+            for (i, v) in x.iter().enumerate() {
+                let j = i % len;
+                let (ms, ss) = expand(&student.normalizer, j);
+                let (mt, st) = expand(&info.normalizer, j);
+                xt.push((v * ss + ms - mt) / st);
+            }
+            let part = tuneup_core::data::Part {
+                x: xt,
+                y: tuneup_core::data::Y::None,
+                ids: vec![String::new(); rows],
+            };
+            let out = eval::outputs(net, &part, len, None);
+            let scaled: Vec<f32> = out
+                .values
+                .iter()
+                .map(|z| (*z as f64 / self.temperature) as f32)
+                .collect();
+            for (a, p) in acc.iter_mut().zip(scores::softmax_rows_f64(&scaled, k)) {
+                *a += p / self.models.len() as f64;
+            }
+        }
+        acc.into_iter().map(|p| p as f32).collect()
+    }
+}
+
 /// Trains, or continues a run from `resume`: the checkpoint path of the run to continue (its
 /// `last.bpk`, `optim.bpk`, `state.json` and `best.bpk` are read; nothing of it is written).
 pub fn train_from(
@@ -235,6 +285,20 @@ pub fn train_from(
     data: &Prepared,
     checkpoint: &Path,
     resume: Option<&Path>,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
+    train_with(exp, data, checkpoint, resume, None, observer)
+}
+
+/// [`train_from`], distilling from `teachers` when given. Without augmentation the teachers'
+/// targets are computed once for every training sample and cached; with it, on each batch as
+/// augmented.
+pub fn train_with(
+    exp: &Experiment,
+    data: &Prepared,
+    checkpoint: &Path,
+    resume: Option<&Path>,
+    teachers: Option<&Teachers>,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
     let started = Instant::now();
@@ -276,6 +340,22 @@ pub fn train_from(
         exp.train.label_smoothing,
         exp.seed,
     );
+    let cached_targets: Option<Vec<f32>> = teachers
+        .filter(|_| !exp.augment.is_on())
+        .map(|t| t.soft_targets(&data.train.x, info));
+    let k = info.outputs();
+    let distill = |b: &Batch| -> Option<(Vec<f32>, f64, f64)> {
+        let t = teachers?;
+        let probs = match &cached_targets {
+            Some(all) => b
+                .idx
+                .iter()
+                .flat_map(|&i| all[i * k..(i + 1) * k].iter().copied())
+                .collect(),
+            None => t.soft_targets(&b.x, info),
+        };
+        Some((probs, t.temperature, t.alpha))
+    };
     let mut train_eval_idx: Vec<usize> = (0..n).collect();
     Rng::derive(exp.seed, 2).shuffle(&mut train_eval_idx);
     train_eval_idx.truncate(TRAIN_EVAL_SAMPLES);
@@ -366,7 +446,8 @@ pub fn train_from(
             |step, b| {
                 let rows = b.rows;
                 let m = slot.take().expect("the model");
-                let loss = batch_loss(&m, &b, sample_len, &ce, exp.train.l1, &device);
+                let kd = distill(&b);
+                let loss = batch_loss(&m, &b, sample_len, &ce, exp.train.l1, kd, &device);
                 let value = loss.clone().into_scalar::<f32>() as f64;
                 if !value.is_finite() {
                     status = RunStatus::Failed {
@@ -561,11 +642,26 @@ pub(crate) fn batch_loss(
     sample_len: usize,
     ce: &CrossEntropyLoss,
     l1: f64,
+    distill: Option<(Vec<f32>, f64, f64)>,
     device: &burn::tensor::Device,
 ) -> Tensor<1> {
     let rows = b.rows;
     let x = Tensor::<2>::from_data(TensorData::new(b.x.clone(), [rows, sample_len]), device);
     let out = model.forward(x);
+    // Distillation: alpha T^2 KL(p_t || softmax(z_s / T)); KL = sum p_t ln p_t - sum p_t ln q.
+    let kd = distill.map(|(probs, t, alpha)| {
+        let k = probs.len() / rows.max(1);
+        let entropy: f64 = probs
+            .iter()
+            .filter(|p| **p > 0.0)
+            .map(|p| (*p as f64) * (*p as f64).ln())
+            .sum::<f64>()
+            / rows as f64;
+        let pt = Tensor::<2>::from_data(TensorData::new(probs, [rows, k]), device);
+        let log_q = activation::log_softmax(out.clone().div_scalar(t), 1);
+        let kl = (log_q * pt).sum_dim(1).mean().neg().add_scalar(entropy);
+        (kl.mul_scalar(alpha * t * t), alpha)
+    });
     let loss = match &b.target {
         BatchTarget::Classes(y) => {
             let t: Vec<i64> = y.iter().map(|&c| c as i64).collect();
@@ -586,6 +682,10 @@ pub(crate) fn batch_loss(
             let t = Tensor::<2>::from_data(TensorData::new(v.clone(), [rows, 1]), device);
             (out - t).powf_scalar(2.0).mean()
         }
+    };
+    let loss = match kd {
+        Some((kl, alpha)) => kl.reshape([1]) + loss.mul_scalar(1.0 - alpha),
+        None => loss,
     };
     if l1 > 0.0 {
         loss + model.l1().mul_scalar(l1)
@@ -636,7 +736,7 @@ pub fn lr_range_test(
             }
             let lr = tuneup_core::lr_find::rate(start, end, i, iters);
             let b = maker.make(idx, epoch as usize + 1, step, mix);
-            let loss = batch_loss(&model, &b, sample_len, &ce, exp.train.l1, &device);
+            let loss = batch_loss(&model, &b, sample_len, &ce, exp.train.l1, None, &device);
             let value = loss.clone().into_scalar::<f32>() as f64;
             out.push((lr, value));
             losses.push(value);

@@ -205,6 +205,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Knowledge distillation: train the experiment's model (the student) on the teachers'
+    /// softened predictions and the labels: alpha T^2 KL(teacher || student) + (1 - alpha) CE.
+    Distill {
+        experiment: PathBuf,
+        /// A teacher run (a CV run brings its fold models); several are averaged.
+        #[arg(long = "teacher", required = true)]
+        teachers: Vec<i64>,
+        #[arg(long, default_value_t = 0.5)]
+        alpha: f64,
+        #[arg(long, default_value_t = 4.0)]
+        temperature: f64,
+        #[arg(long)]
+        json: bool,
+    },
     /// The model zoo: every architecture with its parameter count and forward FLOPs.
     Zoo {
         /// Input shape: 1x28x28 (images), 40 or 1x40 (signals / vectors).

@@ -102,3 +102,80 @@ fn a_model_over_the_parameter_budget_is_refused_with_the_numbers() {
         &["max_flops", "FLOPs per sample"],
     );
 }
+
+#[test]
+fn a_student_distils_from_teachers_and_records_them() {
+    let env = Env::new();
+    let teacher = env.experiment(
+        "t.toml",
+        &digits_csv(),
+        "classification",
+        "split_seed = 0\n[model]\nkind = \"mlp\"\nhidden = [128]\n[optimizer]\nkind = \"adam\"\n[train]\nepochs = 10\n",
+    );
+    assert_eq!(code(&env.tuneup(&["train", teacher.to_str().unwrap()])), 0);
+    assert_eq!(code(&env.tuneup(&["train", teacher.to_str().unwrap()])), 0);
+    let student = env.experiment(
+        "s.toml",
+        &digits_csv(),
+        "classification",
+        "split_seed = 0\n[model]\nkind = \"mlp\"\nhidden = [8]\n[optimizer]\nkind = \"adam\"\nlr = 0.01\n[train]\nepochs = 10\n",
+    );
+    let o = env.tuneup(&[
+        "distill",
+        "--teacher",
+        "1",
+        "--teacher",
+        "2",
+        student.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let j = json(&o);
+    assert!(j["val_error"].as_f64().unwrap() < 0.3, "{j}");
+    let run = json(&env.tuneup(&["show", &j["run_id"].to_string(), "--json"]));
+    assert_eq!(run["parent_id"], 1);
+    assert_eq!(
+        run["extra"]["distill"]["teachers"],
+        serde_json::json!([1, 2])
+    );
+    // With augmentation the teachers see each augmented batch.
+    let aug = env.write(
+        "a.toml",
+        std::fs::read_to_string(&student).unwrap() + "[augment]\nnoise = 0.1\n",
+    );
+    let o = env.tuneup(&["distill", "--teacher", "1", aug.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A teacher of other data, a bad weight, and resuming a distilled run are refused.
+    let wine = env.experiment(
+        "w.toml",
+        &shared_data().join("tabular/wine.csv"),
+        "classification",
+        "[model]\nkind = \"mlp\"\n[train]\nepochs = 2\n",
+    );
+    assert_eq!(code(&env.tuneup(&["train", wine.to_str().unwrap()])), 0);
+    let wine_id = json(&env.tuneup(&["runs", "--json"]))
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["run_id"]
+        .to_string();
+    assert_bad_input(
+        &env.tuneup(&["distill", "--teacher", &wine_id, student.to_str().unwrap()]),
+        &["does not fit the student's data"],
+    );
+    assert_bad_input(
+        &env.tuneup(&[
+            "distill",
+            "--teacher",
+            "1",
+            "--alpha",
+            "2",
+            student.to_str().unwrap(),
+        ]),
+        &["--alpha"],
+    );
+    assert_bad_input(
+        &env.tuneup(&["resume", &j["run_id"].to_string(), "--epochs", "20"]),
+        &["distilled"],
+    );
+}

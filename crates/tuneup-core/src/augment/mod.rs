@@ -289,6 +289,8 @@ pub struct Batch {
     pub target: BatchTarget,
     /// Set when mixup / cutmix mixed this batch. Row `i`'s partner is row `rows - 1 - i`.
     pub mixed: Option<Mixed>,
+    /// The training samples the rows came from.
+    pub idx: Vec<usize>,
 }
 
 /// Whether a batch may be mixed.
@@ -425,6 +427,7 @@ impl<'a> BatchMaker<'a> {
             rows,
             target,
             mixed,
+            idx: idx.to_vec(),
         }
     }
 

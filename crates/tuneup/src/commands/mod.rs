@@ -2,6 +2,7 @@ mod augment;
 mod curve;
 mod cv;
 mod diagnose;
+mod distill;
 mod ensemble;
 mod init;
 mod predict;
@@ -134,6 +135,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             output.as_deref(),
             json,
         ),
+        Command::Distill {
+            experiment,
+            teachers,
+            alpha,
+            temperature,
+            json,
+        } => distill::run(&experiment, &cli.store, &teachers, alpha, temperature, json),
         Command::Zoo {
             input,
             classes,

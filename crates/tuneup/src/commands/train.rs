@@ -88,6 +88,22 @@ pub fn record_and_train(
     parent: Option<i64>,
     resume: Option<&Path>,
 ) -> anyhow::Result<Trained> {
+    record_and_train_with(store, exp, data, exp_display, parent, resume, None, None)
+}
+
+/// [`record_and_train`], distilling from `teachers` when given, with `extra` recorded beside
+/// the run (merged with what training adds).
+#[allow(clippy::too_many_arguments)]
+pub fn record_and_train_with(
+    store: &Store,
+    exp: &Experiment,
+    data: &Prepared,
+    exp_display: &str,
+    parent: Option<i64>,
+    resume: Option<&Path>,
+    teachers: Option<&tuneup_train::trainer::Teachers>,
+    extra: Option<serde_json::Value>,
+) -> anyhow::Result<Trained> {
     let metric = exp.metric();
     let config = serde_json::to_value(exp)?;
     let run_id = store.create_run(&NewRun {
@@ -125,7 +141,7 @@ pub fn record_and_train(
     }
     let mut progress = Progress::new(store, run_id, &metric.name());
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        tuneup_train::train_from(exp, data, &checkpoint, resume, &mut progress)
+        tuneup_train::trainer::train_with(exp, data, &checkpoint, resume, teachers, &mut progress)
     }));
     progress.finish();
     let store_error = progress.store_error.take();
@@ -183,11 +199,22 @@ pub fn record_and_train(
             checkpoint: outcome.best_epoch.map(|_| ckpt.as_str()),
             data_info: Some(&data_info),
             splits: Some(&splits),
-            extra: (!outcome.snapshots.is_empty())
-                .then(|| {
-                    json!({"snapshots": outcome.snapshots.iter().map(|(e, p)| json!({"epoch": e, "checkpoint": p.display().to_string()})).collect::<Vec<_>>()})
-                })
-                .as_ref(),
+            extra: {
+                let mut x = extra.unwrap_or_else(|| json!({}));
+                if !outcome.snapshots.is_empty() {
+                    x["snapshots"] = json!(
+                        outcome
+                            .snapshots
+                            .iter()
+                            .map(
+                                |(e, p)| json!({"epoch": e, "checkpoint": p.display().to_string()})
+                            )
+                            .collect::<Vec<_>>()
+                    );
+                }
+                (x != json!({})).then_some(x)
+            }
+            .as_ref(),
         },
     )?;
     Ok(Trained {
@@ -226,6 +253,16 @@ pub fn resume(store: &Store, run_id: i64, epochs: usize, json_out: bool) -> anyh
         ))
         .into());
     }
+    if parent
+        .extra
+        .as_ref()
+        .is_some_and(|e| e.get("distill").is_some())
+    {
+        return Err(InputError::new(format!(
+            "run {run_id} was distilled from teachers; resuming it would train without them: distill again with more epochs"
+        ))
+        .into());
+    }
     let mut exp: Experiment =
         serde_json::from_value(parent.config.clone()).context("reading the run's experiment")?;
     let ckpt = std::path::PathBuf::from(parent.checkpoint.clone().unwrap_or_default());
@@ -257,7 +294,12 @@ pub fn resume(store: &Store, run_id: i64, epochs: usize, json_out: bool) -> anyh
 }
 
 /// Prints a finished run's summary (and its JSON with --json); a failed run is an error.
-fn report(store: &Store, exp: &Experiment, trained: Trained, json_out: bool) -> anyhow::Result<()> {
+pub fn report(
+    store: &Store,
+    exp: &Experiment,
+    trained: Trained,
+    json_out: bool,
+) -> anyhow::Result<()> {
     let metric = exp.metric();
     let Trained {
         run_id,
