@@ -613,6 +613,10 @@ pub struct TrainSpec {
     /// restart cycle (`schedule.kind = "cosine_restarts"`); `tuneup ensemble RUN --snapshots`.
     #[serde(default)]
     pub snapshots: bool,
+    /// Stop after the epoch that passes this many seconds of training (the best weights so far
+    /// are kept, as with early stopping): for fixed-budget comparisons such as `tuneup zoo bench`.
+    #[serde(default)]
+    pub time_budget: Option<f64>,
 }
 
 fn default_workers() -> usize {
@@ -643,6 +647,7 @@ impl Default for TrainSpec {
             l1: 0.0,
             workers: default_workers(),
             snapshots: false,
+            time_budget: None,
         }
     }
 }
@@ -1057,6 +1062,16 @@ impl Experiment {
             );
         }
         self.augment.validate()?;
+        if let Some(b) = self
+            .train
+            .time_budget
+            .filter(|b| !(b.is_finite() && *b > 0.0))
+        {
+            return err(
+                "train.time_budget",
+                format!("expected a positive number of seconds, found {b}"),
+            );
+        }
         if self.train.snapshots && self.schedule.kind() != "cosine_restarts" {
             return err(
                 "train.snapshots",

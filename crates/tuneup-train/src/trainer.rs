@@ -61,6 +61,8 @@ pub struct Outcome {
     pub seconds: f64,
     /// Snapshot checkpoints (`train.snapshots`): (epoch, path), one per restart cycle.
     pub snapshots: Vec<(usize, std::path::PathBuf)>,
+    /// The epoch after which `train.time_budget` ran out.
+    pub out_of_time: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -404,6 +406,7 @@ pub fn train_with(
     let mut best: Option<(usize, f64, Option<Net>)> = None;
     let mut since_best = 0usize;
     let mut stopped_early = None;
+    let mut out_of_time = None;
     let mut first_loss: Option<f64> = None;
     let mut global_step = 0usize;
     let mut start_epoch = 1;
@@ -553,13 +556,19 @@ pub fn train_with(
                 stopped_early = Some(epoch);
             }
         }
+        if let Some(b) = exp.train.time_budget {
+            if started.elapsed().as_secs_f64() >= b && !last && stopped_early.is_none() {
+                out_of_time = Some(epoch);
+            }
+        }
+        let stopping = stopped_early.is_some() || out_of_time.is_some();
         if snapshot_epochs.contains(&epoch) {
             let p = checkpoint.with_file_name(format!("snapshot-{epoch}.bpk"));
             crate::checkpoint::save(&model, &p).map_err(TrainError::Checkpoint)?;
             snapshots.retain(|(e, _)| *e != epoch);
             snapshots.push((epoch, p));
         }
-        if exp.train.keep == Keep::Last && (last || stopped_early.is_some()) {
+        if exp.train.keep == Keep::Last && (last || stopping) {
             crate::checkpoint::save(&model, checkpoint).map_err(TrainError::Checkpoint)?;
             best = Some((epoch, watched, Some(model.clone())));
         }
@@ -586,7 +595,7 @@ pub fn train_with(
             serde_json::to_string(&state).unwrap_or_default().as_bytes(),
         )
         .map_err(TrainError::Checkpoint)?;
-        if stopped_early.is_some() {
+        if stopping {
             break;
         }
     }
@@ -631,6 +640,7 @@ pub fn train_with(
         stopped_early,
         seconds: started.elapsed().as_secs_f64(),
         snapshots,
+        out_of_time,
     })
 }
 

@@ -221,6 +221,8 @@ pub enum Command {
     },
     /// The model zoo: every architecture with its parameter count and forward FLOPs.
     Zoo {
+        #[command(subcommand)]
+        action: Option<ZooAction>,
         /// Input shape: 1x28x28 (images), 40 or 1x40 (signals / vectors).
         #[arg(long, default_value = "1x28x28")]
         input: String,
@@ -234,6 +236,27 @@ pub enum Command {
         run: i64,
         /// Labelled data. For an MNIST folder, its t10k set.
         data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ZooAction {
+    /// Train every zoo model that fits the data for the same time budget; a results table
+    /// (parameters, FLOPs, the metric, training samples/s, inference latency).
+    Bench {
+        /// A data set (its `tuneup init` baseline supplies the rest) or an experiment file.
+        data: PathBuf,
+        /// Time per model: 90s, 2m, 1h.
+        #[arg(long, default_value = "2m")]
+        budget: String,
+        /// Write the table as CSV.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Only these models (comma-separated names).
+        #[arg(long)]
+        models: Option<String>,
         #[arg(long)]
         json: bool,
     },

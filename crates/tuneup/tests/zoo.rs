@@ -179,3 +179,63 @@ fn a_student_distils_from_teachers_and_records_them() {
         &["distilled"],
     );
 }
+
+#[test]
+fn zoo_bench_trains_each_fitting_model_for_the_budget() {
+    let env = Env::new();
+    let o = env.tuneup(&[
+        "zoo",
+        "bench",
+        digits_csv().to_str().unwrap(),
+        "--budget",
+        "1s",
+        "--models",
+        "mlp,resmlp,cnn",
+        "-o",
+        "zoo.csv",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let j = json(&o);
+    let rows = j["rows"].as_array().unwrap();
+    // The CNN does not fit 64-feature vectors, so it is left out.
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["model"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["mlp", "resmlp"]
+    );
+    for r in rows {
+        assert!(r["val_metric"].as_f64().unwrap() > 0.5, "{r}");
+        assert!(r["train_samples_per_s"].as_f64().unwrap() > 0.0);
+        // The time budget, not the 10,000 epochs, ended each run.
+        let run = json(&env.tuneup(&["show", &r["run_id"].to_string(), "--json"]));
+        assert!(run["epochs"].as_array().unwrap().len() < 10_000);
+    }
+    let csv = std::fs::read_to_string(env.path("zoo.csv")).unwrap();
+    assert!(
+        csv.starts_with("model,kind,params,flops,epochs,accuracy_val,accuracy_test,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3);
+    assert_bad_input(
+        &env.tuneup(&[
+            "zoo",
+            "bench",
+            digits_csv().to_str().unwrap(),
+            "--budget",
+            "soon",
+        ]),
+        &["--budget"],
+    );
+    assert_bad_input(
+        &env.tuneup(&[
+            "zoo",
+            "bench",
+            digits_csv().to_str().unwrap(),
+            "--models",
+            "vgg",
+        ]),
+        &["vgg", "conv1d"],
+    );
+}

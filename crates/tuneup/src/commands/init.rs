@@ -396,3 +396,16 @@ mod tests {
         );
     }
 }
+
+/// The baseline experiment `init` would write for `data`, in memory (for `tuneup zoo bench`).
+pub fn baseline(data: &Path, target: Option<&str>) -> anyhow::Result<Experiment> {
+    let ins = inspect(data, target)?;
+    let abs = std::path::absolute(data)?;
+    let stem = data
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("data")
+        .to_string();
+    let text = experiment_text(&ins, &abs, &stem);
+    Ok(Experiment::parse(&text, Path::new(""))?)
+}

@@ -11,6 +11,7 @@ mod schedule;
 mod score;
 mod train;
 mod zoo;
+mod zoo_bench;
 
 use std::path::Path;
 
@@ -143,10 +144,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => distill::run(&experiment, &cli.store, &teachers, alpha, temperature, json),
         Command::Zoo {
+            action: None,
             input,
             classes,
             json,
         } => zoo::list(&input, classes, json),
+        Command::Zoo {
+            action:
+                Some(crate::cli::ZooAction::Bench {
+                    data,
+                    budget,
+                    output,
+                    models,
+                    json,
+                }),
+            ..
+        } => zoo_bench::run(
+            &data,
+            &cli.store,
+            &budget,
+            output.as_deref(),
+            models.as_deref(),
+            json,
+        ),
         Command::Eval { run, data, json } => {
             predict::eval(&open_existing(&cli.store)?, run, &data, json)
         }

@@ -343,6 +343,12 @@ pub fn report(
                 num(te.metric)
             ));
         }
+        if let Some(e) = outcome.out_of_time {
+            s.push_str(&format!(
+                "  stopped after epoch {e}: the time budget of {}s is spent\n",
+                exp.train.time_budget.unwrap_or(0.0)
+            ));
+        }
         if let Some(e) = outcome.stopped_early {
             let patience = exp.early_stopping.as_ref().map(|e| e.patience).unwrap_or(0);
             s.push_str(&format!(
@@ -377,6 +383,7 @@ pub fn report(
             "epochs": outcome.epochs.last().map(|e| e.epoch).unwrap_or(0),
             "best_epoch": outcome.best_epoch,
             "stopped_early": outcome.stopped_early,
+            "out_of_time": outcome.out_of_time,
             "checkpoint": ckpt,
         });
         println!("{out}");

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The zoo's results tables shipped in bench/zoo/: every zoo model that fits the data, trained
+# for the same time budget on this machine (2 cores), by `tuneup zoo bench`.
+#   MNIST-1D: examples/mnist1d_cnn.toml's data and optimizer (shift augmentation), 30 s a model;
+#   MNIST: examples/mnist.toml's data and optimizer, 2 minutes a model.
+#
+#   bash bench/zoo_tables.sh        # about 12 minutes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p tuneup
+T=$PWD/target/release/tuneup
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$T" --store "$dir/s.db" zoo bench examples/mnist1d_cnn.toml --budget 30s -o bench/zoo/mnist1d.csv
+"$T" --store "$dir/s.db" zoo bench examples/mnist.toml --budget 2m -o bench/zoo/mnist.csv
