@@ -99,6 +99,74 @@ fn bigger(
     }
 }
 
+/// A zoo architecture whose inductive bias fits the samples better than a dense net: the 1-D
+/// CNN for signals (long vectors), the CNN for images. The change replaces the `[model]` table
+/// (and reads a CSV's rows as one-channel signals). Within the budget, when one is set.
+fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<usize>) -> Remedy {
+    let dense = matches!(exp.model, ModelSpec::Mlp { .. } | ModelSpec::Resmlp { .. });
+    let pick = |name: &str| {
+        crate::zoo::catalogue()
+            .into_iter()
+            .find(|e| e.name == name)
+            .map(|e| e.spec)
+    };
+    let (spec, shape_change, why) = match shape {
+        Some([n]) | Some([1, n]) if dense && *n > 32 => (
+            pick("conv1d"),
+            (shape.map(|s| s.len()) == Some(1)).then(|| json!([1, n])),
+            "a 1-D CNN shares its weights along the signal: translated patterns look alike to it (the MNIST-1D paper's CNN: 94% where an MLP gets 68%)",
+        ),
+        Some([_, _, _]) if dense => (
+            pick("cnn"),
+            None,
+            "a CNN shares its weights across the image: a stroke is a stroke wherever it is",
+        ),
+        _ => (None, None, ""),
+    };
+    let fits = |spec: &ModelSpec| {
+        let s = match (shape, outputs) {
+            (Some(sh), Some(o)) => {
+                let sh: Vec<usize> = match sh {
+                    [n] => vec![1, *n],
+                    other => other.to_vec(),
+                };
+                crate::zoo::size(spec, &sh, o).ok()
+            }
+            _ => None,
+        };
+        s.is_none_or(|s| {
+            exp.max_params.is_none_or(|m| s.params <= m)
+                && exp.max_flops.is_none_or(|m| s.flops <= m)
+        })
+    };
+    match spec.filter(fits) {
+        Some(spec) => {
+            let mut changes = vec![change(
+                "model",
+                serde_json::to_value(&exp.model).unwrap_or_default(),
+                serde_json::to_value(&spec).unwrap_or_default(),
+            )];
+            if let Some(to) = shape_change {
+                changes.push(change("data.shape", json!(null), to));
+            }
+            remedy(
+                "model_selection",
+                "bias",
+                &format!("Another architecture from the zoo: {}", spec.kind()),
+                why,
+                changes,
+            )
+        }
+        None => not_yet(
+            "model_selection",
+            "bias",
+            "Another architecture from the zoo",
+            "a model whose inductive bias fits the data better (`tuneup zoo` lists them)",
+            "more zoo architectures (ResNet, MobileNet, SqueezeNet, ShuffleNet: issue 7)",
+        ),
+    }
+}
+
 fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
     let wide = match &exp.model {
         ModelSpec::Mlp { hidden, .. } => hidden.iter().any(|w| *w >= 16),
@@ -254,13 +322,7 @@ pub fn remedies(
             vec![change("early_stopping.patience", json!(null), json!(5))],
         ),
     };
-    let model_selection_bias = not_yet(
-        "model_selection",
-        "bias",
-        "Another architecture from the zoo",
-        "a model whose inductive bias fits the data (e.g. a CNN for images or signals)",
-        "the model zoo (issue 7)",
-    );
+    let model_selection_bias = model_selection(exp, sample_shape, outputs);
     let tuning = not_yet(
         "tuning",
         "bias",
@@ -530,6 +592,32 @@ mod tests {
         let norm = all.iter().find(|r| r.id == "normalization").unwrap();
         assert_eq!(norm.changes[0].to, json!("batch"));
         assert!(all.iter().any(|r| r.id == "label_smoothing"));
+    }
+
+    #[test]
+    fn a_dense_net_on_signals_or_images_is_offered_a_convolutional_one() {
+        let e = exp("");
+        let find = |shape: &[usize]| {
+            remedies(
+                Verdict::HighBias,
+                &[],
+                None,
+                None,
+                &e,
+                Some(shape),
+                Some(10),
+            )
+            .into_iter()
+            .find(|r| r.id == "model_selection")
+            .unwrap()
+        };
+        let sig = find(&[40]);
+        assert!(sig.available);
+        assert_eq!(sig.changes[0].to["kind"], "conv1d");
+        assert_eq!(sig.changes[1].key, "data.shape");
+        assert_eq!(sig.changes[1].to, json!([1, 40]));
+        assert_eq!(find(&[1, 28, 28]).changes[0].to["kind"], "cnn");
+        assert!(!find(&[13]).available, "tabular rows keep their MLP");
     }
 
     #[test]
