@@ -226,6 +226,9 @@ impl Net {
         outputs: usize,
         device: &Device,
     ) -> Result<Net, String> {
+        // Whether the model fits the input (images for the CNN, signals for the 1-D CNN, no
+        // spatial size shrinking to nothing) is the zoo's size check, shared with `tuneup zoo`.
+        tuneup_core::zoo::size(spec, sample_shape, outputs)?;
         let input: usize = sample_shape.iter().product();
         match spec {
             ModelSpec::Mlp {
@@ -264,13 +267,8 @@ impl Net {
                 conv_dropout,
                 norm,
             } => {
-                let [c, h, w] = match sample_shape {
-                    [c, h, w] => [*c, *h, *w],
-                    _ => {
-                        return Err(format!(
-                            "the CNN needs image input (channels x height x width); this data has {input} features: use kind = \"mlp\""
-                        ));
-                    }
+                let &[c, h, w] = sample_shape else {
+                    unreachable!("the zoo's size check accepts images only")
                 };
                 let k = *kernel_size;
                 let pool_each = *pool == PoolPlacement::Each;
@@ -282,12 +280,6 @@ impl Net {
                     } else {
                         PaddingConfig2d::Valid
                     };
-                    if !*same_padding && (hh < k || ww < k) {
-                        return Err(format!(
-                            "conv {} sees a {hh}x{ww} input, smaller than its {k}x{k} kernel: use fewer convs or same_padding",
-                            i + 1
-                        ));
-                    }
                     convs.push(
                         Conv2dConfig::new([ch, out_c], [k, k])
                             .with_padding(padding)
@@ -298,12 +290,6 @@ impl Net {
                     if pool_each || i + 1 == channels.len() {
                         hh /= 2;
                         ww /= 2;
-                    }
-                    if hh == 0 || ww == 0 {
-                        return Err(format!(
-                            "the image shrinks to nothing after conv {} ({h}x{w} input): use fewer convs or pool = \"last\"",
-                            i + 1
-                        ));
                     }
                     ch = out_c;
                 }
@@ -340,8 +326,6 @@ impl Net {
                 norm,
             } => {
                 let (c, l) = tuneup_core::zoo::signal(sample_shape)?;
-                // The same shape checks (a signal that shrinks to nothing) as the zoo's count.
-                tuneup_core::zoo::size(spec, sample_shape, outputs)?;
                 let mut convs = Vec::new();
                 let mut norms = Vec::new();
                 let (mut ch, mut len) = (c, l);
