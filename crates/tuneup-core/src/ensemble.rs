@@ -35,6 +35,13 @@ pub enum MemberPred {
 }
 
 impl MemberPred {
+    /// The numbers themselves: probabilities row by row, or values.
+    pub fn values(&self) -> &[f64] {
+        match self {
+            MemberPred::Proba(v) | MemberPred::Values(v) => v,
+        }
+    }
+
     /// From a model's raw outputs (logits, or standardised values).
     pub fn from_outputs(info: &DataInfo, outputs: &[f32]) -> MemberPred {
         match info.task {
@@ -76,9 +83,10 @@ impl Combiner {
     /// Adds the next member's predictions.
     pub fn add(&mut self, p: &MemberPred) {
         let w = self.weights.get(self.added).copied().unwrap_or(1.0);
-        let (vals, k) = match p {
-            MemberPred::Proba(v) => (v, self.classes),
-            MemberPred::Values(v) => (v, 1),
+        let vals = p.values();
+        let k = match p {
+            MemberPred::Proba(_) => self.classes,
+            MemberPred::Values(_) => 1,
         };
         if self.acc.is_empty() {
             self.acc = vec![0.0; vals.len()];
@@ -155,12 +163,12 @@ pub fn fit_weights(members: &[MemberPred], y: &Y, classes: usize) -> Vec<f64> {
                     let p: f64 = members
                         .iter()
                         .zip(w)
-                        .map(|(mp, wi)| wi * proba(mp)[at])
+                        .map(|(mp, wi)| wi * mp.values()[at])
                         .sum::<f64>()
                         .max(1e-15);
                     loss -= p.ln();
                     for (g, mp) in grad.iter_mut().zip(members) {
-                        *g -= proba(mp)[at] / p;
+                        *g -= mp.values()[at] / p;
                     }
                 }
                 (loss / n, grad.into_iter().map(|g| g / n).collect())
@@ -170,11 +178,15 @@ pub fn fit_weights(members: &[MemberPred], y: &Y, classes: usize) -> Vec<f64> {
                 let mut loss = 0.0;
                 let mut grad = vec![0.0; m];
                 for (r, &v) in t.iter().enumerate() {
-                    let pred: f64 = members.iter().zip(w).map(|(mp, wi)| wi * vals(mp)[r]).sum();
+                    let pred: f64 = members
+                        .iter()
+                        .zip(w)
+                        .map(|(mp, wi)| wi * mp.values()[r])
+                        .sum();
                     let e = pred - v as f64;
                     loss += e * e;
                     for (g, mp) in grad.iter_mut().zip(members) {
-                        *g += 2.0 * e * vals(mp)[r];
+                        *g += 2.0 * e * mp.values()[r];
                     }
                 }
                 (loss / n, grad.into_iter().map(|g| g / n).collect())
@@ -211,15 +223,6 @@ pub fn fit_weights(members: &[MemberPred], y: &Y, classes: usize) -> Vec<f64> {
         }
     }
     w
-}
-
-fn proba(p: &MemberPred) -> &[f64] {
-    match p {
-        MemberPred::Proba(v) | MemberPred::Values(v) => v,
-    }
-}
-fn vals(p: &MemberPred) -> &[f64] {
-    proba(p)
 }
 
 /// Euclidean projection onto the probability simplex (Duchi et al. 2008).

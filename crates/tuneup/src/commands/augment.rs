@@ -6,21 +6,14 @@ use serde_json::json;
 use tuneup_core::InputError;
 use tuneup_core::augment::{BatchMaker, preview};
 use tuneup_core::data::Prepared;
-use tuneup_core::spec::{Experiment, locate_key};
+use tuneup_core::spec::Experiment;
 
 /// Checks the `[augment]` keys against the data's samples (an image key on vectors ...), naming
 /// the key and its line in the experiment file.
 pub fn check(exp: &Experiment, data: &Prepared, exp_path: &Path) -> Result<(), InputError> {
     exp.augment
         .check_shape(&data.info.sample_shape)
-        .map_err(|(key, msg)| {
-            let mut e = InputError::in_file(exp_path, msg).key(key.clone());
-            let text = std::fs::read_to_string(exp_path).unwrap_or_default();
-            if let Some(line) = locate_key(&text, &key) {
-                e = e.line(line);
-            }
-            e
-        })
+        .map_err(|(key, msg)| super::train::key_error(exp_path, &key, msg))
 }
 
 /// One line for the run header: what augmentation is on.

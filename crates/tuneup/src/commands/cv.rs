@@ -171,9 +171,7 @@ pub fn run(
         if oof.is_empty() {
             oof = vec![0.0; n * width];
         }
-        let vals = match &pred {
-            MemberPred::Proba(v) | MemberPred::Values(v) => v,
-        };
+        let vals = pred.values();
         for (j, &row) in val_rows.iter().enumerate() {
             for c in 0..width {
                 oof[row * width + c] += vals[j * width + c] / spec.repeats as f64;

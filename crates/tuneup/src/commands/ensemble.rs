@@ -433,9 +433,7 @@ pub fn write_oof(
     }
     s.push('\n');
     let k = classes_of(info).max(1);
-    let vals = match p {
-        MemberPred::Proba(v) | MemberPred::Values(v) => v,
-    };
+    let vals = p.values();
     for (r, id) in ids.iter().enumerate() {
         let truth = match y {
             Y::Classes(c) => info.classes[c[r] as usize].clone(),

@@ -35,6 +35,16 @@ pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow
     Ok(params)
 }
 
+/// An error at an experiment file's key, with the key's line when it is written there.
+pub fn key_error(exp_path: &Path, key: &str, msg: impl Into<String>) -> InputError {
+    let mut e = InputError::in_file(exp_path, msg).key(key);
+    let text = std::fs::read_to_string(exp_path).unwrap_or_default();
+    if let Some(line) = tuneup_core::spec::locate_key(&text, key) {
+        e = e.line(line);
+    }
+    e
+}
+
 /// A model over the experiment's parameter or FLOP budget is refused with the numbers.
 pub fn check_budget(
     exp: &Experiment,
@@ -45,14 +55,7 @@ pub fn check_budget(
     let Ok(size) = tuneup_core::zoo::size(&exp.model, shape, outputs) else {
         return Ok(());
     };
-    let text = std::fs::read_to_string(exp_path).unwrap_or_default();
-    let refuse = |key: &str, msg: String| {
-        let mut e = InputError::in_file(exp_path, msg).key(key);
-        if let Some(line) = tuneup_core::spec::locate_key(&text, key) {
-            e = e.line(line);
-        }
-        e
-    };
+    let refuse = |key: &str, msg: String| key_error(exp_path, key, msg);
     if let Some(max) = exp.max_params.filter(|m| size.params > *m) {
         return Err(refuse(
             "max_params",
