@@ -286,6 +286,140 @@ pub enum ModelSpec {
         #[serde(default)]
         norm: Norm,
     },
+    /// A small ResNet (He et al. 2016) for small images: a 3x3 stem conv, then stages of basic
+    /// blocks (two 3x3 convs and a shortcut; a stage after the first halves the size with
+    /// stride 2 and a 1x1 projection shortcut), global average pooling, the output layer.
+    Resnet {
+        #[serde(default = "default_resnet_stem")]
+        stem: usize,
+        /// Output channels of each stage.
+        #[serde(default = "default_resnet_channels")]
+        channels: Vec<usize>,
+        /// Basic blocks per stage.
+        #[serde(default = "default_one")]
+        blocks: usize,
+        #[serde(default)]
+        activation: Activation,
+        /// Before the output layer.
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default = "default_batch_norm")]
+        norm: Norm,
+    },
+    /// A MobileNetV2-style net (Sandler et al. 2018): a 3x3 stem, then stages of inverted
+    /// residual blocks (1x1 expansion by `expansion`, 3x3 depthwise conv, linear 1x1
+    /// projection; residual when the shape is kept), global average pooling, the output layer.
+    Mobilenet {
+        #[serde(default = "default_mobilenet_stem")]
+        stem: usize,
+        #[serde(default = "default_mobilenet_channels")]
+        channels: Vec<usize>,
+        #[serde(default = "default_two")]
+        blocks: usize,
+        #[serde(default = "default_expansion")]
+        expansion: usize,
+        #[serde(default)]
+        activation: Activation,
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default = "default_batch_norm")]
+        norm: Norm,
+    },
+    /// A SqueezeNet-style net (Iandola et al. 2016): a 3x3 stem and 2x2 max-pooling, then
+    /// stages of fire modules (a 1x1 squeeze to 1/8 of the channels, then 1x1 and 3x3 expand
+    /// convs side by side) with max-pooling between stages, global average pooling, the output
+    /// layer.
+    Squeezenet {
+        #[serde(default = "default_squeezenet_stem")]
+        stem: usize,
+        /// Output channels of each stage's fire modules (half 1x1, half 3x3).
+        #[serde(default = "default_squeezenet_channels")]
+        channels: Vec<usize>,
+        #[serde(default = "default_two")]
+        blocks: usize,
+        #[serde(default)]
+        activation: Activation,
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default)]
+        norm: Norm,
+    },
+    /// A ShuffleNet-style net (Zhang et al. 2018, v1 units): a 3x3 stem, then stages of units
+    /// (grouped 1x1 conv to a quarter of the channels, channel shuffle, 3x3 depthwise conv,
+    /// grouped 1x1 conv); each stage starts with a stride-2 unit whose output is concatenated
+    /// with an average-pooled shortcut, the others add the input. Global average pooling, the
+    /// output layer.
+    Shufflenet {
+        #[serde(default = "default_shufflenet_stem")]
+        stem: usize,
+        #[serde(default = "default_shufflenet_channels")]
+        channels: Vec<usize>,
+        #[serde(default = "default_two")]
+        blocks: usize,
+        /// Groups of the 1x1 convs.
+        #[serde(default = "default_groups")]
+        groups: usize,
+        #[serde(default)]
+        activation: Activation,
+        #[serde(default)]
+        dropout: f64,
+        #[serde(default = "default_batch_norm")]
+        norm: Norm,
+    },
+    /// A GRU over a signal's steps (the channels are each step's features): `layers` stacked
+    /// GRUs of `hidden` units, the last step's state, the output layer.
+    Gru {
+        #[serde(default = "default_gru_hidden")]
+        hidden: usize,
+        #[serde(default = "default_one")]
+        layers: usize,
+        /// Before the output layer.
+        #[serde(default)]
+        dropout: f64,
+    },
+}
+
+fn default_batch_norm() -> Norm {
+    Norm::Batch
+}
+fn default_one() -> usize {
+    1
+}
+fn default_two() -> usize {
+    2
+}
+fn default_resnet_stem() -> usize {
+    16
+}
+fn default_resnet_channels() -> Vec<usize> {
+    vec![16, 32, 64]
+}
+fn default_mobilenet_stem() -> usize {
+    16
+}
+fn default_mobilenet_channels() -> Vec<usize> {
+    vec![16, 24, 32]
+}
+fn default_expansion() -> usize {
+    4
+}
+fn default_squeezenet_stem() -> usize {
+    32
+}
+fn default_squeezenet_channels() -> Vec<usize> {
+    vec![64, 128]
+}
+fn default_shufflenet_stem() -> usize {
+    24
+}
+fn default_shufflenet_channels() -> Vec<usize> {
+    vec![48, 96]
+}
+fn default_groups() -> usize {
+    3
+}
+fn default_gru_hidden() -> usize {
+    64
 }
 
 fn default_conv1d_channels() -> Vec<usize> {
@@ -346,6 +480,29 @@ impl ModelSpec {
                 }
             }
             ModelSpec::Resmlp { width, .. } => *width = w(*width),
+            ModelSpec::Resnet { stem, channels, .. }
+            | ModelSpec::Mobilenet { stem, channels, .. }
+            | ModelSpec::Squeezenet { stem, channels, .. } => {
+                *stem = w(*stem);
+                channels.iter_mut().for_each(|c| *c = w(*c));
+            }
+            ModelSpec::Shufflenet {
+                stem,
+                channels,
+                groups,
+                ..
+            } => {
+                // Channel counts stay multiples of the groups (and the quarter-width bottleneck
+                // too): round to multiples of 4 x groups.
+                let g = (*groups).max(1);
+                *stem = w(*stem).div_ceil(g) * g;
+                let mut prev = *stem;
+                for c in channels.iter_mut() {
+                    *c = w(*c).div_ceil(4 * g).max(prev / (4 * g) + 1) * 4 * g;
+                    prev = *c;
+                }
+            }
+            ModelSpec::Gru { hidden, .. } => *hidden = w(*hidden),
         }
         m
     }
@@ -357,7 +514,12 @@ impl ModelSpec {
             ModelSpec::Mlp { norm, .. }
             | ModelSpec::Cnn { norm, .. }
             | ModelSpec::Conv1d { norm, .. }
-            | ModelSpec::Resmlp { norm, .. } => *norm = n,
+            | ModelSpec::Resmlp { norm, .. }
+            | ModelSpec::Resnet { norm, .. }
+            | ModelSpec::Mobilenet { norm, .. }
+            | ModelSpec::Squeezenet { norm, .. }
+            | ModelSpec::Shufflenet { norm, .. } => *norm = n,
+            ModelSpec::Gru { .. } => {}
         }
         m
     }
@@ -368,7 +530,12 @@ impl ModelSpec {
             ModelSpec::Mlp { dropout, .. } => serde_json::json!(dropout),
             ModelSpec::Cnn { dropout, .. }
             | ModelSpec::Conv1d { dropout, .. }
-            | ModelSpec::Resmlp { dropout, .. } => serde_json::json!(dropout),
+            | ModelSpec::Resmlp { dropout, .. }
+            | ModelSpec::Resnet { dropout, .. }
+            | ModelSpec::Mobilenet { dropout, .. }
+            | ModelSpec::Squeezenet { dropout, .. }
+            | ModelSpec::Shufflenet { dropout, .. }
+            | ModelSpec::Gru { dropout, .. } => serde_json::json!(dropout),
         }
     }
 
@@ -378,7 +545,12 @@ impl ModelSpec {
             ModelSpec::Mlp { dropout, .. } => dropout.max(),
             ModelSpec::Cnn { dropout, .. }
             | ModelSpec::Conv1d { dropout, .. }
-            | ModelSpec::Resmlp { dropout, .. } => *dropout,
+            | ModelSpec::Resmlp { dropout, .. }
+            | ModelSpec::Resnet { dropout, .. }
+            | ModelSpec::Mobilenet { dropout, .. }
+            | ModelSpec::Squeezenet { dropout, .. }
+            | ModelSpec::Shufflenet { dropout, .. }
+            | ModelSpec::Gru { dropout, .. } => *dropout,
         }
     }
 
@@ -387,7 +559,12 @@ impl ModelSpec {
             ModelSpec::Mlp { norm, .. }
             | ModelSpec::Cnn { norm, .. }
             | ModelSpec::Conv1d { norm, .. }
-            | ModelSpec::Resmlp { norm, .. } => *norm,
+            | ModelSpec::Resmlp { norm, .. }
+            | ModelSpec::Resnet { norm, .. }
+            | ModelSpec::Mobilenet { norm, .. }
+            | ModelSpec::Squeezenet { norm, .. }
+            | ModelSpec::Shufflenet { norm, .. } => *norm,
+            ModelSpec::Gru { .. } => Norm::None,
         }
     }
 
@@ -397,6 +574,11 @@ impl ModelSpec {
             ModelSpec::Cnn { .. } => "cnn",
             ModelSpec::Conv1d { .. } => "conv1d",
             ModelSpec::Resmlp { .. } => "resmlp",
+            ModelSpec::Resnet { .. } => "resnet",
+            ModelSpec::Mobilenet { .. } => "mobilenet",
+            ModelSpec::Squeezenet { .. } => "squeezenet",
+            ModelSpec::Shufflenet { .. } => "shufflenet",
+            ModelSpec::Gru { .. } => "gru",
         }
     }
 }
@@ -902,6 +1084,42 @@ impl Experiment {
                 }
                 check_dropout("model.dropout", *dropout)?;
             }
+            ModelSpec::Resnet { dropout, .. }
+            | ModelSpec::Mobilenet { dropout, .. }
+            | ModelSpec::Squeezenet { dropout, .. }
+            | ModelSpec::Gru { dropout, .. } => check_dropout("model.dropout", *dropout)?,
+            ModelSpec::Shufflenet {
+                stem,
+                channels,
+                groups,
+                dropout,
+                ..
+            } => {
+                check_dropout("model.dropout", *dropout)?;
+                if stem % groups != 0 {
+                    return err(
+                        "model.stem",
+                        format!(
+                            "the ShuffleNet's stem must be a multiple of groups = {groups}, found {stem}"
+                        ),
+                    );
+                }
+                let mut prev = *stem;
+                for &c in channels {
+                    if c <= prev || c % (4 * groups) != 0 || (c - prev) % groups != 0 {
+                        return err(
+                            "model.channels",
+                            format!(
+                                "each ShuffleNet stage must widen its input (stem {stem}, then each stage) by a multiple of groups = {groups}, to a multiple of 4 x groups = {}; {prev} -> {c} does not (e.g. channels = [{}, {}] with stem = {stem})",
+                                4 * groups,
+                                (stem + 1).div_ceil(4 * groups) * 4 * groups,
+                                ((stem + 1).div_ceil(4 * groups) * 4 * groups) * 2
+                            ),
+                        );
+                    }
+                    prev = c;
+                }
+            }
         }
         for (k, v) in [
             ("max_params", self.max_params.map(|v| v as u64)),
@@ -1281,6 +1499,11 @@ enum ModelKind {
     Cnn,
     Conv1d,
     Resmlp,
+    Resnet,
+    Mobilenet,
+    Squeezenet,
+    Shufflenet,
+    Gru,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1300,10 +1523,82 @@ struct RawModel {
     padding: Option<usize>,
     width: Option<usize>,
     blocks: Option<usize>,
+    stem: Option<usize>,
+    expansion: Option<usize>,
+    groups: Option<usize>,
+    layers: Option<usize>,
     /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
     width_mult: Option<f64>,
     /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
     depth_mult: Option<f64>,
+}
+
+impl RawModel {
+    /// The keys this table sets (besides `kind` and the multipliers).
+    fn set_keys(&self) -> Vec<&'static str> {
+        [
+            ("hidden", self.hidden.is_some()),
+            ("activation", self.activation.is_some()),
+            ("dropout", self.dropout.is_some()),
+            ("conv_dropout", self.conv_dropout.is_some()),
+            ("norm", self.norm.is_some()),
+            ("channels", self.channels.is_some()),
+            ("kernel_size", self.kernel_size.is_some()),
+            ("same_padding", self.same_padding.is_some()),
+            ("pool", self.pool.is_some()),
+            ("stride", self.stride.is_some()),
+            ("padding", self.padding.is_some()),
+            ("width", self.width.is_some()),
+            ("blocks", self.blocks.is_some()),
+            ("stem", self.stem.is_some()),
+            ("expansion", self.expansion.is_some()),
+            ("groups", self.groups.is_some()),
+            ("layers", self.layers.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect()
+    }
+
+    /// Refuses any key set here that `kind` does not take.
+    fn only(&self, kind: &str, allowed: &[&str]) -> Result<(), KeyError> {
+        for k in self.set_keys() {
+            if !allowed.contains(&k) {
+                return Err((
+                    format!("model.{k}"),
+                    format!(
+                        "`{k}` does not apply to model kind `{kind}` (it takes {})",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A positive count (`blocks`, `layers`, `stem` ...) or its default.
+    fn count(key: &str, v: Option<usize>, default: usize) -> Result<usize, KeyError> {
+        match v {
+            Some(0) => Err((
+                format!("model.{key}"),
+                "expected a positive integer, found 0".into(),
+            )),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        }
+    }
+
+    /// `channels` (one per stage) or the default, none of them 0, times the width multiplier.
+    fn stages(&self, default: Vec<usize>, width: f64) -> Result<Vec<usize>, KeyError> {
+        let c = self.channels.clone().unwrap_or(default);
+        if c.is_empty() || c.contains(&0) {
+            return Err((
+                "model.channels".into(),
+                format!("expected one positive channel count per stage, found {c:?}"),
+            ));
+        }
+        Ok(scale_widths(&c, width, 1.0))
+    }
 }
 
 /// `widths` scaled: `depth` × as many layers (the last repeated), each `width` × as wide.
@@ -1656,19 +1951,7 @@ impl RawExperiment {
         }
         let model = match m.kind {
             ModelKind::Mlp => {
-                not_for("model", "channels", m.channels.is_some(), "mlp")?;
-                not_for("model", "kernel_size", m.kernel_size.is_some(), "mlp")?;
-                not_for("model", "same_padding", m.same_padding.is_some(), "mlp")?;
-                not_for("model", "pool", m.pool.is_some(), "mlp")?;
-                not_for("model", "conv_dropout", m.conv_dropout.is_some(), "mlp")?;
-                for (k, set) in [
-                    ("stride", m.stride.is_some()),
-                    ("padding", m.padding.is_some()),
-                    ("width", m.width.is_some()),
-                    ("blocks", m.blocks.is_some()),
-                ] {
-                    not_for("model", k, set, "mlp")?;
-                }
+                m.only("mlp", &["hidden", "activation", "dropout", "norm"])?;
                 let hidden = match m.hidden {
                     None => default_mlp_hidden(),
                     Some(v) => widths(&v).ok_or_else(|| {
@@ -1688,14 +1971,20 @@ impl RawExperiment {
                 }
             }
             ModelKind::Cnn => {
-                for (k, set) in [
-                    ("stride", m.stride.is_some()),
-                    ("padding", m.padding.is_some()),
-                    ("width", m.width.is_some()),
-                    ("blocks", m.blocks.is_some()),
-                ] {
-                    not_for("model", k, set, "cnn")?;
-                }
+                m.only(
+                    "cnn",
+                    &[
+                        "hidden",
+                        "activation",
+                        "dropout",
+                        "conv_dropout",
+                        "norm",
+                        "channels",
+                        "kernel_size",
+                        "same_padding",
+                        "pool",
+                    ],
+                )?;
                 let hidden = match m.hidden {
                     None => default_cnn_hidden(),
                     Some(v) => v.as_integer().filter(|w| *w >= 0).map(|w| w as usize).ok_or_else(|| {
@@ -1727,15 +2016,19 @@ impl RawExperiment {
                 }
             }
             ModelKind::Conv1d => {
-                for (k, set) in [
-                    ("same_padding", m.same_padding.is_some()),
-                    ("pool", m.pool.is_some()),
-                    ("conv_dropout", m.conv_dropout.is_some()),
-                    ("width", m.width.is_some()),
-                    ("blocks", m.blocks.is_some()),
-                ] {
-                    not_for("model", k, set, "conv1d")?;
-                }
+                m.only(
+                    "conv1d",
+                    &[
+                        "channels",
+                        "kernel_size",
+                        "stride",
+                        "padding",
+                        "hidden",
+                        "activation",
+                        "dropout",
+                        "norm",
+                    ],
+                )?;
                 let hidden = match m.hidden {
                     None => 0,
                     Some(v) => v.as_integer().filter(|w| *w >= 0).map(|w| w as usize).ok_or_else(|| {
@@ -1758,18 +2051,10 @@ impl RawExperiment {
                 }
             }
             ModelKind::Resmlp => {
-                for (k, set) in [
-                    ("hidden", m.hidden.is_some()),
-                    ("channels", m.channels.is_some()),
-                    ("kernel_size", m.kernel_size.is_some()),
-                    ("same_padding", m.same_padding.is_some()),
-                    ("pool", m.pool.is_some()),
-                    ("conv_dropout", m.conv_dropout.is_some()),
-                    ("stride", m.stride.is_some()),
-                    ("padding", m.padding.is_some()),
-                ] {
-                    not_for("model", k, set, "resmlp")?;
-                }
+                m.only(
+                    "resmlp",
+                    &["width", "blocks", "activation", "dropout", "norm"],
+                )?;
                 ModelSpec::Resmlp {
                     width: ((m.width.unwrap_or_else(default_resmlp_width) as f64 * width).round()
                         as usize)
@@ -1779,6 +2064,95 @@ impl RawExperiment {
                     activation: m.activation.unwrap_or_default(),
                     dropout: one_rate(m.dropout.as_ref())?,
                     norm: m.norm.unwrap_or_default(),
+                }
+            }
+            ModelKind::Resnet
+            | ModelKind::Mobilenet
+            | ModelKind::Squeezenet
+            | ModelKind::Shufflenet => {
+                let kind = match m.kind {
+                    ModelKind::Resnet => "resnet",
+                    ModelKind::Mobilenet => "mobilenet",
+                    ModelKind::Squeezenet => "squeezenet",
+                    _ => "shufflenet",
+                };
+                let mut allowed = vec![
+                    "stem",
+                    "channels",
+                    "blocks",
+                    "activation",
+                    "dropout",
+                    "norm",
+                ];
+                match m.kind {
+                    ModelKind::Mobilenet => allowed.push("expansion"),
+                    ModelKind::Shufflenet => allowed.push("groups"),
+                    _ => {}
+                }
+                m.only(kind, &allowed)?;
+                let scaled = |n: usize| ((n as f64 * width).round() as usize).max(1);
+                let deep = |n: usize| ((n as f64 * depth).round() as usize).max(1);
+                let activation = m.activation.unwrap_or_default();
+                let dropout = one_rate(m.dropout.as_ref())?;
+                match m.kind {
+                    ModelKind::Resnet => ModelSpec::Resnet {
+                        stem: scaled(RawModel::count("stem", m.stem, default_resnet_stem())?),
+                        channels: m.stages(default_resnet_channels(), width)?,
+                        blocks: deep(RawModel::count("blocks", m.blocks, 1)?),
+                        activation,
+                        dropout,
+                        norm: m.norm.unwrap_or(Norm::Batch),
+                    },
+                    ModelKind::Mobilenet => ModelSpec::Mobilenet {
+                        stem: scaled(RawModel::count("stem", m.stem, default_mobilenet_stem())?),
+                        channels: m.stages(default_mobilenet_channels(), width)?,
+                        blocks: deep(RawModel::count("blocks", m.blocks, 2)?),
+                        expansion: RawModel::count("expansion", m.expansion, default_expansion())?,
+                        activation,
+                        dropout,
+                        norm: m.norm.unwrap_or(Norm::Batch),
+                    },
+                    ModelKind::Squeezenet => ModelSpec::Squeezenet {
+                        stem: scaled(RawModel::count("stem", m.stem, default_squeezenet_stem())?),
+                        channels: m.stages(default_squeezenet_channels(), width)?,
+                        blocks: deep(RawModel::count("blocks", m.blocks, 2)?),
+                        activation,
+                        dropout,
+                        norm: m.norm.unwrap_or_default(),
+                    },
+                    _ => {
+                        let groups = RawModel::count("groups", m.groups, default_groups())?;
+                        let spec = ModelSpec::Shufflenet {
+                            stem: RawModel::count("stem", m.stem, default_shufflenet_stem())?,
+                            channels: m.stages(default_shufflenet_channels(), 1.0)?,
+                            blocks: deep(RawModel::count("blocks", m.blocks, 2)?),
+                            groups,
+                            activation,
+                            dropout,
+                            norm: m.norm.unwrap_or(Norm::Batch),
+                        };
+                        if width == 1.0 {
+                            spec
+                        } else {
+                            spec.widened(width)
+                        }
+                    }
+                }
+            }
+            ModelKind::Gru => {
+                m.only("gru", &["hidden", "layers", "dropout"])?;
+                let hidden = match m.hidden {
+                    None => default_gru_hidden(),
+                    Some(v) => v.as_integer().filter(|w| *w > 0).map(|w| w as usize).ok_or_else(|| {
+                        ("model.hidden".to_string(), format!("expected the GRU's hidden units (a positive integer), found {v}"))
+                    })?,
+                };
+                ModelSpec::Gru {
+                    hidden: ((hidden as f64 * width).round() as usize).max(1),
+                    layers: ((RawModel::count("layers", m.layers, 1)? as f64 * depth).round()
+                        as usize)
+                        .max(1),
+                    dropout: one_rate(m.dropout.as_ref())?,
                 }
             }
         };
@@ -2058,5 +2432,67 @@ lr = 0.1
         let j = serde_json::to_string(&e).unwrap();
         let back: Experiment = serde_json::from_str(&j).unwrap();
         assert_eq!(e, back);
+    }
+
+    #[test]
+    fn image_zoo_kinds_parse_with_their_knobs() {
+        let model = |m: &str| GOOD.replace("kind = \"mlp\"\nhidden = [64]", m);
+        let e = Experiment::parse(&model("kind = \"resnet\"\nblocks = 2"), Path::new("")).unwrap();
+        assert!(matches!(
+            e.model,
+            ModelSpec::Resnet { blocks: 2, stem: 16, norm: Norm::Batch, ref channels, .. } if channels == &[16, 32, 64]
+        ));
+        let e = Experiment::parse(
+            &model("kind = \"mobilenet\"\nexpansion = 6\nwidth_mult = 2.0"),
+            Path::new(""),
+        )
+        .unwrap();
+        assert!(matches!(
+            e.model,
+            ModelSpec::Mobilenet { expansion: 6, stem: 32, ref channels, .. } if channels == &[32, 48, 64]
+        ));
+        let e = Experiment::parse(&model("kind = \"squeezenet\""), Path::new("")).unwrap();
+        assert_eq!(e.model.norm(), Norm::None);
+        // ShuffleNet widths stay multiples of 4 x groups and keep widening stage by stage.
+        let e = Experiment::parse(
+            &model("kind = \"shufflenet\"\ngroups = 2\nwidth_mult = 1.5"),
+            Path::new(""),
+        )
+        .unwrap();
+        assert!(matches!(
+            e.model,
+            ModelSpec::Shufflenet { groups: 2, stem: 36, ref channels, .. } if channels == &[72, 144]
+        ));
+        let e = Experiment::parse(
+            &model("kind = \"gru\"\nhidden = 32\nlayers = 2"),
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            e.model,
+            ModelSpec::Gru {
+                hidden: 32,
+                layers: 2,
+                dropout: 0.0
+            }
+        );
+        // A knob of another kind, a bad ShuffleNet width, a zero count: the key and its line.
+        let err =
+            Experiment::parse(&model("kind = \"resnet\"\ngroups = 2"), Path::new("")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("model.groups"));
+        assert_eq!(err.line, Some(10));
+        assert!(err.message.contains("resnet"), "{err}");
+        let err = Experiment::parse(
+            &model("kind = \"shufflenet\"\nchannels = [48, 100]"),
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("model.channels"), "{err}");
+        assert!(err.message.contains("48 -> 100"), "{err}");
+        let err = Experiment::parse(&model("kind = \"mobilenet\"\nblocks = 0"), Path::new(""))
+            .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("model.blocks"));
+        let err = Experiment::parse(&model("kind = \"mlp\"\nstem = 8"), Path::new("")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("model.stem"));
     }
 }

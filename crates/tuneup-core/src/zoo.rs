@@ -20,6 +20,15 @@ impl Size {
         self.params += i * o + o;
         self.flops += 2 * (i * o) as u64;
     }
+    /// A 2-D conv (padding k/2) producing `hw` output positions, with a bias unless a norm
+    /// follows, and that norm.
+    #[allow(clippy::too_many_arguments)]
+    fn conv(&mut self, cin: usize, cout: usize, k: usize, groups: usize, norm: Norm, hw: usize) {
+        let bias = norm == Norm::None;
+        self.params += cin / groups * cout * k * k + if bias { cout } else { 0 };
+        self.flops += 2 * (cin / groups * cout * k * k * hw) as u64;
+        self.norm(norm, cout, cout * hw);
+    }
     fn norm(&mut self, norm: Norm, features: usize, values: usize) {
         if norm != Norm::None {
             self.params += 2 * features;
@@ -142,8 +151,150 @@ pub fn size(spec: &ModelSpec, shape: &[usize], outputs: usize) -> Result<Size, S
             }
             s.linear(prev, outputs);
         }
+        ModelSpec::Resnet {
+            stem,
+            channels,
+            blocks,
+            norm,
+            ..
+        } => {
+            let (c, mut h, mut w) = image(shape, "ResNet")?;
+            s.conv(c, *stem, 3, 1, *norm, h * w);
+            let mut ch = *stem;
+            for (i, &out) in channels.iter().enumerate() {
+                for b in 0..*blocks {
+                    let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                    (h, w) = (h.div_ceil(stride), w.div_ceil(stride));
+                    s.conv(ch, out, 3, 1, *norm, h * w);
+                    s.conv(out, out, 3, 1, *norm, h * w);
+                    if stride != 1 || ch != out {
+                        s.conv(ch, out, 1, 1, *norm, h * w);
+                    }
+                    ch = out;
+                }
+            }
+            s.linear(ch, outputs);
+        }
+        ModelSpec::Mobilenet {
+            stem,
+            channels,
+            blocks,
+            expansion,
+            norm,
+            ..
+        } => {
+            let (c, mut h, mut w) = image(shape, "MobileNet")?;
+            s.conv(c, *stem, 3, 1, *norm, h * w);
+            let mut ch = *stem;
+            for (i, &out) in channels.iter().enumerate() {
+                for b in 0..*blocks {
+                    let hidden = ch * expansion;
+                    if *expansion != 1 {
+                        s.conv(ch, hidden, 1, 1, *norm, h * w);
+                    }
+                    let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                    (h, w) = (h.div_ceil(stride), w.div_ceil(stride));
+                    s.conv(hidden, hidden, 3, hidden, *norm, h * w);
+                    s.conv(hidden, out, 1, 1, *norm, h * w);
+                    ch = out;
+                }
+            }
+            s.linear(ch, outputs);
+        }
+        ModelSpec::Squeezenet {
+            stem,
+            channels,
+            blocks,
+            norm,
+            ..
+        } => {
+            let (c, mut h, mut w) = image(shape, "SqueezeNet")?;
+            s.conv(c, *stem, 3, 1, *norm, h * w);
+            let mut ch = *stem;
+            for (i, &out) in channels.iter().enumerate() {
+                // 2x2 max-pooling after the stem and between stages.
+                (h, w) = (h / 2, w / 2);
+                if h == 0 || w == 0 {
+                    return Err(format!(
+                        "the image shrinks to nothing before stage {} ({}x{} input): use fewer stages",
+                        i + 1,
+                        shape[1],
+                        shape[2]
+                    ));
+                }
+                for _ in 0..*blocks {
+                    let (sq, e1) = fire(out);
+                    s.conv(ch, sq, 1, 1, *norm, h * w);
+                    s.conv(sq, e1, 1, 1, *norm, h * w);
+                    s.conv(sq, out - e1, 3, 1, *norm, h * w);
+                    ch = out;
+                }
+            }
+            s.linear(ch, outputs);
+        }
+        ModelSpec::Shufflenet {
+            stem,
+            channels,
+            blocks,
+            groups,
+            norm,
+            ..
+        } => {
+            let (c, mut h, mut w) = image(shape, "ShuffleNet")?;
+            s.conv(c, *stem, 3, 1, *norm, h * w);
+            let mut ch = *stem;
+            for &out in channels {
+                for b in 0..*blocks {
+                    let mid = out / 4;
+                    let (branch, stride) = if b == 0 { (out - ch, 2) } else { (out, 1) };
+                    s.conv(ch, mid, 1, shuffle_groups(ch, mid, *groups), *norm, h * w);
+                    (h, w) = (h.div_ceil(stride), w.div_ceil(stride));
+                    s.conv(mid, mid, 3, mid, *norm, h * w);
+                    s.conv(mid, branch, 1, *groups, *norm, h * w);
+                    ch = out;
+                }
+            }
+            s.linear(ch, outputs);
+        }
+        ModelSpec::Gru { hidden, layers, .. } => {
+            let (c, len) = signal(shape)?;
+            let mut d = c;
+            for _ in 0..*layers {
+                // Update, reset and new gates: an input and a hidden transform each, with biases.
+                s.params += 3 * (d * hidden + hidden + hidden * hidden + hidden);
+                s.flops += 2 * (3 * (d * hidden + hidden * hidden) * len) as u64;
+                d = *hidden;
+            }
+            s.linear(d, outputs);
+        }
     }
     Ok(s)
+}
+
+/// An image's (channels, height, width), or why the `what` model needs one.
+fn image(shape: &[usize], what: &str) -> Result<(usize, usize, usize), String> {
+    match shape {
+        [c, h, w] => Ok((*c, *h, *w)),
+        _ => Err(format!(
+            "the {what} needs image input (channels x height x width); this data is {shape:?}: use data.shape for a CSV of pixels, or a model for vectors / signals"
+        )),
+    }
+}
+
+/// A fire module of `out` channels: (squeeze channels, 1x1 expand channels); the 3x3 expand
+/// has the rest.
+pub fn fire(out: usize) -> (usize, usize) {
+    ((out / 8).max(1), out / 2)
+}
+
+/// Groups of a ShuffleNet unit's first 1x1 conv (`cin` -> `mid`): `groups` where both divide,
+/// else 1 (as the paper does after the stem).
+pub fn shuffle_groups(cin: usize, mid: usize, groups: usize) -> usize {
+    if cin % groups == 0 && mid % groups == 0 {
+        groups
+    } else {
+        1
+    }
 }
 
 /// A signal's (channels, length): `[length]` or `[channels, length]`.
@@ -152,7 +303,7 @@ pub fn signal(shape: &[usize]) -> Result<(usize, usize), String> {
         [l] => Ok((1, *l)),
         [c, l] => Ok((*c, *l)),
         _ => Err(format!(
-            "the 1-D CNN needs signals ([length] or [channels, length]); this data is {shape:?}: use kind = \"cnn\" for images"
+            "this model needs signals ([length] or [channels, length]); this data is {shape:?}: use kind = \"cnn\" for images"
         )),
     }
 }
@@ -255,6 +406,70 @@ pub fn catalogue() -> Vec<Entry> {
                 norm: Norm::Batch,
             },
         },
+        Entry {
+            name: "resnet",
+            input: "images",
+            about: "small ResNet: stem 16, basic blocks in stages of 16-32-64, batch norm",
+            spec: ModelSpec::Resnet {
+                stem: 16,
+                channels: vec![16, 32, 64],
+                blocks: 1,
+                activation: Relu,
+                dropout: 0.0,
+                norm: Norm::Batch,
+            },
+        },
+        Entry {
+            name: "mobilenet",
+            input: "images",
+            about: "MobileNetV2-style: inverted residuals (expansion 4, depthwise 3x3), stages 16-24-32",
+            spec: ModelSpec::Mobilenet {
+                stem: 16,
+                channels: vec![16, 24, 32],
+                blocks: 2,
+                expansion: 4,
+                activation: Relu,
+                dropout: 0.0,
+                norm: Norm::Batch,
+            },
+        },
+        Entry {
+            name: "squeezenet",
+            input: "images",
+            about: "SqueezeNet-style: stem 32, fire modules in stages of 64-128",
+            spec: ModelSpec::Squeezenet {
+                stem: 32,
+                channels: vec![64, 128],
+                blocks: 2,
+                activation: Relu,
+                dropout: 0.0,
+                norm: Norm::None,
+            },
+        },
+        Entry {
+            name: "shufflenet",
+            input: "images",
+            about: "ShuffleNet-style: grouped 1x1 convs (3 groups) + channel shuffle, stages 48-96",
+            spec: ModelSpec::Shufflenet {
+                stem: 24,
+                channels: vec![48, 96],
+                blocks: 2,
+                groups: 3,
+                activation: Relu,
+                dropout: 0.0,
+                norm: Norm::Batch,
+            },
+        },
+        Entry {
+            name: "gru",
+            input: "signals",
+            about: "GRU of 64 units over the signal's steps, last state to the output",
+            spec: ModelSpec::Gru {
+                hidden: 64,
+                layers: 1,
+                dropout: 0.0,
+            },
+        },
     ]
 }
 
@@ -306,6 +521,47 @@ mod tests {
             320 + 18_496 + 401_536 + 1_290
         );
         assert!(size(cnn, &[40], 10).unwrap_err().contains("image input"));
+        let get = |n: &str| c.iter().find(|e| e.name == n).unwrap().spec.clone();
+        // ResNet on 1x28x28, batch norm (convs without bias; a norm is 2 x channels):
+        // stem 1*16*9 + 32; stage 16: 2 * (16*16*9 + 32); stage 32 (stride 2, 1x1 shortcut):
+        // 16*32*9 + 32*32*9 + 16*32 + 3*64; stage 64: 32*64*9 + 64*64*9 + 32*64 + 3*128;
+        // the output layer 64*10 + 10.
+        assert_eq!(
+            size(&get("resnet"), &[1, 28, 28], 10).unwrap().params,
+            176 + 2 * 2_336 + 14_528 + 57_728 + 650
+        );
+        // MobileNet (expansion 4): per block expand ch*4ch + norm, depthwise 4ch*9 + norm,
+        // project 4ch*out + norm. Stage 16: 2 x (1,024+128 + 576+128 + 1,024+32); stage 24:
+        // (1,152 + 704 + 1,536+48) + (2,304+192 + 864+192 + 2,304+48); stage 32:
+        // (2,496 + 1,056 + 3,072+64) + (4,096+256 + 1,152+256 + 4,096+64).
+        assert_eq!(
+            size(&get("mobilenet"), &[1, 28, 28], 10).unwrap().params,
+            176 + 2 * 2_912 + 3_440 + 5_904 + 6_688 + 9_920 + 330
+        );
+        // SqueezeNet (no norm, biases): stem 1*32*9+32; fires of 64 (squeeze 8, expand 32 + 32):
+        // (32*8+8 + 8*32+32 + 8*32*9+32) + (64*8+8 + 288 + 2,336); fires of 128 (squeeze 16,
+        // expand 64 + 64): (64*16+16 + 16*64+64 + 16*64*9+64) + (128*16+16 + 1,088 + 9,280).
+        assert_eq!(
+            size(&get("squeezenet"), &[1, 28, 28], 10).unwrap().params,
+            320 + 2_888 + 3_144 + 11_408 + 12_432 + 1_290
+        );
+        // ShuffleNet (3 groups): stem 1*24*9 + 48; stage 48: (24/3*12+24 + 12*9+24 + 12/3*24+48)
+        // + (48/3*12+24 + 132 + 12/3*48+96); stage 96: (48/3*24+48 + 24*9+48 + 24/3*48+96)
+        // + (96/3*24+48 + 264 + 24/3*96+192).
+        assert_eq!(
+            size(&get("shufflenet"), &[1, 28, 28], 10).unwrap().params,
+            264 + 396 + 636 + 1_176 + 2_040 + 970
+        );
+        // GRU of 64 on 40 one-feature steps: 3 gates x (1*64 + 64 + 64*64 + 64), then 64*10+10.
+        assert_eq!(
+            size(&get("gru"), &[40], 10).unwrap().params,
+            3 * (64 + 64 + 4_096 + 64) + 650
+        );
+        assert!(
+            size(&get("resnet"), &[40], 10)
+                .unwrap_err()
+                .contains("image input")
+        );
         assert!(
             size(conv1d, &[1, 28, 28], 10)
                 .unwrap_err()

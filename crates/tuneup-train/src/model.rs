@@ -3,7 +3,8 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::gru::{Gru, GruConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, GroupNorm, GroupNormConfig, LayerNorm,
     LayerNormConfig, Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d,
@@ -202,6 +203,236 @@ impl ResMlp {
     }
 }
 
+/// A 2-D conv (padding k/2; a bias only without a norm after it) and its norm.
+#[derive(Module, Debug)]
+pub struct ConvNorm {
+    conv: Conv2d,
+    norm: Vec<NormLayer>,
+}
+
+impl ConvNorm {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        cin: usize,
+        cout: usize,
+        k: usize,
+        stride: usize,
+        groups: usize,
+        norm: Norm,
+        device: &Device,
+    ) -> ConvNorm {
+        let p = k / 2;
+        ConvNorm {
+            conv: Conv2dConfig::new([cin, cout], [k, k])
+                .with_stride([stride, stride])
+                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                .with_groups(groups)
+                .with_bias(norm == Norm::None)
+                .init(device),
+            norm: NormLayer::new(norm, cout, true, device)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv.forward(x);
+        match self.norm.first() {
+            Some(n) => n.forward(x),
+            None => x,
+        }
+    }
+}
+
+/// A ResNet basic block: two 3x3 convs, the shortcut (a 1x1 projection where the shape
+/// changes), the activation after the sum.
+#[derive(Module, Debug)]
+pub struct BasicBlock {
+    first: ConvNorm,
+    second: ConvNorm,
+    shortcut: Vec<ConvNorm>,
+}
+
+/// A MobileNetV2 inverted residual: 1x1 expansion, 3x3 depthwise, linear 1x1 projection.
+#[derive(Module, Debug)]
+pub struct InvertedResidual {
+    expand: Vec<ConvNorm>,
+    depthwise: ConvNorm,
+    project: ConvNorm,
+    #[module(skip)]
+    residual: bool,
+}
+
+/// A SqueezeNet fire module: 1x1 squeeze, then 1x1 and 3x3 expand side by side.
+#[derive(Module, Debug)]
+pub struct Fire {
+    squeeze: ConvNorm,
+    expand1: ConvNorm,
+    expand3: ConvNorm,
+}
+
+/// A ShuffleNet unit: grouped 1x1, channel shuffle, 3x3 depthwise, grouped 1x1; added to the
+/// input (stride 1) or concatenated with its 3x3 average pool (stride 2).
+#[derive(Module, Debug)]
+pub struct ShuffleUnit {
+    first: ConvNorm,
+    depthwise: ConvNorm,
+    second: ConvNorm,
+    pool: Vec<AvgPool2d>,
+    #[module(skip)]
+    shuffle: usize,
+}
+
+/// One block of a staged image net.
+#[derive(Module, Debug)]
+pub enum Block {
+    Basic(BasicBlock),
+    Inverted(InvertedResidual),
+    Fire(Fire),
+    Shuffle(ShuffleUnit),
+    Pool(MaxPool2d),
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<4>, a: Activation) -> Tensor<4> {
+        match self {
+            Block::Basic(b) => {
+                let y = b.second.forward(act(a, b.first.forward(x.clone())));
+                let s = match b.shortcut.first() {
+                    Some(p) => p.forward(x),
+                    None => x,
+                };
+                act(a, y + s)
+            }
+            Block::Inverted(b) => {
+                let mut y = x.clone();
+                if let Some(e) = b.expand.first() {
+                    y = act(a, e.forward(y));
+                }
+                let y = b.project.forward(act(a, b.depthwise.forward(y)));
+                if b.residual { y + x } else { y }
+            }
+            Block::Fire(f) => {
+                let s = act(a, f.squeeze.forward(x));
+                let e1 = f.expand1.forward(s.clone());
+                let e3 = f.expand3.forward(s);
+                act(a, Tensor::cat(vec![e1, e3], 1))
+            }
+            Block::Shuffle(u) => {
+                let mut y = act(a, u.first.forward(x.clone()));
+                if u.shuffle > 1 {
+                    let [b, c, h, w] = y.dims();
+                    let g = u.shuffle;
+                    y = y
+                        .reshape([b, g, c / g, h, w])
+                        .swap_dims(1, 2)
+                        .reshape([b, c, h, w]);
+                }
+                let y = u.second.forward(u.depthwise.forward(y));
+                match u.pool.first() {
+                    Some(p) => act(a, Tensor::cat(vec![p.forward(x), y], 1)),
+                    None => act(a, y + x),
+                }
+            }
+            Block::Pool(p) => p.forward(x),
+        }
+    }
+}
+
+/// A stem conv, blocks, global average pooling, dropout, the output layer: ResNet, MobileNet,
+/// SqueezeNet and ShuffleNet-style nets.
+#[derive(Module, Debug)]
+pub struct Staged {
+    stem: ConvNorm,
+    blocks: Vec<Block>,
+    dropout: Dropout,
+    out: Linear,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    input: [usize; 3],
+}
+
+impl Staged {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let [c, h, w] = self.input;
+        let mut x = act(self.activation, self.stem.forward(x.reshape([b, c, h, w])));
+        for block in &self.blocks {
+            x = block.forward(x, self.activation);
+        }
+        let [_, ch, _, _] = x.dims();
+        let x: Tensor<2> = x.mean_dim(3).mean_dim(2).reshape([b, ch]);
+        self.out.forward(self.dropout.forward(x))
+    }
+
+    fn weights(&self) -> Vec<Tensor<1>> {
+        let conv = |c: &ConvNorm| c.conv.weight.val().abs().sum();
+        let mut v = vec![conv(&self.stem)];
+        for b in &self.blocks {
+            match b {
+                Block::Basic(b) => v.extend(
+                    [&b.first, &b.second]
+                        .into_iter()
+                        .chain(&b.shortcut)
+                        .map(conv),
+                ),
+                Block::Inverted(b) => {
+                    v.extend(b.expand.iter().chain([&b.depthwise, &b.project]).map(conv))
+                }
+                Block::Fire(f) => v.extend([&f.squeeze, &f.expand1, &f.expand3].map(conv)),
+                Block::Shuffle(u) => v.extend([&u.first, &u.depthwise, &u.second].map(conv)),
+                Block::Pool(_) => {}
+            }
+        }
+        v.push(self.out.weight.val().abs().sum());
+        v
+    }
+
+    fn norms(&self) -> Vec<&NormLayer> {
+        let mut v: Vec<&NormLayer> = self.stem.norm.iter().collect();
+        for b in &self.blocks {
+            let convs: Vec<&ConvNorm> = match b {
+                Block::Basic(b) => [&b.first, &b.second]
+                    .into_iter()
+                    .chain(&b.shortcut)
+                    .collect(),
+                Block::Inverted(b) => b.expand.iter().chain([&b.depthwise, &b.project]).collect(),
+                Block::Fire(f) => vec![&f.squeeze, &f.expand1, &f.expand3],
+                Block::Shuffle(u) => vec![&u.first, &u.depthwise, &u.second],
+                Block::Pool(_) => vec![],
+            };
+            v.extend(convs.into_iter().flat_map(|c| c.norm.iter()));
+        }
+        v
+    }
+}
+
+/// Stacked GRUs over a signal's steps, the last step's state, dropout, the output layer.
+#[derive(Module, Debug)]
+pub struct GruNet {
+    grus: Vec<Gru>,
+    dropout: Dropout,
+    out: Linear,
+    #[module(skip)]
+    input: [usize; 2],
+}
+
+impl GruNet {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let [c, l] = self.input;
+        // [batch, channels, steps] -> [batch, steps, channels]
+        let mut x: Tensor<3> = x.reshape([b, c, l]).swap_dims(1, 2);
+        for g in &self.grus {
+            x = g.forward(x, None);
+        }
+        let [_, _, h] = x.dims();
+        let last: Tensor<2> = x.slice([0..b, l - 1..l, 0..h]).reshape([b, h]);
+        self.out.forward(self.dropout.forward(last))
+    }
+}
+
 /// Any of tuneup's models. Input is always `[batch, sample_len]`; convs reshape it.
 #[derive(Module, Debug)]
 pub enum Net {
@@ -209,6 +440,8 @@ pub enum Net {
     Cnn(Cnn),
     Conv1d(Conv1dNet),
     ResMlp(ResMlp),
+    Staged(Staged),
+    Gru(GruNet),
 }
 
 /// The spatial size after one conv (stride 1) and, where asked, a 2x2 pool.
@@ -384,6 +617,183 @@ impl Net {
                 dropout: DropoutConfig::new(*dropout).init(),
                 activation: *activation,
             })),
+            ModelSpec::Resnet {
+                stem,
+                channels,
+                blocks,
+                activation,
+                dropout,
+                norm,
+            } => {
+                let mut body = Vec::new();
+                let mut ch = *stem;
+                for (i, &out) in channels.iter().enumerate() {
+                    for b in 0..*blocks {
+                        let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                        body.push(Block::Basic(BasicBlock {
+                            first: ConvNorm::new(ch, out, 3, stride, 1, *norm, device),
+                            second: ConvNorm::new(out, out, 3, 1, 1, *norm, device),
+                            shortcut: (stride != 1 || ch != out)
+                                .then(|| ConvNorm::new(ch, out, 1, stride, 1, *norm, device))
+                                .into_iter()
+                                .collect(),
+                        }));
+                        ch = out;
+                    }
+                }
+                Ok(staged(
+                    sample_shape,
+                    *stem,
+                    *norm,
+                    body,
+                    ch,
+                    outputs,
+                    *dropout,
+                    *activation,
+                    device,
+                ))
+            }
+            ModelSpec::Mobilenet {
+                stem,
+                channels,
+                blocks,
+                expansion,
+                activation,
+                dropout,
+                norm,
+            } => {
+                let mut body = Vec::new();
+                let mut ch = *stem;
+                for (i, &out) in channels.iter().enumerate() {
+                    for b in 0..*blocks {
+                        let stride = if i > 0 && b == 0 { 2 } else { 1 };
+                        let hidden = ch * expansion;
+                        body.push(Block::Inverted(InvertedResidual {
+                            expand: (*expansion != 1)
+                                .then(|| ConvNorm::new(ch, hidden, 1, 1, 1, *norm, device))
+                                .into_iter()
+                                .collect(),
+                            depthwise: ConvNorm::new(
+                                hidden, hidden, 3, stride, hidden, *norm, device,
+                            ),
+                            project: ConvNorm::new(hidden, out, 1, 1, 1, *norm, device),
+                            residual: stride == 1 && ch == out,
+                        }));
+                        ch = out;
+                    }
+                }
+                Ok(staged(
+                    sample_shape,
+                    *stem,
+                    *norm,
+                    body,
+                    ch,
+                    outputs,
+                    *dropout,
+                    *activation,
+                    device,
+                ))
+            }
+            ModelSpec::Squeezenet {
+                stem,
+                channels,
+                blocks,
+                activation,
+                dropout,
+                norm,
+            } => {
+                let mut body = Vec::new();
+                let mut ch = *stem;
+                for &out in channels {
+                    body.push(Block::Pool(
+                        MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+                    ));
+                    for _ in 0..*blocks {
+                        let (sq, e1) = tuneup_core::zoo::fire(out);
+                        body.push(Block::Fire(Fire {
+                            squeeze: ConvNorm::new(ch, sq, 1, 1, 1, *norm, device),
+                            expand1: ConvNorm::new(sq, e1, 1, 1, 1, *norm, device),
+                            expand3: ConvNorm::new(sq, out - e1, 3, 1, 1, *norm, device),
+                        }));
+                        ch = out;
+                    }
+                }
+                Ok(staged(
+                    sample_shape,
+                    *stem,
+                    *norm,
+                    body,
+                    ch,
+                    outputs,
+                    *dropout,
+                    *activation,
+                    device,
+                ))
+            }
+            ModelSpec::Shufflenet {
+                stem,
+                channels,
+                blocks,
+                groups,
+                activation,
+                dropout,
+                norm,
+            } => {
+                let mut body = Vec::new();
+                let mut ch = *stem;
+                for &out in channels {
+                    for b in 0..*blocks {
+                        let mid = out / 4;
+                        let (branch, stride) = if b == 0 { (out - ch, 2) } else { (out, 1) };
+                        let g1 = tuneup_core::zoo::shuffle_groups(ch, mid, *groups);
+                        body.push(Block::Shuffle(ShuffleUnit {
+                            first: ConvNorm::new(ch, mid, 1, 1, g1, *norm, device),
+                            depthwise: ConvNorm::new(mid, mid, 3, stride, mid, *norm, device),
+                            second: ConvNorm::new(mid, branch, 1, 1, *groups, *norm, device),
+                            pool: (stride == 2)
+                                .then(|| {
+                                    AvgPool2dConfig::new([3, 3])
+                                        .with_strides([2, 2])
+                                        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                                        .init()
+                                })
+                                .into_iter()
+                                .collect(),
+                            shuffle: g1,
+                        }));
+                        ch = out;
+                    }
+                }
+                Ok(staged(
+                    sample_shape,
+                    *stem,
+                    *norm,
+                    body,
+                    ch,
+                    outputs,
+                    *dropout,
+                    *activation,
+                    device,
+                ))
+            }
+            ModelSpec::Gru {
+                hidden,
+                layers,
+                dropout,
+            } => {
+                let (c, l) = tuneup_core::zoo::signal(sample_shape)?;
+                Ok(Net::Gru(GruNet {
+                    grus: (0..*layers)
+                        .map(|i| {
+                            GruConfig::new(if i == 0 { c } else { *hidden }, *hidden, true)
+                                .init(device)
+                        })
+                        .collect(),
+                    dropout: DropoutConfig::new(*dropout).init(),
+                    out: LinearConfig::new(*hidden, outputs).init(device),
+                    input: [c, l],
+                }))
+            }
         }
     }
 
@@ -393,6 +803,8 @@ impl Net {
             Net::Cnn(c) => c.forward(x),
             Net::Conv1d(c) => c.forward(x),
             Net::ResMlp(r) => r.forward(x),
+            Net::Staged(s) => s.forward(x),
+            Net::Gru(g) => g.forward(x),
         }
     }
 
@@ -404,6 +816,8 @@ impl Net {
             Net::Cnn(c) => c.norms.iter().chain(&c.fc_norm).collect(),
             Net::Conv1d(c) => c.norms.iter().chain(&c.hidden_norm).collect(),
             Net::ResMlp(r) => r.norms.iter().collect(),
+            Net::Staged(s) => s.norms(),
+            Net::Gru(_) => Vec::new(),
         };
         let buffers: usize = norms
             .iter()
@@ -448,8 +862,48 @@ impl Net {
                 .map(lin)
                 .reduce(|a, b| a + b)
                 .expect("layers"),
+            Net::Staged(s) => s
+                .weights()
+                .into_iter()
+                .reduce(|a, b| a + b)
+                .expect("layers"),
+            Net::Gru(g) => g
+                .grus
+                .iter()
+                .flat_map(|g| [&g.update_gate, &g.reset_gate, &g.new_gate])
+                .flat_map(|gate| [&gate.input_transform, &gate.hidden_transform])
+                .map(lin)
+                .chain([lin(&g.out)])
+                .reduce(|a, b| a + b)
+                .expect("layers"),
         }
     }
+}
+
+/// A staged image net: the 3x3 stem conv on the input image, `body`, the head.
+#[allow(clippy::too_many_arguments)]
+fn staged(
+    sample_shape: &[usize],
+    stem: usize,
+    norm: Norm,
+    body: Vec<Block>,
+    channels: usize,
+    outputs: usize,
+    dropout: f64,
+    activation: Activation,
+    device: &Device,
+) -> Net {
+    let &[c, h, w] = sample_shape else {
+        unreachable!("the zoo's size check accepts images only")
+    };
+    Net::Staged(Staged {
+        stem: ConvNorm::new(c, stem, 3, 1, 1, norm, device),
+        blocks: body,
+        dropout: DropoutConfig::new(dropout).init(),
+        out: LinearConfig::new(channels, outputs).init(device),
+        activation,
+        input: [c, h, w],
+    })
 }
 
 /// The parameter count of a spec for an input, without training it.
@@ -522,6 +976,31 @@ mod tests {
                     "{} with {norm:?}",
                     e.name
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_zoo_model_runs_forward_on_small_and_large_inputs() {
+        let device = crate::cpu();
+        for e in tuneup_core::zoo::catalogue() {
+            let shapes: Vec<Vec<usize>> = match e.input {
+                "images" => vec![vec![1, 28, 28], vec![1, 8, 8], vec![3, 12, 10]],
+                "signals" => vec![vec![40], vec![2, 17]],
+                _ => vec![vec![64]],
+            };
+            for shape in shapes {
+                let net = Net::new(&e.spec, &shape, 7, &device).unwrap();
+                let n: usize = shape.iter().product();
+                let x = Tensor::<2>::random(
+                    [3, n],
+                    burn::tensor::Distribution::Normal(0.0, 1.0),
+                    &device,
+                );
+                let y = net.forward(x);
+                assert_eq!(y.dims(), [3, 7], "{} on {shape:?}", e.name);
+                let v: Vec<f32> = y.into_data().try_into_vec::<f32>().unwrap();
+                assert!(v.iter().all(|x| x.is_finite()), "{}", e.name);
             }
         }
     }

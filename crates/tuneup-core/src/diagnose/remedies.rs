@@ -110,18 +110,26 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
             .find(|e| e.name == name)
             .map(|e| e.spec)
     };
-    let (spec, shape_change, why) = match shape {
+    // Candidates in order of preference; the first within the budget is proposed.
+    let (candidates, shape_change, why): (&[&str], _, _) = match shape {
         Some([n]) | Some([1, n]) if dense && *n > 32 => (
-            pick("conv1d"),
+            &["conv1d", "gru"],
             (shape.map(|s| s.len()) == Some(1)).then(|| json!([1, n])),
             "a 1-D CNN shares its weights along the signal: translated patterns look alike to it (the MNIST-1D paper's CNN: 94% where an MLP gets 68%)",
         ),
         Some([_, _, _]) if dense => (
-            pick("cnn"),
+            &[
+                "cnn",
+                "resnet",
+                "mobilenet",
+                "squeezenet",
+                "cnn-small",
+                "shufflenet",
+            ],
             None,
-            "a CNN shares its weights across the image: a stroke is a stroke wherever it is",
+            "a CNN shares its weights across the image: a stroke is a stroke wherever it is (under a parameter budget: the lightweight MobileNet / SqueezeNet / ShuffleNet-style nets)",
         ),
-        _ => (None, None, ""),
+        _ => (&[], None, ""),
     };
     let fits = |spec: &ModelSpec| {
         let s = match (shape, outputs) {
@@ -139,7 +147,7 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
                 && exp.max_flops.is_none_or(|m| s.flops <= m)
         })
     };
-    match spec.filter(fits) {
+    match candidates.iter().filter_map(|n| pick(n)).find(fits) {
         Some(spec) => {
             let mut changes = vec![change(
                 "model",
@@ -162,7 +170,7 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
             "bias",
             "Another architecture from the zoo",
             "a model whose inductive bias fits the data better (`tuneup zoo` lists them)",
-            "more zoo architectures (ResNet, MobileNet, SqueezeNet, ShuffleNet: issue 7)",
+            "a zoo architecture for these samples that fits the budget",
         ),
     }
 }
@@ -173,6 +181,11 @@ fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
         ModelSpec::Cnn { hidden, .. } => *hidden >= 16,
         ModelSpec::Conv1d { channels, .. } => channels.iter().any(|c| *c >= 8),
         ModelSpec::Resmlp { width, .. } => *width >= 16,
+        ModelSpec::Resnet { channels, .. }
+        | ModelSpec::Mobilenet { channels, .. }
+        | ModelSpec::Squeezenet { channels, .. }
+        | ModelSpec::Shufflenet { channels, .. } => channels.iter().any(|c| *c >= 16),
+        ModelSpec::Gru { hidden, .. } => *hidden >= 16,
     };
     wide.then(|| vec![change("model.width_mult", json!(1.0), json!(0.5))])
 }
@@ -677,5 +690,37 @@ mod budget_tests {
         let none = bigger(&e("max_params = 8000\n"));
         assert!(!none.available);
         assert!(none.why.contains("7510"), "{}", none.why);
+    }
+
+    #[test]
+    fn model_selection_picks_the_first_image_net_within_the_budget() {
+        let pick = |budget: &str| {
+            let exp = Experiment::parse(
+                &format!("task = \"classification\"\n{budget}[data]\ntrain = \"d.csv\"\n[model]\nkind = \"mlp\"\n"),
+                std::path::Path::new(""),
+            )
+            .unwrap();
+            let r = remedies(
+                Verdict::HighBias,
+                &[],
+                None,
+                None,
+                &exp,
+                Some(&[1, 28, 28]),
+                Some(10),
+            )
+            .into_iter()
+            .find(|r| r.id == "model_selection")
+            .unwrap();
+            r.available
+                .then(|| r.changes[0].to["kind"].as_str().unwrap().to_string())
+        };
+        // On 1x28x28: cnn 421,642; resnet 77,754; mobilenet 32,282; squeezenet 31,482;
+        // cnn-small 26,810; shufflenet 5,482 parameters.
+        assert_eq!(pick("").as_deref(), Some("cnn"));
+        assert_eq!(pick("max_params = 100000\n").as_deref(), Some("resnet"));
+        assert_eq!(pick("max_params = 40000\n").as_deref(), Some("mobilenet"));
+        assert_eq!(pick("max_params = 10000\n").as_deref(), Some("shufflenet"));
+        assert_eq!(pick("max_params = 5000\n"), None);
     }
 }
