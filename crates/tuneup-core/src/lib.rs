@@ -19,3 +19,4 @@ pub mod spec;
 pub mod zoo;
 
 pub use error::InputError;
+pub mod tune;
