@@ -66,6 +66,9 @@ pub struct Experiment {
     /// Budget of forward FLOPs per sample (multiply-adds count 2).
     #[serde(default)]
     pub max_flops: Option<u64>,
+    /// A hyperparameter search over this experiment (`tuneup tune`); ignored by `train`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<crate::tune::Search>,
 }
 
 fn default_seed() -> u64 {
@@ -1490,6 +1493,8 @@ struct RawExperiment {
     max_params: Option<usize>,
     #[serde(default)]
     max_flops: Option<u64>,
+    #[serde(default)]
+    search: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -2181,6 +2186,10 @@ impl RawExperiment {
             cv: self.cv,
             max_params: self.max_params,
             max_flops: self.max_flops,
+            search: match &self.search {
+                None => None,
+                Some(t) => Some(crate::tune::Search::parse(t)?),
+            },
         })
     }
 }

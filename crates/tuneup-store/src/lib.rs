@@ -11,9 +11,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tuneup_core::run::{EpochRecord, RunState, Scores};
 
+mod study;
+pub use study::{StoredTrial, Study};
+
 /// The value of `meta.format` in every tuneup store.
 const FORMAT: &str = "tuneup-store";
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// What each schema version adds to the one before it; applied in order to older stores.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -24,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
      ALTER TABLE runs ADD COLUMN extra_json TEXT;",
     ),
     (3, "ALTER TABLE epochs ADD COLUMN fit_seconds REAL;"),
+    (4, study::SCHEMA),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +145,12 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        if exists {
+        // A file of zero bytes is one another process has just created and not yet written:
+        // an empty database, not a foreign file.
+        let empty = std::fs::metadata(path)
+            .map(|m| m.len() == 0)
+            .unwrap_or(true);
+        if exists && !empty {
             // Check the SQLite header ourselves: opening a random file "succeeds" lazily.
             let mut head = [0u8; 16];
             let ok = std::fs::File::open(path)
@@ -161,10 +170,16 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        if exists {
-            store.check_format()?;
-        } else {
-            store.create_schema()?;
+        // Check or create the schema inside one immediate transaction, so that processes
+        // opening a new store at the same moment create it once.
+        store.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+        let checked = store.check_format();
+        match checked {
+            Ok(()) => store.conn.execute_batch("COMMIT").map_err(sql)?,
+            Err(e) => {
+                let _ = store.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
         }
         store
             .conn
@@ -199,7 +214,14 @@ impl Store {
             .map_err(|e| not(e.to_string()))?
             > 0;
         if !has_meta {
-            return Err(not("an SQLite database without tuneup's tables".into()));
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| not(e.to_string()))?;
+            if tables > 0 {
+                return Err(not("an SQLite database without tuneup's tables".into()));
+            }
+            return self.create_schema();
         }
         let format: Option<String> = self
             .conn
@@ -229,10 +251,10 @@ impl Store {
             )));
         }
         for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > version) {
-            // One transaction per step: a crash leaves the store at the previous version.
+            // Inside the opening transaction: a crash leaves the store at its old version.
             self.conn
                 .execute_batch(&format!(
-                    "BEGIN; {sql} UPDATE tuneup_meta SET value = '{to}' WHERE key = 'schema_version'; COMMIT;"
+                    "{sql} UPDATE tuneup_meta SET value = '{to}' WHERE key = 'schema_version';"
                 ))
                 .map_err(|e| self.err(e))?;
         }
@@ -242,8 +264,7 @@ impl Store {
     fn create_schema(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(&format!(
-                "BEGIN;
-                CREATE TABLE tuneup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                "CREATE TABLE tuneup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 INSERT INTO tuneup_meta VALUES ('format', '{FORMAT}'), ('schema_version', '{SCHEMA_VERSION}');
                 CREATE TABLE runs (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -277,7 +298,8 @@ impl Store {
                     lr REAL, seconds REAL, fit_seconds REAL,
                     PRIMARY KEY (run_id, epoch)
                 );
-                COMMIT;"
+                {}",
+                study::SCHEMA
             ))
             .map_err(|e| self.err(e))
     }
@@ -589,6 +611,7 @@ mod tests {
             .execute_batch(
                 "ALTER TABLE runs DROP COLUMN train_dev_json; ALTER TABLE runs DROP COLUMN splits_json;
                  ALTER TABLE runs DROP COLUMN extra_json; ALTER TABLE epochs DROP COLUMN fit_seconds;
+                 DROP TABLE studies; DROP TABLE trials; DROP TABLE trial_values;
                  UPDATE tuneup_meta SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();
@@ -619,6 +642,62 @@ mod tests {
             )
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION.to_string());
+        // Version 4's study tables are there too.
+        let (study, created) = store
+            .open_study("s", "e.toml", &config, &serde_json::json!({"space": 1}))
+            .unwrap();
+        assert!(created);
+        assert!(store.trials(study.id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn trials_are_asked_for_one_at_a_time_and_end_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let j = serde_json::json!({});
+        let (s, _) = store.open_study("s", "e.toml", &j, &j).unwrap();
+        let (again, created) = store.open_study("s", "other.toml", &j, &j).unwrap();
+        assert!(!created);
+        assert_eq!(again.id, s.id);
+        let mut p = tuneup_core::tune::Params::new();
+        p.insert("lr".into(), serde_json::json!(0.1));
+        for want in 0..3 {
+            let (n, _) = store
+                .ask_trial(s.id, "w", |history, number| {
+                    assert_eq!(history.len(), want);
+                    assert_eq!(number, want);
+                    Some(p.clone())
+                })
+                .unwrap()
+                .unwrap();
+            assert_eq!(n, want);
+        }
+        assert_eq!(store.ask_trial(s.id, "w", |_, _| None).unwrap(), None);
+        store.report_value(s.id, 1, 1, 0.5).unwrap();
+        store.report_value(s.id, 1, 2, f64::NAN).unwrap();
+        use tuneup_core::tune::TrialState;
+        assert!(
+            store
+                .finish_trial(
+                    s.id,
+                    1,
+                    TrialState::Pruned,
+                    Some(0.5),
+                    Some("pruned at epoch 2")
+                )
+                .unwrap()
+        );
+        assert!(
+            !store
+                .finish_trial(s.id, 1, TrialState::Complete, Some(0.9), None)
+                .unwrap()
+        );
+        let t = store.trials(s.id).unwrap();
+        assert_eq!(t[1].trial.state, TrialState::Pruned);
+        assert_eq!(t[1].trial.intermediate[0], (1, 0.5));
+        assert!(t[1].trial.intermediate[1].1.is_nan());
+        assert_eq!(t[0].trial.state, TrialState::Running);
+        assert_eq!(store.studies().unwrap(), vec![("s".to_string(), 3)]);
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub trait Observer {
     fn epoch_start(&mut self, _epoch: usize, _epochs: usize, _batches: usize) {}
     fn batch(&mut self, _batch: usize, _loss: f64) {}
     fn epoch_end(&mut self, _record: &EpochRecord) {}
+    /// Asked after each epoch: whether to stop the run here (a tuning study's pruner). The run
+    /// ends as if its epochs were done, and the outcome records the epoch in `pruned`.
+    fn stop(&mut self, _record: &EpochRecord) -> bool {
+        false
+    }
 }
 
 impl Observer for () {}
@@ -63,6 +68,8 @@ pub struct Outcome {
     pub snapshots: Vec<(usize, std::path::PathBuf)>,
     /// The epoch after which `train.time_budget` ran out.
     pub out_of_time: Option<usize>,
+    /// The epoch after which the observer stopped the run (a pruned trial).
+    pub pruned: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -407,6 +414,7 @@ pub fn train_with(
     let mut since_best = 0usize;
     let mut stopped_early = None;
     let mut out_of_time = None;
+    let mut pruned = None;
     let mut first_loss: Option<f64> = None;
     let mut global_step = 0usize;
     let mut start_epoch = 1;
@@ -521,6 +529,9 @@ pub fn train_with(
             fit_seconds,
         };
         observer.epoch_end(&rec);
+        if pruned.is_none() && observer.stop(&rec) {
+            pruned = Some(epoch);
+        }
         let watched = if monitor == Monitor::Metric {
             va.metric
         } else {
@@ -561,7 +572,7 @@ pub fn train_with(
                 out_of_time = Some(epoch);
             }
         }
-        let stopping = stopped_early.is_some() || out_of_time.is_some();
+        let stopping = stopped_early.is_some() || out_of_time.is_some() || pruned.is_some();
         if snapshot_epochs.contains(&epoch) {
             let p = checkpoint.with_file_name(format!("snapshot-{epoch}.bpk"));
             crate::checkpoint::save(&model, &p).map_err(TrainError::Checkpoint)?;
@@ -641,6 +652,7 @@ pub fn train_with(
         seconds: started.elapsed().as_secs_f64(),
         snapshots,
         out_of_time,
+        pruned,
     })
 }
 

@@ -219,6 +219,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A hyperparameter study over the experiment's [search]: samplers, pruners, resumable
+    /// (rerun the same command after an interruption), several workers on one store.
+    Tune {
+        experiment: PathBuf,
+        /// Trials the study should have (default: search.trials, else 20); trials lost to an
+        /// interruption do not count.
+        #[arg(long)]
+        trials: Option<usize>,
+        /// Stop asking for new trials after this long: 90s, 10m, 1h.
+        #[arg(long)]
+        timeout: Option<String>,
+        /// The study's name (default: the experiment file's name).
+        #[arg(long)]
+        study: Option<String>,
+        /// Worker processes sharing the study.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A study's trials, best trial, parameter importance and charts (no NAME: list studies).
+    Study {
+        name: Option<String>,
+        /// Write the best trial's experiment file.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Write history.svg, parallel.svg and slices.svg into this folder.
+        #[arg(long)]
+        plots: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The model zoo: every architecture with its parameter count and forward FLOPs.
     Zoo {
         #[command(subcommand)]

@@ -21,7 +21,12 @@ pub struct Progress<'a> {
     loss: f64,
     last_val: Option<f64>,
     pub store_error: Option<tuneup_store::StoreError>,
+    /// Asked after each epoch whether to stop (a study's pruner).
+    pub stopper: Option<Stopper<'a>>,
 }
+
+/// A study's per-epoch hook: records the epoch's value, says whether to stop.
+pub type Stopper<'a> = Box<dyn FnMut(&tuneup_core::run::EpochRecord) -> bool + 'a>;
 
 impl<'a> Progress<'a> {
     pub fn new(store: &'a Store, run_id: i64, metric: &str) -> Self {
@@ -37,6 +42,7 @@ impl<'a> Progress<'a> {
             loss: f64::NAN,
             last_val: None,
             store_error: None,
+            stopper: None,
         }
     }
 
@@ -55,6 +61,10 @@ impl<'a> Progress<'a> {
 }
 
 impl Observer for Progress<'_> {
+    fn stop(&mut self, record: &tuneup_core::run::EpochRecord) -> bool {
+        self.stopper.as_mut().is_some_and(|f| f(record))
+    }
+
     fn epoch_start(&mut self, epoch: usize, epochs: usize, batches: usize) {
         self.epoch = epoch;
         self.epochs = epochs;

@@ -3,8 +3,10 @@
 //! store; everything here is a pure function of the space, the history and a seed.
 
 pub mod cmaes;
+pub mod importance;
 pub mod pruner;
 pub mod sampler;
+pub mod search;
 pub mod space;
 #[cfg(test)]
 mod tests;
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use pruner::Pruner;
 pub use sampler::{Sampler, SamplerSpec};
+pub use search::Search;
 pub use space::{Dist, Param, Params, Space};
 
 /// Whether smaller or larger values are better.

@@ -133,8 +133,9 @@ impl Sampler {
         }
     }
 
-    /// The first point of the seed-shuffled grid that no trial has taken (failed trials' points
-    /// are taken again).
+    /// The first point of the seed-shuffled grid that no trial has taken. A failed trial's point
+    /// counts as taken (a diverging point would diverge again); the study loop leaves trials
+    /// lost to an interruption out of the history, so their points are offered again.
     fn grid_point(&self, history: &[Trial]) -> Option<Params> {
         let mut points = vec![Params::new()];
         for p in &self.space.params {
@@ -157,11 +158,9 @@ impl Sampler {
         for i in (1..points.len()).rev() {
             points.swap(i, rng.below(i + 1));
         }
-        points.into_iter().find(|pt| {
-            !history
-                .iter()
-                .any(|t| t.state != TrialState::Failed && &t.params == pt)
-        })
+        points
+            .into_iter()
+            .find(|pt| !history.iter().any(|t| &t.params == pt))
     }
 
     /// The finished trials ordered best first (complete by value, then pruned by how far they

@@ -93,7 +93,7 @@ impl Dist {
                     v = low + ((v - low) / s).round() * s;
                     // Keep the grid's last point inside the domain.
                     let last = low + ((high - low) / s + 1e-9).floor() * s;
-                    v = v.min(last);
+                    v = tidy(v.min(last));
                 }
                 Value::from(v.clamp(*low, *high))
             }
@@ -172,7 +172,11 @@ impl Dist {
                 ..
             } => {
                 let n = ((high - low) / s + 1e-9).floor() as usize;
-                Some((0..=n).map(|k| Value::from(low + k as f64 * s)).collect())
+                Some(
+                    (0..=n)
+                        .map(|k| Value::from(tidy(low + k as f64 * s)))
+                        .collect(),
+                )
             }
             Dist::Float { step: None, .. } => None,
         }
@@ -387,6 +391,15 @@ impl Space {
         }
         params.len() == seen.len()
     }
+}
+
+/// A grid value without float noise (0.30000000000000004 -> 0.3): 12 significant digits.
+fn tidy(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(11 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 fn on_grid(d: &Dist, v: &Value) -> bool {

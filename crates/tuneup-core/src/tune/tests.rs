@@ -161,9 +161,12 @@ fn the_grid_visits_every_point_once_then_stops() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 12);
-    // A failed point is offered again.
+    // A failed point stays taken; one left out of the history (an interrupted trial) is
+    // offered again.
     h[4].state = TrialState::Failed;
-    assert_eq!(s.ask(&h, 12), Some(h[4].params.clone()));
+    assert_eq!(s.ask(&h, 12), None);
+    let lost = h.remove(4);
+    assert_eq!(s.ask(&h, 12), Some(lost.params));
     // A continuous float has no grid.
     let err = SamplerSpec::Grid.check(&space()).unwrap_err();
     assert!(err.contains("optimizer.lr"), "{err}");

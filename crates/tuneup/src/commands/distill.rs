@@ -104,8 +104,11 @@ pub fn run(
         &exp_path.display().to_string(),
         Some(teacher_ids[0]),
         None,
-        Some(&teachers),
-        Some(extra),
+        super::train::With {
+            teachers: Some(&teachers),
+            extra: Some(extra),
+            ..Default::default()
+        },
     )?;
     super::train::report(&store, &exp, t, json_out)
 }

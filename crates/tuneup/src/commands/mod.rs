@@ -9,7 +9,9 @@ mod predict;
 mod runs;
 mod schedule;
 mod score;
+mod study;
 mod train;
+mod tune;
 mod zoo;
 mod zoo_bench;
 
@@ -136,6 +138,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             output.as_deref(),
             json,
         ),
+        Command::Tune {
+            experiment,
+            trials,
+            timeout,
+            study,
+            workers,
+            json,
+        } => tune::run(tune::Args {
+            experiment: &experiment,
+            store: &cli.store,
+            trials,
+            timeout: timeout.as_deref(),
+            study: study.as_deref(),
+            workers,
+            json,
+        }),
+        Command::Study {
+            name,
+            export,
+            plots,
+            json,
+        } => {
+            let store = Store::open(&cli.store).context("opening the run store")?;
+            match name {
+                None => study::list(&store, json),
+                Some(n) => study::show(&store, &n, json, export.as_deref(), plots.as_deref()),
+            }
+        }
         Command::Distill {
             experiment,
             teachers,

@@ -91,12 +91,31 @@ pub fn record_and_train(
     parent: Option<i64>,
     resume: Option<&Path>,
 ) -> anyhow::Result<Trained> {
-    record_and_train_with(store, exp, data, exp_display, parent, resume, None, None)
+    record_and_train_with(
+        store,
+        exp,
+        data,
+        exp_display,
+        parent,
+        resume,
+        With::default(),
+    )
 }
 
-/// [`record_and_train`], distilling from `teachers` when given, with `extra` recorded beside
-/// the run (merged with what training adds).
-#[allow(clippy::too_many_arguments)]
+/// What [`record_and_train_with`] adds to a plain run.
+#[derive(Default)]
+pub struct With<'a> {
+    /// Distil from these teachers.
+    pub teachers: Option<&'a tuneup_train::trainer::Teachers>,
+    /// Recorded beside the run (merged with what training adds).
+    pub extra: Option<serde_json::Value>,
+    /// Asked after each epoch whether to stop (a study's pruner).
+    pub stopper: Option<crate::progress::Stopper<'a>>,
+    /// Called with the run's id once it is recorded (a study links its trial to it).
+    pub on_start: Option<Box<dyn FnOnce(i64) + 'a>>,
+}
+
+/// [`record_and_train`] with teachers, extra record, a per-epoch stopper.
 pub fn record_and_train_with(
     store: &Store,
     exp: &Experiment,
@@ -104,9 +123,14 @@ pub fn record_and_train_with(
     exp_display: &str,
     parent: Option<i64>,
     resume: Option<&Path>,
-    teachers: Option<&tuneup_train::trainer::Teachers>,
-    extra: Option<serde_json::Value>,
+    with: With,
 ) -> anyhow::Result<Trained> {
+    let With {
+        teachers,
+        extra,
+        stopper,
+        on_start,
+    } = with;
     let metric = exp.metric();
     let config = serde_json::to_value(exp)?;
     let run_id = store.create_run(&NewRun {
@@ -142,7 +166,11 @@ pub fn record_and_train_with(
     if let Some(a) = super::augment::summary(exp) {
         eprintln!("  augment: {a}");
     }
+    if let Some(f) = on_start {
+        f(run_id);
+    }
     let mut progress = Progress::new(store, run_id, &metric.name());
+    progress.stopper = stopper;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         tuneup_train::trainer::train_with(exp, data, &checkpoint, resume, teachers, &mut progress)
     }));
