@@ -4,7 +4,7 @@
 #   MNIST-1D: examples/mnist1d_cnn.toml's data and optimizer (shift augmentation), 30 s a model;
 #   MNIST: examples/mnist.toml's data and optimizer, 2 minutes a model.
 #
-#   bash bench/zoo_tables.sh        # about 12 minutes
+#   bash bench/zoo_tables.sh        # about 35 minutes (MobileNet takes one 10-minute epoch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p tuneup

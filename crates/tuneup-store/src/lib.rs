@@ -18,17 +18,25 @@ pub use study::{StoredTrial, Study};
 const FORMAT: &str = "tuneup-store";
 const SCHEMA_VERSION: i64 = 4;
 
+/// Version 4: studies and trials (`tuneup tune`), the improve loop's ledger.
+fn schema_4() -> String {
+    format!("{}{}", study::SCHEMA, ledger::SCHEMA)
+}
+
 /// What each schema version adds to the one before it; applied in order to older stores.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (
-        2,
-        "ALTER TABLE runs ADD COLUMN train_dev_json TEXT;
+fn migrations() -> Vec<(i64, String)> {
+    vec![
+        (
+            2,
+            "ALTER TABLE runs ADD COLUMN train_dev_json TEXT;
      ALTER TABLE runs ADD COLUMN splits_json TEXT;
-     ALTER TABLE runs ADD COLUMN extra_json TEXT;",
-    ),
-    (3, "ALTER TABLE epochs ADD COLUMN fit_seconds REAL;"),
-    (4, study::SCHEMA),
-];
+     ALTER TABLE runs ADD COLUMN extra_json TEXT;"
+                .into(),
+        ),
+        (3, "ALTER TABLE epochs ADD COLUMN fit_seconds REAL;".into()),
+        (4, schema_4()),
+    ]
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -250,7 +258,7 @@ impl Store {
                 "schema version {version} is newer than this tuneup's {SCHEMA_VERSION}: upgrade tuneup"
             )));
         }
-        for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > version) {
+        for (to, sql) in migrations().iter().filter(|(to, _)| *to > version) {
             // Inside the opening transaction: a crash leaves the store at its old version.
             self.conn
                 .execute_batch(&format!(
@@ -299,7 +307,7 @@ impl Store {
                     PRIMARY KEY (run_id, epoch)
                 );
                 {}",
-                study::SCHEMA
+                schema_4()
             ))
             .map_err(|e| self.err(e))
     }
@@ -611,7 +619,7 @@ mod tests {
             .execute_batch(
                 "ALTER TABLE runs DROP COLUMN train_dev_json; ALTER TABLE runs DROP COLUMN splits_json;
                  ALTER TABLE runs DROP COLUMN extra_json; ALTER TABLE epochs DROP COLUMN fit_seconds;
-                 DROP TABLE studies; DROP TABLE trials; DROP TABLE trial_values;
+                 DROP TABLE studies; DROP TABLE trials; DROP TABLE trial_values; DROP TABLE ledger;
                  UPDATE tuneup_meta SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();
