@@ -107,7 +107,12 @@ fn flag<'a>(args: &'a [String], name: &str, default: &'a str) -> &'a str {
 
 /// Runs one study of `trials` trials; the best value after each trial.
 fn best_curve(function: &str, sampler: &str, trials: usize, seed: u64) -> Vec<f64> {
-    let s = Sampler::new(sampler_spec(sampler), space(function), Direction::Minimize, seed);
+    let s = Sampler::new(
+        sampler_spec(sampler),
+        space(function),
+        Direction::Minimize,
+        seed,
+    );
     let mut history: Vec<Trial> = Vec::with_capacity(trials);
     let mut best = f64::INFINITY;
     let mut out = Vec::with_capacity(trials);
@@ -135,7 +140,12 @@ fn main() {
     let seed: u64 = flag(&args, "--seed", "0").parse().unwrap();
     match mode {
         "overhead" => {
-            let s = Sampler::new(sampler_spec(sampler), space("overhead"), Direction::Minimize, seed);
+            let s = Sampler::new(
+                sampler_spec(sampler),
+                space("overhead"),
+                Direction::Minimize,
+                seed,
+            );
             let marks: Vec<usize> = [10, 100, 300, 1000, 3000, 5000, 10000]
                 .into_iter()
                 .filter(|m| *m <= trials)
@@ -177,7 +187,9 @@ fn main() {
                 .map(|c| c.parse().unwrap())
                 .collect();
             let max = *counts.iter().max().unwrap();
-            let curves: Vec<Vec<f64>> = (0..seeds).map(|s| best_curve(function, sampler, max, s)).collect();
+            let curves: Vec<Vec<f64>> = (0..seeds)
+                .map(|s| best_curve(function, sampler, max, s))
+                .collect();
             for n in counts {
                 let mut bests: Vec<f64> = curves.iter().map(|c| c[n - 1]).collect();
                 bests.sort_by(f64::total_cmp);

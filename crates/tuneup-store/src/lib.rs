@@ -11,7 +11,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use tuneup_core::run::{EpochRecord, RunState, Scores};
 
+mod ledger;
 mod study;
+pub use ledger::{NewStep, Step};
 pub use study::{StoredTrial, Study};
 
 /// The value of `meta.format` in every tuneup store.

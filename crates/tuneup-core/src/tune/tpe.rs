@@ -126,8 +126,7 @@ impl Estimator {
             {
                 for (k, b) in base.iter_mut().enumerate() {
                     let (mu, sigma) = (mus[k], sigmas[k]);
-                    let mass =
-                        (phi((high - mu) / sigma) - phi((low - mu) / sigma)).max(1e-300);
+                    let mass = (phi((high - mu) / sigma) - phi((low - mu) / sigma)).max(1e-300);
                     *b -= (sigma * std::f64::consts::TAU.sqrt()).ln() + mass.ln();
                 }
             }
