@@ -870,6 +870,20 @@ impl Experiment {
         Ok(exp)
     }
 
+    /// The resolved experiment as experiment-file text, without its `[search]`: every key
+    /// explicit (paths absolute where they were resolved), so that parsing it gives this
+    /// experiment back. The improve loop edits this text one key at a time.
+    pub fn to_toml_text(&self) -> String {
+        let mut json = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = json.as_object_mut() {
+            o.remove("search");
+        }
+        match crate::tune::space::to_toml(&json) {
+            Some(toml::Value::Table(t)) => toml::to_string(&t).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
     fn resolve(&mut self, base: &Path) {
         let join = |p: &mut PathBuf| {
             if p.is_relative() && !base.as_os_str().is_empty() {
@@ -2503,5 +2517,50 @@ lr = 0.1
         assert_eq!(err.key.as_deref(), Some("model.blocks"));
         let err = Experiment::parse(&model("kind = \"mlp\"\nstem = 8"), Path::new("")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("model.stem"));
+    }
+
+    #[test]
+    fn resolved_experiments_round_trip_through_their_text() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut e = Experiment::parse(&text, &dir).unwrap();
+            e.search = None;
+            let again = Experiment::parse(&e.to_toml_text(), Path::new(""))
+                .unwrap_or_else(|err| panic!("{}: {err}\n{}", p.display(), e.to_toml_text()));
+            assert_eq!(e, again, "{}", p.display());
+            n += 1;
+        }
+        assert!(n >= 5);
+        // Every model kind, schedule and optimizer of the zoo and of the spec.
+        for entry in crate::zoo::catalogue() {
+            let mut e = Experiment::parse(GOOD, Path::new("")).unwrap();
+            e.model = entry.spec.clone();
+            let again = Experiment::parse(&e.to_toml_text(), Path::new("")).unwrap();
+            assert_eq!(e, again, "{}", entry.name);
+        }
+        for (opt, sched) in [
+            ("kind = \"adamw\"", "kind = \"one_cycle\"\nmax_lr = 0.01"),
+            ("kind = \"lion\"", "kind = \"cosine_restarts\"\nt_0 = 3"),
+            (
+                "kind = \"rmsprop\"\ncentered = true",
+                "kind = \"step\"\nstep_size = 2",
+            ),
+            ("kind = \"sgd\"\nnesterov = true", "kind = \"plateau\""),
+        ] {
+            let text = GOOD.replace(
+                "kind = \"sgd\"\nlr = 0.1",
+                &format!("{opt}\nlr = 0.1\n\n[schedule]\n{sched}"),
+            );
+            let e = Experiment::parse(&text, Path::new("")).unwrap();
+            let again = Experiment::parse(&e.to_toml_text(), Path::new(""))
+                .unwrap_or_else(|err| panic!("{opt} {sched}: {err}\n{}", e.to_toml_text()));
+            assert_eq!(e, again);
+        }
     }
 }

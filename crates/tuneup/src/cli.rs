@@ -219,6 +219,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The development cycle, automated: baseline, diagnosis, remedies as child runs kept only
+    /// when they beat the best beyond noise, until the budget or the target; resumable.
+    Improve {
+        /// An experiment file, or a data set (its `tuneup init` baseline is the start).
+        source: PathBuf,
+        /// Total time for the chain (across resumes): 90s, 15m, 1h.
+        #[arg(long, default_value = "15m")]
+        budget: String,
+        /// Stop after this many runs (the baseline included).
+        #[arg(long)]
+        max_runs: Option<usize>,
+        /// Stop once the validation metric reaches this.
+        #[arg(long)]
+        target_metric: Option<f64>,
+        /// A parameter budget every model must stay under.
+        #[arg(long)]
+        max_params: Option<usize>,
+        /// The chain's name in the ledger (default: the file's name).
+        #[arg(long)]
+        chain: Option<String>,
+        /// How far beyond noise a child must be to be kept: the paired test's one-sided z.
+        #[arg(long, default_value_t = 1.0)]
+        z: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The ledger of an improve chain: each step's diagnosis, remedy and change, result, kept
+    /// or rejected and why, time (default: the latest chain).
+    History {
+        chain: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// A hyperparameter study over the experiment's [search]: samplers, pruners, resumable
     /// (rerun the same command after an interruption), several workers on one store.
     Tune {

@@ -30,6 +30,36 @@ pub struct Remedy {
     pub missing: Option<String>,
 }
 
+/// The experiment `changes` make of `exp`: each key set (or, for `null`, removed) in the
+/// resolved experiment's text, which is parsed again as any experiment file is.
+pub fn apply(exp: &Experiment, changes: &[Change]) -> Result<Experiment, crate::InputError> {
+    use crate::tune::space::{set_key, to_toml};
+    let err = |m: String| crate::InputError::new(m);
+    let mut doc: toml::Table =
+        toml::from_str(&exp.to_toml_text()).map_err(|e| err(e.to_string()))?;
+    for c in changes {
+        match to_toml(&c.to) {
+            Some(v) => set_key(&mut doc, &c.key, v).map_err(err)?,
+            None => remove_key(&mut doc, &c.key),
+        }
+    }
+    let text = toml::to_string(&doc).map_err(|e| err(e.to_string()))?;
+    Experiment::parse(&text, std::path::Path::new(""))
+}
+
+fn remove_key(t: &mut toml::Table, key: &str) {
+    match key.split_once('.') {
+        None => {
+            t.remove(key);
+        }
+        Some((head, rest)) => {
+            if let Some(next) = t.get_mut(head).and_then(|v| v.as_table_mut()) {
+                remove_key(next, rest);
+            }
+        }
+    }
+}
+
 fn change(key: &str, from: Value, to: Value) -> Change {
     Change {
         key: key.into(),

@@ -226,9 +226,36 @@ fn log_sum_exp(v: &[f64]) -> f64 {
     m + v
         .iter()
         .filter(|x| **x > m - 40.0)
-        .map(|x| (x - m).exp())
+        .map(|x| exp_neg(x - m))
         .sum::<f64>()
         .ln()
+}
+
+/// e^x for x in [-40, 0], to a relative 1e-10: 2^(x log2 e) split into an integer power (the
+/// exponent bits) and the Taylor series of e^f for the remainder |f| <= ln 2 / 2, to f^9.
+/// Several times faster than `f64::exp`, which is most of TPE's time on a long history.
+fn exp_neg(x: f64) -> f64 {
+    let t = x * std::f64::consts::LOG2_E;
+    let k = t.round();
+    let f = (t - k) * std::f64::consts::LN_2;
+    const INV: [f64; 10] = [
+        0.0,
+        1.0,
+        1.0 / 2.0,
+        1.0 / 3.0,
+        1.0 / 4.0,
+        1.0 / 5.0,
+        1.0 / 6.0,
+        1.0 / 7.0,
+        1.0 / 8.0,
+        1.0 / 9.0,
+    ];
+    let mut p = 1.0;
+    for inv in INV[1..].iter().rev() {
+        p = 1.0 + f * p * inv;
+    }
+    let bits = ((k as i64 + 1023) as u64) << 52;
+    p * f64::from_bits(bits)
 }
 
 /// The complementary error function: the Chebyshev fit of Numerical Recipes (Press et al.,
@@ -412,6 +439,15 @@ mod tests {
             })
             .sum();
         assert!((area - 1.0).abs() < 1e-3, "{area}");
+    }
+
+    #[test]
+    fn the_fast_exp_is_close() {
+        for i in 0..=4000 {
+            let x = -40.0 * i as f64 / 4000.0;
+            let (a, b) = (exp_neg(x), x.exp());
+            assert!(((a - b) / b).abs() < 1e-10, "{x}: {a} vs {b}");
+        }
     }
 
     #[test]

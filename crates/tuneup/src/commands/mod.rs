@@ -4,6 +4,7 @@ mod cv;
 mod diagnose;
 mod distill;
 mod ensemble;
+mod improve;
 mod init;
 mod predict;
 mod runs;
@@ -138,6 +139,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             output.as_deref(),
             json,
         ),
+        Command::Improve {
+            source,
+            budget,
+            max_runs,
+            target_metric,
+            max_params,
+            chain,
+            z,
+            json,
+        } => improve::run(improve::Args {
+            source: &source,
+            store: &cli.store,
+            budget: &budget,
+            max_runs,
+            target_metric,
+            max_params,
+            chain: chain.as_deref(),
+            z,
+            json,
+        }),
+        Command::History { chain, json } => {
+            let store = Store::open(&cli.store).context("opening the run store")?;
+            improve::history(&store, chain.as_deref(), json)
+        }
         Command::Tune {
             experiment,
             trials,

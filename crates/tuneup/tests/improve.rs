@@ -1,0 +1,177 @@
+//! `tuneup improve` end to end on the digits data: the first remedies fit the diagnosis of a
+//! real high-variance and a real high-bias start; an interrupted chain resumes from its ledger.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+fn exp(env: &Env, name: &str, rest: &str) -> std::path::PathBuf {
+    env.experiment(
+        name,
+        &digits_csv(),
+        "classification",
+        &format!("target = \"label\"\nval_fraction = 0.3\n{rest}"),
+    )
+}
+
+fn ledger(env: &Env, chain: &str) -> Vec<Value> {
+    let o = env.tuneup(&["history", chain, "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice::<Value>(&o.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// A wide MLP on 300 training samples: it fits them exactly and misses on validation.
+const HIGH_VARIANCE: &str = "limit = 430\n\n[model]\nkind = \"mlp\"\nhidden = [512, 512]\n\n[optimizer]\nkind = \"adam\"\nlr = 0.001\n\n[train]\nepochs = 40\nbatch_size = 32\n";
+
+/// A two-unit bottleneck trained briefly: it cannot fit the training data.
+const HIGH_BIAS: &str = "\n[model]\nkind = \"mlp\"\nhidden = [2]\n\n[optimizer]\nkind = \"adam\"\nlr = 0.001\n\n[train]\nepochs = 4\nbatch_size = 64\n";
+
+#[test]
+fn a_high_variance_start_gets_a_variance_remedy_first() {
+    let env = Env::new();
+    let e = exp(&env, "hv.toml", HIGH_VARIANCE);
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--max-runs",
+        "2",
+        "--budget",
+        "5m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "hv");
+    assert_eq!(l[0]["kind"], "baseline");
+    assert_eq!(l[0]["state"], "kept");
+    let s1 = &l[1];
+    assert_eq!(s1["kind"], "remedy");
+    assert_eq!(s1["diagnosis"]["verdict"], "high_variance", "{s1}");
+    assert_eq!(s1["remedy"], "augmentation", "{s1}");
+    assert!(["kept", "rejected"].contains(&s1["state"].as_str().unwrap()));
+    assert!(s1["reason"].as_str().unwrap().contains("paired z"), "{s1}");
+    // The last row is the final evaluation.
+    let last = l.last().unwrap();
+    assert_eq!(last["kind"], "final");
+    assert!(
+        last["reason"].as_str().unwrap().contains("--max-runs"),
+        "{last}"
+    );
+    // The history prints the chain.
+    let o = env.tuneup(&["history", "hv"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("high_variance") && out.contains("remedy:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_high_bias_start_gets_a_bias_remedy_first() {
+    let env = Env::new();
+    let e = exp(&env, "hb.toml", HIGH_BIAS);
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--max-runs",
+        "2",
+        "--budget",
+        "5m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "hb");
+    let s1 = &l[1];
+    let verdict = s1["diagnosis"]["verdict"].as_str().unwrap();
+    assert!(["high_bias", "under_trained"].contains(&verdict), "{s1}");
+    let first = s1["remedy"].as_str().unwrap();
+    assert!(["bigger_model", "train_longer"].contains(&first), "{first}");
+    // The change is applied to the child run's experiment.
+    let child = s1["run_id"].as_i64().unwrap().to_string();
+    let shown: Value =
+        serde_json::from_slice(&env.tuneup(&["show", &child, "--json"]).stdout).unwrap();
+    let exp = &shown["config"];
+    if first == "bigger_model" {
+        assert_eq!(exp["model"]["hidden"], serde_json::json!([4]), "{exp}");
+    } else {
+        assert_eq!(exp["train"]["epochs"], 8, "{exp}");
+    }
+}
+
+#[test]
+fn an_interrupted_chain_resumes_without_repeating_or_losing_a_step() {
+    let env = Env::new();
+    let e = exp(
+        &env,
+        "k.toml",
+        &HIGH_VARIANCE.replace("epochs = 40", "epochs = 150"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuneup"))
+        .args([
+            "improve",
+            e.to_str().unwrap(),
+            "--max-runs",
+            "3",
+            "--budget",
+            "10m",
+        ])
+        .current_dir(env.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill -9 once step 1 (the first remedy) is training.
+    let t0 = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "step 1 never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the chain ended before the kill"
+        );
+        let o = env.tuneup(&["history", "k", "--json"]);
+        if code(&o) != 0 {
+            continue;
+        }
+        let l: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let l = l.as_array().unwrap();
+        if l.len() == 2 && l[1]["state"] == "running" && !l[1]["run_id"].is_null() {
+            break;
+        }
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+    let before = ledger(&env, "k");
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--max-runs",
+        "3",
+        "--budget",
+        "10m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "k");
+    // Steps are numbered without gaps or repeats.
+    let steps: Vec<u64> = l.iter().map(|s| s["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, (0..l.len() as u64).collect::<Vec<_>>());
+    // The baseline was not trained again; the interrupted step is recorded as such and its
+    // remedy was tried again as the next step.
+    assert_eq!(l[0], before[0]);
+    assert_eq!(l.iter().filter(|s| s["kind"] == "baseline").count(), 1);
+    assert_eq!(l[1]["state"], "interrupted");
+    assert_eq!(l[2]["remedy"], l[1]["remedy"]);
+    assert!(["kept", "rejected", "failed"].contains(&l[2]["state"].as_str().unwrap()));
+    assert!(l.iter().all(|s| s["state"] != "running"));
+    assert_eq!(l.last().unwrap()["kind"], "final");
+}
