@@ -141,21 +141,34 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
             .map(|e| e.spec)
     };
     // Candidates in order of preference; the first within the budget is proposed.
+    let square = |n: usize| {
+        let s = (n as f64).sqrt().round() as usize;
+        (s >= 8 && s * s == n).then_some(s)
+    };
+    let images: &[&str] = &[
+        "cnn",
+        "resnet",
+        "mobilenet",
+        "squeezenet",
+        "cnn-small",
+        "shufflenet",
+    ];
     let (candidates, shape_change, why): (&[&str], _, _) = match shape {
+        Some([n]) if dense && square(*n).is_some() => {
+            let s = square(*n).unwrap_or(1);
+            (
+                images,
+                Some(json!([1, s, s])),
+                "the features are a perfect square: if they are pixels (digits 8x8, a CSV of MNIST), a CNN over them as an image shares its weights across it (the improve loop keeps the change only if it helps)",
+            )
+        }
         Some([n]) | Some([1, n]) if dense && *n > 32 => (
             &["conv1d", "gru"],
             (shape.map(|s| s.len()) == Some(1)).then(|| json!([1, n])),
             "a 1-D CNN shares its weights along the signal: translated patterns look alike to it (the MNIST-1D paper's CNN: 94% where an MLP gets 68%)",
         ),
         Some([_, _, _]) if dense => (
-            &[
-                "cnn",
-                "resnet",
-                "mobilenet",
-                "squeezenet",
-                "cnn-small",
-                "shufflenet",
-            ],
+            images,
             None,
             "a CNN shares its weights across the image: a stroke is a stroke wherever it is (under a parameter budget: the lightweight MobileNet / SqueezeNet / ShuffleNet-style nets)",
         ),
@@ -164,9 +177,10 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
     let fits = |spec: &ModelSpec| {
         let s = match (shape, outputs) {
             (Some(sh), Some(o)) => {
-                let sh: Vec<usize> = match sh {
-                    [n] => vec![1, *n],
-                    other => other.to_vec(),
+                let sh: Vec<usize> = match (&shape_change, sh) {
+                    (Some(to), _) => serde_json::from_value(to.clone()).unwrap_or_default(),
+                    (None, [n]) => vec![1, *n],
+                    (None, other) => other.to_vec(),
                 };
                 crate::zoo::size(spec, &sh, o).ok()
             }
@@ -661,6 +675,12 @@ mod tests {
         assert_eq!(sig.changes[1].to, json!([1, 40]));
         assert_eq!(find(&[1, 28, 28]).changes[0].to["kind"], "cnn");
         assert!(!find(&[13]).available, "tabular rows keep their MLP");
+        // 64 or 784 features: perhaps pixels; read as an image for a CNN.
+        let sq = find(&[64]);
+        assert_eq!(sq.changes[0].to["kind"], "cnn");
+        assert_eq!(sq.changes[1].key, "data.shape");
+        assert_eq!(sq.changes[1].to, json!([1, 8, 8]));
+        assert_eq!(find(&[784]).changes[1].to, json!([1, 28, 28]));
     }
 
     #[test]

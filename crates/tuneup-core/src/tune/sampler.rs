@@ -22,9 +22,9 @@ pub enum SamplerSpec {
         /// Candidates drawn from l(x) per trial; the best l(x)/g(x) wins.
         #[serde(default = "default_candidates")]
         n_ei_candidates: usize,
-        /// One joint Parzen estimator over the always-active parameters (Falkner et al. 2018)
-        /// instead of one per parameter.
-        #[serde(default)]
+        /// One joint Parzen estimator over the always-active parameters (Falkner et al. 2018;
+        /// Optuna's default since 4.x) instead of one per parameter.
+        #[serde(default = "default_true")]
         multivariate: bool,
         /// Running trials count as bad observations, so parallel workers spread out.
         #[serde(default = "default_true")]
@@ -65,7 +65,7 @@ impl SamplerSpec {
         SamplerSpec::Tpe {
             n_startup_trials: default_startup(),
             n_ei_candidates: default_candidates(),
-            multivariate: false,
+            multivariate: true,
             constant_liar: true,
         }
     }

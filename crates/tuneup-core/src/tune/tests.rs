@@ -45,7 +45,7 @@ fn samplers() -> Vec<SamplerSpec> {
         SamplerSpec::Tpe {
             n_startup_trials: 5,
             n_ei_candidates: 24,
-            multivariate: true,
+            multivariate: false,
             constant_liar: true,
         },
         SamplerSpec::cmaes(),

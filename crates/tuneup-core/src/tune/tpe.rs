@@ -61,7 +61,7 @@ fn gamma(n: usize) -> usize {
 
 impl Estimator {
     /// `obs[i][d]`: observation i's internal coordinate in dimension d (parameters `params`).
-    fn new(params: &[&Param], obs: &[Vec<f64>], multivariate: bool) -> Estimator {
+    fn new(params: &[&Param], obs: &[Vec<f64>]) -> Estimator {
         let n = obs.len();
         let mut weights = default_weights(n);
         weights.push(1.0); // the prior
@@ -74,11 +74,14 @@ impl Estimator {
                 let xs: Vec<f64> = obs.iter().map(|o| o[d]).collect();
                 match &p.dist {
                     Dist::Categorical { choices } => {
+                        // Optuna's categorical kernels: prior weight / kernels on every
+                        // choice, plus one on the observed choice; the prior is uniform.
                         let k = choices.len();
+                        let fill = 1.0 / (n + 1) as f64;
                         let mut probs: Vec<Vec<f64>> = xs
                             .iter()
                             .map(|x| {
-                                let mut v = vec![1.0 / n.max(1) as f64; k];
+                                let mut v = vec![fill; k];
                                 v[*x as usize] += 1.0;
                                 let s: f64 = v.iter().sum();
                                 v.iter().map(|p| p / s).collect()
@@ -90,14 +93,8 @@ impl Estimator {
                     dist => {
                         let (low, high) = dist.bounds();
                         let range = high - low;
-                        let mut sigmas = if multivariate {
-                            let s = 0.2
-                                * (n.max(1) as f64).powf(-1.0 / (params.len() as f64 + 4.0))
-                                * range;
-                            vec![s; n]
-                        } else {
-                            neighbour_sigmas(&xs, low, high)
-                        };
+                        // The same bandwidths in the joint estimator (Optuna 4 and later).
+                        let mut sigmas = neighbour_sigmas(&xs, low, high);
                         let min_sigma = range / (100f64).min(1.0 + (n + 1) as f64);
                         sigmas
                             .iter_mut()
@@ -195,23 +192,27 @@ impl Estimator {
     }
 }
 
-/// Optuna's univariate bandwidths: each kernel's sigma is the larger distance to its sorted
-/// neighbours, the domain ends and the prior's centre counted as neighbours.
+/// Optuna's bandwidths: each kernel's sigma is the larger distance to its neighbours among
+/// the sorted observations, the domain ends counting as neighbours except for the first and
+/// last observations (which take their inner distance; Optuna's `consider_endpoints = False`).
 fn neighbour_sigmas(xs: &[f64], low: f64, high: f64) -> Vec<f64> {
-    let mut with_prior: Vec<(f64, usize)> = xs.iter().copied().zip(0..).collect();
-    with_prior.push((0.5 * (low + high), usize::MAX));
-    with_prior.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut pts = vec![low];
-    pts.extend(with_prior.iter().map(|p| p.0));
+    let n = xs.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|a, b| xs[*a].total_cmp(&xs[*b]));
+    let mut pts = Vec::with_capacity(n + 2);
+    pts.push(low);
+    pts.extend(order.iter().map(|&i| xs[i]));
     pts.push(high);
-    let mut out = vec![0.0; xs.len()];
-    for (j, (_, i)) in with_prior.iter().enumerate() {
-        if *i == usize::MAX {
-            continue;
-        }
-        let left = pts[j + 1] - pts[j];
-        let right = pts[j + 2] - pts[j + 1];
-        out[*i] = left.max(right);
+    let mut sorted: Vec<f64> = (1..=n)
+        .map(|j| (pts[j] - pts[j - 1]).max(pts[j + 1] - pts[j]))
+        .collect();
+    if n >= 2 {
+        sorted[0] = pts[2] - pts[1];
+        sorted[n - 1] = pts[n] - pts[n - 1];
+    }
+    let mut out = vec![0.0; n];
+    for (j, &i) in order.iter().enumerate() {
+        out[i] = sorted[j];
     }
     out
 }
@@ -348,7 +349,7 @@ pub fn sample(s: &Sampler, history: &[Trial], rng: &mut Rng) -> Params {
         Vec::new()
     };
     if !joint.is_empty() {
-        let x = best_candidate(&joint, &below, &above, true, n_ei_candidates, rng);
+        let x = best_candidate(&joint, &below, &above, n_ei_candidates, rng);
         for (p, v) in joint.iter().zip(x) {
             out.insert(p.name.clone(), p.dist.from_internal(v));
         }
@@ -357,7 +358,7 @@ pub fn sample(s: &Sampler, history: &[Trial], rng: &mut Rng) -> Params {
         if out.contains_key(&p.name) || !p.active(&out) {
             continue;
         }
-        let x = best_candidate(&[p], &below, &above, false, n_ei_candidates, rng);
+        let x = best_candidate(&[p], &below, &above, n_ei_candidates, rng);
         out.insert(p.name.clone(), p.dist.from_internal(x[0]));
     }
     out
@@ -369,7 +370,6 @@ fn best_candidate(
     params: &[&Param],
     below: &[&Trial],
     above: &[&Trial],
-    multivariate: bool,
     n_candidates: usize,
     rng: &mut Rng,
 ) -> Vec<f64> {
@@ -383,8 +383,8 @@ fn best_candidate(
             })
             .collect()
     };
-    let l = Estimator::new(params, &obs(below), multivariate);
-    let g = Estimator::new(params, &obs(above), multivariate);
+    let l = Estimator::new(params, &obs(below));
+    let g = Estimator::new(params, &obs(above));
     let mut best: Option<(f64, Vec<f64>)> = None;
     for _ in 0..n_candidates.max(1) {
         let mut x = l.sample(rng);
@@ -452,9 +452,13 @@ mod tests {
 
     #[test]
     fn bandwidths_follow_neighbours() {
-        // Points 0.2 and 0.9 on [0, 1] with the prior at 0.5: 0.2's neighbours are 0 and 0.5.
-        let s = neighbour_sigmas(&[0.2, 0.9], 0.0, 1.0);
-        assert!((s[0] - 0.3).abs() < 1e-12);
-        assert!((s[1] - 0.4).abs() < 1e-12);
+        // Points 0.2, 0.5, 0.9 on [0, 1]: the middle one takes its larger gap (0.4); the
+        // outer ones their inner gap (0.3 and 0.4), not the distance to the domain's end.
+        let s = neighbour_sigmas(&[0.9, 0.2, 0.5], 0.0, 1.0);
+        assert!((s[0] - 0.4).abs() < 1e-12, "{s:?}");
+        assert!((s[1] - 0.3).abs() < 1e-12, "{s:?}");
+        assert!((s[2] - 0.4).abs() < 1e-12, "{s:?}");
+        // One point: the larger distance to an end.
+        assert!((neighbour_sigmas(&[0.2], 0.0, 1.0)[0] - 0.8).abs() < 1e-12);
     }
 }

@@ -260,7 +260,36 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             break;
         }
         // 2. Diagnose the current best.
-        let (_, _, _, d) = super::diagnose::diagnose_run(&store, best.0, &opts)?;
+        let (run, _, exp, mut d) = super::diagnose::diagnose_run(&store, best.0, &opts)?;
+        {
+            // After the verdict's own remedies (or when the diagnosis is good, within the
+            // target's noise) and while budget is left: what could still help, the larger
+            // gap's remedies first.
+            let shape: Option<Vec<usize>> = run
+                .data_info
+                .as_ref()
+                .and_then(|i| i.get("sample_shape"))
+                .and_then(|v| serde_json::from_value(v.clone()).ok());
+            let outputs = run
+                .data_info
+                .as_ref()
+                .and_then(|i| serde_json::from_value::<tuneup_core::data::DataInfo>(i.clone()).ok())
+                .map(|i| i.outputs());
+            let more = tuneup_core::diagnose::remedies::remedies(
+                Verdict::HighBiasAndVariance,
+                &d.curves,
+                d.avoidable_bias.as_ref(),
+                d.variance.as_ref(),
+                &exp,
+                shape.as_deref(),
+                outputs,
+            );
+            for r in more {
+                if !d.remedies.iter().any(|x| x.id == r.id) {
+                    d.remedies.push(r);
+                }
+            }
+        }
         let ledger = store.ledger(&chain)?;
         let tried = |id: &str| {
             ledger.iter().any(|s| {
@@ -371,7 +400,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         let child_per = per_sample(&store, t.run_id, data)?;
         let (gain, z) = paired(per_best.as_deref().unwrap_or_default(), &child_per);
         let better = if higher { v > best.1 } else { v < best.1 };
-        let keep = better && z >= a.z;
+        // For classification, also at least two more validation samples right than wrong
+        // (b − c >= 2): a one-sample difference is never beyond noise.
+        let classification = matches!(data.val.y, Y::Classes(_));
+        let enough = !classification || gain * child_per.len() as f64 >= 2.0 - 1e-9;
+        let keep = better && z >= a.z && enough;
         let reason = format!(
             "validation {} {v:.4} vs {:.4} ({}{:.4}); paired z = {z:.2} {} {:.2}: {}",
             metric.name(),
@@ -382,13 +415,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             a.z,
             if keep {
                 "beyond noise, kept"
+            } else if better && !enough {
+                "one sample, within noise, rejected"
             } else if better {
                 "within noise, rejected"
             } else {
                 "not better, rejected"
             }
         );
-        let _ = gain;
         eprintln!("   step {step}: {reason}");
         store.end_step(
             &chain,
