@@ -90,16 +90,23 @@ fn a_high_bias_start_gets_a_bias_remedy_first() {
     let verdict = s1["diagnosis"]["verdict"].as_str().unwrap();
     assert!(["high_bias", "under_trained"].contains(&verdict), "{s1}");
     let first = s1["remedy"].as_str().unwrap();
-    assert!(["bigger_model", "train_longer"].contains(&first), "{first}");
+    assert!(
+        ["model_selection", "bigger_model", "train_longer"].contains(&first),
+        "{first}"
+    );
     // The change is applied to the child run's experiment.
     let child = s1["run_id"].as_i64().unwrap().to_string();
     let shown: Value =
         serde_json::from_slice(&env.tuneup(&["show", &child, "--json"]).stdout).unwrap();
     let exp = &shown["config"];
-    if first == "bigger_model" {
-        assert_eq!(exp["model"]["hidden"], serde_json::json!([4]), "{exp}");
-    } else {
-        assert_eq!(exp["train"]["epochs"], 8, "{exp}");
+    match first {
+        // The 64 features read as an 8x8 image for a CNN.
+        "model_selection" => {
+            assert_eq!(exp["model"]["kind"], "cnn", "{exp}");
+            assert_eq!(exp["data"]["shape"], serde_json::json!([1, 8, 8]), "{exp}");
+        }
+        "bigger_model" => assert_eq!(exp["model"]["hidden"], serde_json::json!([4]), "{exp}"),
+        _ => assert_eq!(exp["train"]["epochs"], 8, "{exp}"),
     }
 }
 

@@ -524,18 +524,22 @@ pub fn remedies(
         "data collection or synthesis outside tuneup",
     );
 
+    // A dense net on signals or images is the largest lever of all: an architecture whose
+    // inductive bias fits the data comes first when the zoo has one within the budget.
+    let architecture_first = model_selection_bias.available;
     let bias_list = |improving: bool| {
         let mut v = if improving {
             vec![longer.clone(), bigger_model.clone()]
         } else {
             vec![bigger_model.clone(), longer.clone()]
         };
-        v.extend([
-            better_opt.clone(),
-            schedule.clone(),
-            model_selection_bias.clone(),
-            tuning.clone(),
-        ]);
+        v.extend([better_opt.clone(), schedule.clone()]);
+        if architecture_first {
+            v.insert(0, model_selection_bias.clone());
+        } else {
+            v.push(model_selection_bias.clone());
+        }
+        v.push(tuning.clone());
         v
     };
     let mut variance_list = vec![
@@ -558,10 +562,16 @@ pub fn remedies(
     if let Some(s) = smaller_model.clone() {
         variance_list.push(s);
     }
-    variance_list.push(Remedy {
+    let selection = Remedy {
         category: "variance".into(),
         ..model_selection_bias.clone()
-    });
+    };
+    if architecture_first {
+        // Right after augmentation (the first and most reliable variance remedy).
+        variance_list.insert(1.min(variance_list.len()), selection);
+    } else {
+        variance_list.push(selection);
+    }
     variance_list.push(Remedy {
         category: "variance".into(),
         why: "search regularization strengths".into(),
