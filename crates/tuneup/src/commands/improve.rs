@@ -97,17 +97,6 @@ pub fn paired(parent: &[f64], child: &[f64]) -> (f64, f64) {
     (mean, z)
 }
 
-fn worker_id() -> String {
-    format!("{}", std::process::id())
-}
-
-fn alive(worker: &str) -> bool {
-    worker
-        .parse::<u32>()
-        .ok()
-        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists() && pid != std::process::id())
-}
-
 /// The brief of a diagnosis a ledger row keeps.
 fn brief(d: &Diagnosis) -> Value {
     json!({
@@ -146,10 +135,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|| "improve".into())
     });
     let store = Store::open(a.store).context("opening the run store")?;
-    let me = worker_id();
+    let me = super::tune::worker_id();
     for s in store.ledger(&chain)? {
         if s.state == "running" {
-            if alive(&s.worker) {
+            if super::tune::alive(&s.worker) && s.worker != me {
                 return Err(InputError::new(format!(
                     "chain `{chain}` is being improved by process {} right now",
                     s.worker

@@ -45,7 +45,7 @@ pub fn direction(exp: &Experiment, search: &Search) -> Direction {
 
 /// This process as a worker: `host:pid:start`, where start is the process's start time in
 /// clock ticks since boot (so a reused pid is told apart).
-fn worker_id() -> String {
+pub(crate) fn worker_id() -> String {
     format!(
         "{}:{}:{}",
         host(),
@@ -69,7 +69,7 @@ fn start_ticks(pid: u32) -> Option<u64> {
 
 /// Whether the worker that wrote `id` is still running (on this host; a worker on another host
 /// is assumed alive).
-fn alive(id: &str) -> bool {
+pub(crate) fn alive(id: &str) -> bool {
     let mut parts = id.rsplitn(3, ':');
     let (Some(start), Some(pid), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
@@ -285,7 +285,6 @@ fn run_trial(
         };
         &own
     };
-    let _ = base;
     let max_steps = exp.train.epochs;
     let pruner = search.pruner.clone();
     let stopper = Box::new(move |rec: &tuneup_core::run::EpochRecord| -> bool {
