@@ -79,43 +79,37 @@ pub struct NewStep<'a> {
 impl Store {
     /// Starts the chain's next step (number = last + 1) as running; returns its number.
     pub fn begin_step(&self, s: &NewStep) -> Result<usize, StoreError> {
-        let sql = |e| self.err(e);
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
-        let r = (|| -> rusqlite::Result<usize> {
-            let next: i64 = self.conn.query_row(
-                "SELECT coalesce(max(step) + 1, 0) FROM ledger WHERE chain = ?1",
-                [s.chain],
-                |r| r.get(0),
-            )?;
-            self.conn.execute(
-                "INSERT INTO ledger (chain, step, kind, state, parent_run, remedy, title, changes_json, diagnosis_json, best_before, worker, started_at)
-                 VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    s.chain,
-                    next,
-                    s.kind,
-                    s.parent_run,
-                    s.remedy,
-                    s.title,
-                    s.changes.map(|c| c.to_string()),
-                    s.diagnosis.map(|c| c.to_string()),
-                    s.best_before,
-                    s.worker,
-                    now()
-                ],
-            )?;
+        self.immediate(|| {
+            let sql = |e| self.err(e);
+            let next: i64 = self
+                .conn
+                .query_row(
+                    "SELECT coalesce(max(step) + 1, 0) FROM ledger WHERE chain = ?1",
+                    [s.chain],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            self.conn
+                .execute(
+                    "INSERT INTO ledger (chain, step, kind, state, parent_run, remedy, title, changes_json, diagnosis_json, best_before, worker, started_at)
+                     VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        s.chain,
+                        next,
+                        s.kind,
+                        s.parent_run,
+                        s.remedy,
+                        s.title,
+                        s.changes.map(|c| c.to_string()),
+                        s.diagnosis.map(|c| c.to_string()),
+                        s.best_before,
+                        s.worker,
+                        now()
+                    ],
+                )
+                .map_err(sql)?;
             Ok(next as usize)
-        })();
-        match r {
-            Ok(n) => {
-                self.conn.execute_batch("COMMIT").map_err(sql)?;
-                Ok(n)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(self.err(e))
-            }
-        }
+        })
     }
 
     pub fn set_step_run(&self, chain: &str, step: usize, run_id: i64) -> Result<(), StoreError> {

@@ -182,15 +182,7 @@ impl Store {
         };
         // Check or create the schema inside one immediate transaction, so that processes
         // opening a new store at the same moment create it once.
-        store.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
-        let checked = store.check_format();
-        match checked {
-            Ok(()) => store.conn.execute_batch("COMMIT").map_err(sql)?,
-            Err(e) => {
-                let _ = store.conn.execute_batch("ROLLBACK");
-                return Err(e);
-            }
-        }
+        store.immediate(|| store.check_format())?;
         store
             .conn
             .pragma_update(None, "journal_mode", "WAL")
@@ -200,6 +192,25 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction (the write lock taken at the start,
+    /// so a read-then-write cannot interleave with another process's): committed when `f`
+    /// succeeds, rolled back when it fails.
+    fn immediate<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))?;
+        match f() {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {

@@ -165,10 +165,8 @@ impl Store {
         worker: &str,
         choose: impl FnOnce(&[StoredTrial], usize) -> Option<Params>,
     ) -> Result<Option<(usize, Params)>, StoreError> {
-        let sql = |e| self.err(e);
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
-        let result = (|| -> Result<Option<(usize, Params)>, rusqlite::Error> {
-            let history = trials_on(&self.conn, study_id)?;
+        self.immediate(|| {
+            let history = trials_on(&self.conn, study_id).map_err(|e| self.err(e))?;
             let number = history
                 .iter()
                 .map(|t| t.trial.number + 1)
@@ -177,29 +175,21 @@ impl Store {
             let Some(params) = choose(&history, number) else {
                 return Ok(None);
             };
-            self.conn.execute(
-                "INSERT INTO trials (study_id, number, state, params_json, worker, started_at)
-                 VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
-                params![
-                    study_id,
-                    number as i64,
-                    serde_json::to_string(&params).unwrap_or_default(),
-                    worker,
-                    now()
-                ],
-            )?;
+            self.conn
+                .execute(
+                    "INSERT INTO trials (study_id, number, state, params_json, worker, started_at)
+                     VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+                    params![
+                        study_id,
+                        number as i64,
+                        serde_json::to_string(&params).unwrap_or_default(),
+                        worker,
+                        now()
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
             Ok(Some((number, params)))
-        })();
-        match result {
-            Ok(v) => {
-                self.conn.execute_batch("COMMIT").map_err(sql)?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(self.err(e))
-            }
-        }
+        })
     }
 
     pub fn set_trial_run(

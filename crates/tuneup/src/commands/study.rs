@@ -30,6 +30,19 @@ pub fn best(trials: &[StoredTrial], direction: Direction) -> Option<&StoredTrial
         })
 }
 
+/// The best trial: its number, value, run and parameters.
+pub fn print_best(b: &StoredTrial) {
+    println!(
+        "best: trial {} value {:.4} (run {})",
+        b.trial.number,
+        b.trial.value.unwrap_or(f64::NAN),
+        b.run_id.map(|r| r.to_string()).unwrap_or("-".into())
+    );
+    for (k, v) in &b.trial.params {
+        println!("  {k} = {v}");
+    }
+}
+
 fn load(store: &Store, name: &str) -> anyhow::Result<(Study, Search, Direction, String)> {
     let Some(study) = store.study(name)? else {
         let names: Vec<String> = store.studies()?.into_iter().map(|(n, _)| n).collect();
@@ -202,17 +215,7 @@ pub fn show(
     }
     print!("{table}");
     match best {
-        Some(b) => {
-            println!(
-                "best: trial {} value {:.4} (run {})",
-                b.trial.number,
-                b.trial.value.unwrap_or(f64::NAN),
-                b.run_id.map(|r| r.to_string()).unwrap_or("-".into())
-            );
-            for (k, v) in &b.trial.params {
-                println!("  {k} = {v}");
-            }
-        }
+        Some(b) => print_best(b),
         None => println!("no complete trial yet"),
     }
     match &imp {

@@ -428,15 +428,7 @@ fn summary(
         count(TrialState::Running)
     );
     if let Some(b) = best {
-        println!(
-            "best: trial {} value {:.4} (run {})",
-            b.trial.number,
-            b.trial.value.unwrap_or(f64::NAN),
-            b.run_id.map(|r| r.to_string()).unwrap_or("-".into())
-        );
-        for (k, v) in &b.trial.params {
-            println!("  {k} = {v}");
-        }
+        super::study::print_best(b);
     }
     Ok(())
 }
