@@ -324,7 +324,7 @@ pub fn remedies(
             "bias",
             "Bigger model",
             &why,
-            "knowledge distillation or a more efficient architecture from the zoo (issue 7)",
+            "a smaller student distilled from a bigger teacher (`tuneup distill`), or a lighter zoo architecture",
         ),
     };
     let better_opt = match &exp.optimizer {
@@ -360,7 +360,7 @@ pub fn remedies(
             "bias",
             "Another learning-rate schedule",
             "one-cycle or warm restarts may settle lower",
-            "a tuning study over schedules (issue 8)",
+            "a study over schedules: a [search] table and `tuneup tune` (the improve loop does not run one yet)",
         )
     };
     let early_stop = match overfit_at {
@@ -385,7 +385,7 @@ pub fn remedies(
         "bias",
         "Hyperparameter search",
         "search learning rate, width, depth, epochs",
-        "the tuning engine (issue 8)",
+        "a [search] table and `tuneup tune` (the improve loop does not run one yet)",
     );
     let dropout = {
         let d = dropout_of(exp);
