@@ -56,6 +56,17 @@ fn split_n(run: &Run, key: &str) -> usize {
         .unwrap_or(0) as usize
 }
 
+/// A recorded run's sample shape and model outputs (from its data info), when known.
+pub fn shape_and_outputs(run: &Run) -> (Option<Vec<usize>>, Option<usize>) {
+    let info = run.data_info.as_ref();
+    (
+        info.and_then(|i| i.get("sample_shape"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
+        info.and_then(|i| serde_json::from_value::<tuneup_core::data::DataInfo>(i.clone()).ok())
+            .map(|i| i.outputs()),
+    )
+}
+
 pub fn diagnose_run(
     store: &Store,
     id: i64,
@@ -71,11 +82,7 @@ pub fn diagnose_run(
             n: split_n(&run, key),
         })
     };
-    let shape: Option<Vec<usize>> = run
-        .data_info
-        .as_ref()
-        .and_then(|i| i.get("sample_shape"))
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let (shape, outputs) = shape_and_outputs(&run);
     let ev = Evidence {
         task: exp.task,
         target_error: opts.target_error.or(exp.target_error),
@@ -85,11 +92,7 @@ pub fn diagnose_run(
         epochs: &epochs,
         failure: run.failure.as_deref(),
         sample_shape: shape.as_deref(),
-        outputs: run
-            .data_info
-            .as_ref()
-            .and_then(|i| serde_json::from_value::<tuneup_core::data::DataInfo>(i.clone()).ok())
-            .map(|i| i.outputs()),
+        outputs,
     };
     let d = diagnose::diagnose(&ev, &exp, &opts.thresholds);
     Ok((run, epochs, exp, d))

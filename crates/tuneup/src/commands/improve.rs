@@ -228,11 +228,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let stop_reason;
     loop {
-        let runs_done = store
-            .ledger(&chain)?
-            .iter()
-            .filter(|s| s.run_id.is_some())
-            .count();
+        let ledger = store.ledger(&chain)?;
+        let runs_done = ledger.iter().filter(|s| s.run_id.is_some()).count();
         if a.max_runs.is_some_and(|m| runs_done >= m) {
             stop_reason = format!("--max-runs {} reached", runs_done);
             break;
@@ -254,16 +251,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             // After the verdict's own remedies (or when the diagnosis is good, within the
             // target's noise) and while budget is left: what could still help, the larger
             // gap's remedies first.
-            let shape: Option<Vec<usize>> = run
-                .data_info
-                .as_ref()
-                .and_then(|i| i.get("sample_shape"))
-                .and_then(|v| serde_json::from_value(v.clone()).ok());
-            let outputs = run
-                .data_info
-                .as_ref()
-                .and_then(|i| serde_json::from_value::<tuneup_core::data::DataInfo>(i.clone()).ok())
-                .map(|i| i.outputs());
+            let (shape, outputs) = super::diagnose::shape_and_outputs(&run);
             let more = tuneup_core::diagnose::remedies::remedies(
                 Verdict::HighBiasAndVariance,
                 &d.curves,
@@ -279,7 +267,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 }
             }
         }
-        let ledger = store.ledger(&chain)?;
         let tried = |id: &str| {
             ledger.iter().any(|s| {
                 s.parent_run == Some(best.0)

@@ -292,6 +292,11 @@ fn run_trial(
         if store.report_value(study.id, number, rec.epoch, v).is_err() {
             return false;
         }
+        if pruner == tuneup_core::tune::Pruner::None {
+            // Nothing to compare against, so no history read: only a NaN stops the trial (as
+            // `Pruner::prune` decides for every pruner).
+            return !v.is_finite();
+        }
         let Ok(all) = store.trials(study.id) else {
             return false;
         };
