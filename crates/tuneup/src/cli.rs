@@ -242,6 +242,13 @@ pub enum Command {
         /// How far beyond noise a child must be to be kept: the paired test's one-sided z.
         #[arg(long, default_value_t = 1.0)]
         z: f64,
+        /// At the end, ensemble up to this many of the chain's best runs (greedy selection on
+        /// validation; kept only if it beats the best single run beyond noise); 0 or 1: off.
+        #[arg(long, default_value_t = 3)]
+        ensemble: usize,
+        /// Only these remedies (comma-separated ids, e.g. tuning,dropout); default: all.
+        #[arg(long, value_delimiter = ',')]
+        remedies: Option<Vec<String>>,
         #[arg(long)]
         json: bool,
     },

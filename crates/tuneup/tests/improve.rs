@@ -182,3 +182,75 @@ fn an_interrupted_chain_resumes_without_repeating_or_losing_a_step() {
     assert!(l.iter().all(|s| s["state"] != "running"));
     assert_eq!(l.last().unwrap()["kind"], "final");
 }
+
+#[test]
+fn a_study_is_a_remedy_and_the_chain_ends_with_an_ensemble_step() {
+    let env = Env::new();
+    let e = exp(&env, "st.toml", HIGH_VARIANCE);
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--remedies",
+        "dropout,tuning_regularization",
+        "--budget",
+        "3m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "st");
+    let remedies: Vec<&str> = l.iter().filter_map(|s| s["remedy"].as_str()).collect();
+    assert_eq!(remedies[0], "dropout", "{l:?}");
+    assert!(remedies.contains(&"tuning_regularization"), "{l:?}");
+    // The study's step: its trials, pruned ones among them, and the best trial as its run.
+    let study = l
+        .iter()
+        .find(|s| s["remedy"] == "tuning_regularization")
+        .unwrap();
+    let reason = study["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("study st:step") && reason.contains("best trial"),
+        "{reason}"
+    );
+    assert_eq!(study["changes"][0]["key"], "search", "{study}");
+    let space = study["changes"][0]["to"]["space"].as_object().unwrap();
+    assert!(space.contains_key("optimizer.weight_decay") && space.contains_key("model.dropout"));
+    let run = study["run_id"].as_i64().unwrap().to_string();
+    let shown: Value =
+        serde_json::from_slice(&env.tuneup(&["show", &run, "--json"]).stdout).unwrap();
+    assert_eq!(shown["status"], "complete");
+    assert_eq!(shown["parent_id"].as_i64(), study["parent_run"].as_i64());
+    // Then an ensemble step and the final evaluation; a kept ensemble is the final model.
+    let n = l.len();
+    assert_eq!(l[n - 1]["kind"], "final");
+    assert_eq!(l[n - 2]["kind"], "ensemble", "{:?}", l[n - 2]);
+    let ens = &l[n - 2];
+    let why = ens["reason"].as_str().unwrap();
+    if ens["state"] == "kept" {
+        assert_eq!(l[n - 1]["run_id"], ens["run_id"]);
+        assert!(
+            why.contains("soft vote") && why.contains("beyond noise"),
+            "{why}"
+        );
+    } else {
+        assert_eq!(ens["state"], "rejected");
+        assert!(
+            why.contains("no other run") || why.contains("rejected"),
+            "{why}"
+        );
+    }
+    // Rerunning a finished chain repeats nothing.
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--remedies",
+        "dropout,tuning_regularization",
+        "--budget",
+        "3m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is finished"), "{}", stderr(&o));
+    assert_eq!(ledger(&env, "st").len(), n);
+    // An unknown remedy is bad input.
+    let o = env.tuneup(&["improve", e.to_str().unwrap(), "--remedies", "magic"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--remedies") && stderr(&o).contains("magic"));
+}

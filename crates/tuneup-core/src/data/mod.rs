@@ -748,8 +748,12 @@ fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), InputError> 
 /// Normalises and encodes a dataset the way the training data was. With `require_labels`, a
 /// file without targets is an error; an unknown class always is.
 pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<Part, InputError> {
-    // A CSV read for a model trained with `data.shape`: the same columns, as images.
-    if d.sample_shape.len() == 1 && info.sample_shape.len() >= 2 && info.format == DataFormat::Csv {
+    // A CSV read for a model trained with `data.shape`: the same columns, as images (or, read
+    // as images for another member of an ensemble, as the flat columns a dense model takes).
+    if info.format == DataFormat::Csv
+        && d.sample_shape != info.sample_shape
+        && (d.sample_shape.len() == 1 || info.sample_shape.len() == 1)
+    {
         reshape(&mut d, Some(&info.sample_shape))?;
     }
     if d.sample_shape != info.sample_shape {

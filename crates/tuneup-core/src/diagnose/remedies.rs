@@ -8,6 +8,29 @@ use serde_json::{Value, json};
 use super::{Assessed, CurveFinding, Verdict};
 use crate::spec::{Experiment, ModelSpec, Norm, OptimizerSpec, Task};
 
+/// Every remedy's id, for `tuneup improve --remedies`.
+pub const IDS: &[&str] = &[
+    "augmentation",
+    "better_optimizer",
+    "bigger_model",
+    "dropout",
+    "early_stopping",
+    "label_smoothing",
+    "lower_learning_rate",
+    "lr_schedule",
+    "match_training_data",
+    "model_selection",
+    "more_data",
+    "normalization",
+    "raise_learning_rate",
+    "smaller_model",
+    "train_longer",
+    "tuning",
+    "tuning_regularization",
+    "warmup_and_clipping",
+    "weight_decay",
+];
+
 /// One key of the experiment file and the value a remedy would give it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -219,6 +242,101 @@ fn model_selection(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<us
     }
 }
 
+/// The `[search]` table of a short study shaped by the diagnosis: for bias the learning rate,
+/// the width (up to what the parameter / FLOP budget allows), the depth of a dense net and the
+/// epochs; for variance the regularization strengths (weight decay, dropout, label smoothing)
+/// and the strength of the augmentation already on. TPE with a few random trials first, and
+/// ASHA so that bad trials stop after a few epochs.
+fn tuning_search(
+    exp: &Experiment,
+    bias: bool,
+    shape: Option<&[usize]>,
+    outputs: Option<usize>,
+) -> Value {
+    let mut space = serde_json::Map::new();
+    let epochs = exp.train.epochs.max(1);
+    if bias {
+        let lr = exp.optimizer.lr();
+        space.insert(
+            "optimizer.lr".into(),
+            json!({"float": [round(lr / 10.0), round(lr * 10.0)], "log": true}),
+        );
+        let budgeted = exp.max_params.is_some() || exp.max_flops.is_some();
+        let widest = match (shape, outputs, budgeted) {
+            (Some(shape), Some(outputs), true) => [3.0, 2.0, 1.5, 1.25, 1.0]
+                .into_iter()
+                .find(|f| {
+                    crate::zoo::size(&exp.model.widened(*f), shape, outputs).is_ok_and(|s| {
+                        exp.max_params.is_none_or(|m| s.params <= m)
+                            && exp.max_flops.is_none_or(|m| s.flops <= m)
+                    })
+                })
+                .unwrap_or(1.0),
+            _ => 3.0,
+        };
+        space.insert(
+            "model.width_mult".into(),
+            json!({"float": [0.5, widest], "log": true}),
+        );
+        if let ModelSpec::Mlp { hidden, .. } = &exp.model {
+            if let Some(&last) = hidden.last() {
+                let mut choices = vec![json!(hidden)];
+                if hidden.len() > 1 {
+                    choices.push(json!(hidden[..hidden.len() - 1]));
+                }
+                let mut deeper = hidden.clone();
+                deeper.push(last);
+                choices.push(json!(deeper));
+                space.insert("model.hidden".into(), json!({ "choices": choices }));
+            }
+        }
+        space.insert("train.epochs".into(), json!({"int": [epochs, epochs * 2]}));
+    } else {
+        space.insert(
+            "optimizer.weight_decay".into(),
+            json!({"float": [1e-6, 1e-2], "log": true}),
+        );
+        space.insert(
+            "model.dropout".into(),
+            json!({"float": [0.0, 0.5], "step": 0.05}),
+        );
+        if exp.task == Task::Classification {
+            space.insert(
+                "train.label_smoothing".into(),
+                json!({"float": [0.0, 0.2], "step": 0.05}),
+            );
+        }
+        let a = &exp.augment;
+        if a.mixup > 0.0 {
+            space.insert(
+                "augment.mixup".into(),
+                json!({"float": [0.0, round((a.mixup * 3.0).min(1.0))]}),
+            );
+        }
+        if a.noise > 0.0 {
+            space.insert(
+                "augment.noise".into(),
+                json!({"float": [0.0, round(a.noise * 3.0)]}),
+            );
+        }
+        if a.rotate > 0.0 {
+            space.insert(
+                "augment.rotate".into(),
+                json!({"float": [0.0, round(a.rotate * 2.0)], "step": 1.0}),
+            );
+        }
+        if a.shift > 0 {
+            space.insert("augment.shift".into(), json!({"int": [0, a.shift * 2]}));
+        }
+    }
+    json!({
+        "sampler": {"kind": "tpe", "n_startup_trials": 4},
+        "pruner": {"kind": "asha", "min_resource": (epochs / 8).max(1), "reduction_factor": 3},
+        "trials": 12,
+        "space": space,
+    })
+}
+
 fn smaller(exp: &Experiment) -> Option<Vec<Change>> {
     let wide = match &exp.model {
         ModelSpec::Mlp { hidden, .. } => hidden.iter().any(|w| *w >= 16),
@@ -360,7 +478,7 @@ pub fn remedies(
             "bias",
             "Another learning-rate schedule",
             "one-cycle or warm restarts may settle lower",
-            "a study over schedules: a [search] table and `tuneup tune` (the improve loop does not run one yet)",
+            "a study over schedules: a [search] table with \"schedule.kind\" and `tuneup tune`",
         )
     };
     let early_stop = match overfit_at {
@@ -380,12 +498,27 @@ pub fn remedies(
         ),
     };
     let model_selection_bias = model_selection(exp, sample_shape, outputs);
-    let tuning = not_yet(
+    let tuning = remedy(
         "tuning",
         "bias",
-        "Hyperparameter search",
-        "search learning rate, width, depth, epochs",
-        "a [search] table and `tuneup tune` (the improve loop does not run one yet)",
+        "Hyperparameter search: learning rate, width, depth, epochs",
+        "a short TPE study with successive halving (`tuneup tune` runs one over any [search])",
+        vec![change(
+            "search",
+            json!(null),
+            tuning_search(exp, true, sample_shape, outputs),
+        )],
+    );
+    let tuning_variance = remedy(
+        "tuning_regularization",
+        "variance",
+        "Hyperparameter search: regularization and augmentation strengths",
+        "a short TPE study with successive halving over weight decay, dropout, label smoothing and the augmentation already on",
+        vec![change(
+            "search",
+            json!(null),
+            tuning_search(exp, false, sample_shape, outputs),
+        )],
     );
     let dropout = {
         let d = dropout_of(exp);
@@ -572,11 +705,7 @@ pub fn remedies(
     } else {
         variance_list.push(selection);
     }
-    variance_list.push(Remedy {
-        category: "variance".into(),
-        why: "search regularization strengths".into(),
-        ..tuning.clone()
-    });
+    variance_list.push(tuning_variance);
 
     let mut out = match verdict {
         Verdict::UnstableOptimization => vec![lower_lr, warmup, schedule],
@@ -782,5 +911,66 @@ mod budget_tests {
         assert_eq!(pick("max_params = 40000\n").as_deref(), Some("mobilenet"));
         assert_eq!(pick("max_params = 10000\n").as_deref(), Some("shufflenet"));
         assert_eq!(pick("max_params = 5000\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod study_tests {
+    use super::*;
+    use crate::tune::{Direction, Sampler, SamplerSpec};
+    use std::path::Path;
+
+    /// Every available remedy of every example makes a valid experiment, and both studies'
+    /// spaces make valid trial experiments at every point drawn.
+    #[test]
+    fn every_remedy_and_study_point_makes_a_valid_experiment() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut studies = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let mut exp = Experiment::parse(&std::fs::read_to_string(&p).unwrap(), &dir).unwrap();
+            exp.search = None;
+            let shape: Vec<usize> = match exp.model.kind() {
+                "cnn" | "resnet" | "mobilenet" | "squeezenet" | "shufflenet" => vec![1, 28, 28],
+                _ => vec![40],
+            };
+            for budget in [None, Some(200_000)] {
+                exp.max_params = budget;
+                let all = remedies(
+                    Verdict::HighBiasAndVariance,
+                    &[],
+                    None,
+                    None,
+                    &exp,
+                    Some(&shape),
+                    Some(10),
+                );
+                for r in all.iter().filter(|r| r.available) {
+                    let child = apply(&exp, &r.changes)
+                        .unwrap_or_else(|e| panic!("{} {}: {e}", p.display(), r.id));
+                    if r.id.starts_with("tuning") {
+                        let search = child.search.clone().expect("a study has a [search]");
+                        let text = child.to_toml_text();
+                        let sampler =
+                            Sampler::new(SamplerSpec::Random, search.space, Direction::Maximize, 7);
+                        for n in 0..8 {
+                            let params = sampler.ask(&[], n).unwrap();
+                            crate::tune::search::trial_experiment(&text, Path::new(""), &params)
+                                .unwrap_or_else(|e| {
+                                    panic!("{} {} {params:?}: {e}", p.display(), r.id)
+                                });
+                        }
+                        studies += 1;
+                    }
+                }
+                let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+                assert!(ids.contains(&"tuning") && ids.contains(&"tuning_regularization"));
+                assert!(ids.iter().all(|i| IDS.contains(i)), "{ids:?}");
+            }
+        }
+        assert!(studies >= 8, "{studies}");
     }
 }

@@ -277,7 +277,7 @@ pub fn predict(
 }
 
 /// Members must read the same data the same way.
-fn check_compatible(members: &[Member]) -> anyhow::Result<()> {
+pub(crate) fn check_compatible(members: &[Member]) -> anyhow::Result<()> {
     let first = &members[0].models[0].info;
     for m in members {
         for model in &m.models {
@@ -286,7 +286,12 @@ fn check_compatible(members: &[Member]) -> anyhow::Result<()> {
                 Some(format!("task {:?} vs {:?}", i.task, first.task))
             } else if i.classes != first.classes {
                 Some(format!("classes {:?} vs {:?}", i.classes, first.classes))
-            } else if i.sample_shape != first.sample_shape {
+            } else if i.sample_shape != first.sample_shape
+                && !(i.format == DataFormat::Csv
+                    && first.format == DataFormat::Csv
+                    && i.sample_shape.iter().product::<usize>()
+                        == first.sample_shape.iter().product::<usize>())
+            {
                 Some(format!(
                     "input shape {:?} vs {:?}",
                     i.sample_shape, first.sample_shape
@@ -311,7 +316,7 @@ fn check_compatible(members: &[Member]) -> anyhow::Result<()> {
 /// Held-out predictions of each member on the same rows, and those rows' targets: validation
 /// predictions for runs (recomputed from each run's experiment, without reading its test data),
 /// out-of-fold predictions for CV runs.
-fn held_out(
+pub(crate) fn held_out(
     store: &Store,
     members: &[Member],
 ) -> anyhow::Result<(Vec<MemberPred>, Y, &'static str)> {
@@ -493,6 +498,92 @@ pub fn run(
     } else {
         (vec![1.0; members.len()], None)
     };
+    let Recorded {
+        id,
+        label,
+        description,
+        test,
+    } = record(
+        store,
+        ids,
+        members.clone(),
+        method,
+        weights.clone(),
+        fitted_on,
+        snapshots,
+        name,
+        None,
+        None,
+    )?;
+    let metric = first.exp.metric();
+    if let Some(o) = output {
+        let mut t = format!(
+            "# tuneup ensemble, recorded as run {id}\nname = {label:?}\nmethod = {:?}\nmembers = {ids:?}\n",
+            serde_json::to_value(method)?.as_str().unwrap_or_default()
+        );
+        t.push_str(&format!("weights = {weights:?}\nsnapshots = {snapshots}\n"));
+        if let Some(on) = fitted_on {
+            t.push_str(&format!("weights_fitted_on = {on:?}\n"));
+        }
+        write_atomic(o, t.as_bytes())?;
+    }
+    if json_out {
+        println!(
+            "{}",
+            json!({"run_id": id, "name": label, "ensemble": description,
+                   "test": test.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))})
+        );
+    } else {
+        println!("run {id}: {label} ({n_models} models)");
+        for (m, w) in members.iter().zip(&weights) {
+            println!(
+                "  run {:>4}  {:<10} {} model(s)  weight {:.4}",
+                m.run_id,
+                m.kind,
+                m.models.len(),
+                w
+            );
+        }
+        if let Some(on) = fitted_on {
+            println!("  weights fitted on the members' {on} predictions");
+        }
+        if let Some(s) = test {
+            println!(
+                "  test {} {}  (error {})",
+                metric.name(),
+                num(s.metric),
+                num(s.error)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An ensemble as recorded: its run id, label, description and test scores.
+pub struct Recorded {
+    pub id: i64,
+    pub label: String,
+    pub description: Value,
+    pub test: Option<tuneup_core::run::Scores>,
+}
+
+/// Records an ensemble of `members` (checked compatible) as a run, scored on the first
+/// member's test data when it has some.
+#[allow(clippy::too_many_arguments)]
+pub fn record(
+    store: &Store,
+    ids: &[i64],
+    members: Vec<Member>,
+    method: Method,
+    weights: Vec<f64>,
+    fitted_on: Option<&str>,
+    snapshots: bool,
+    name: Option<&str>,
+    parent: Option<i64>,
+    val: Option<tuneup_core::run::Scores>,
+) -> anyhow::Result<Recorded> {
+    let first = members[0].models[0].clone();
+    let n_models: usize = members.iter().map(|m| m.models.len()).sum();
     let p = Predictor {
         run_id: 0,
         exp: first.exp.clone(),
@@ -538,7 +629,7 @@ pub fn run(
     let config = serde_json::to_value(&first.exp)?;
     let id = store.create_run(&NewRun {
         name: Some(&label),
-        parent_id: None,
+        parent_id: parent,
         experiment_path: "(ensemble)",
         config: &config,
         model: "ensemble",
@@ -550,51 +641,17 @@ pub fn run(
         id,
         &Finish {
             params: None,
+            val,
             test,
             data_info: Some(&info),
             extra: Some(&extra),
             ..Finish::bare(RunState::Complete, None, 0.0)
         },
     )?;
-    if let Some(o) = output {
-        let mut t = format!(
-            "# tuneup ensemble, recorded as run {id}\nname = {label:?}\nmethod = {:?}\nmembers = {ids:?}\n",
-            serde_json::to_value(method)?.as_str().unwrap_or_default()
-        );
-        t.push_str(&format!("weights = {weights:?}\nsnapshots = {snapshots}\n"));
-        if let Some(on) = fitted_on {
-            t.push_str(&format!("weights_fitted_on = {on:?}\n"));
-        }
-        write_atomic(o, t.as_bytes())?;
-    }
-    if json_out {
-        println!(
-            "{}",
-            json!({"run_id": id, "name": label, "ensemble": description,
-                   "test": test.map(|s| json!({"loss": json_num(s.loss), "error": json_num(s.error), "metric": json_num(s.metric)}))})
-        );
-    } else {
-        println!("run {id}: {label} ({n_models} models)");
-        for (m, w) in members.iter().zip(&weights) {
-            println!(
-                "  run {:>4}  {:<10} {} model(s)  weight {:.4}",
-                m.run_id,
-                m.kind,
-                m.models.len(),
-                w
-            );
-        }
-        if let Some(on) = fitted_on {
-            println!("  weights fitted on the members' {on} predictions");
-        }
-        if let Some(s) = test {
-            println!(
-                "  test {} {}  (error {})",
-                metric.name(),
-                num(s.metric),
-                num(s.error)
-            );
-        }
-    }
-    Ok(())
+    Ok(Recorded {
+        id,
+        label,
+        description,
+        test,
+    })
 }

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use serde_json::{Value, json};
 use tuneup_core::InputError;
 use tuneup_core::data::{Prepared, Y};
@@ -33,48 +33,23 @@ pub struct Args<'a> {
     pub chain: Option<&'a str>,
     /// The one-sided z a child's paired gain must reach to be kept.
     pub z: f64,
+    /// Ensemble up to this many of the chain's runs at the end (0 or 1: off).
+    pub ensemble: usize,
+    /// Only these remedy ids.
+    pub remedies: Option<&'a [String]>,
     pub json: bool,
 }
 
-/// Per validation sample: correct (classification) or the squared error (regression) of a
-/// run's best checkpoint.
-fn per_sample(store: &Store, run_id: i64, data: &Prepared) -> anyhow::Result<Vec<f64>> {
-    let run = store.run(run_id)?;
-    let exp: Experiment = serde_json::from_value(run.config.clone())?;
-    let ckpt = run
-        .checkpoint
-        .ok_or_else(|| anyhow!("run {run_id} has no checkpoint"))?;
-    let net = tuneup_train::checkpoint::load(&exp.model, &data.info, Path::new(&ckpt))
-        .map_err(|e| anyhow!(e))?;
-    let len: usize = data.info.sample_shape.iter().product();
-    let out = tuneup_train::eval::outputs(&net, &data.val, len, None);
-    Ok(match &data.val.y {
-        Y::Classes(y) => y
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let row = &out.values[i * out.width..(i + 1) * out.width];
-                let arg = row
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(k, _)| k)
-                    .unwrap_or(0);
-                if arg as u32 == *t { 1.0 } else { 0.0 }
-            })
-            .collect(),
-        Y::Values(y) => {
-            let (m, s) = (data.info.y_mean as f64, data.info.y_std as f64);
-            y.iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let p = out.values[i] as f64 * s + m;
-                    -((p - *t as f64).powi(2))
-                })
-                .collect()
-        }
-        Y::None => Vec::new(),
-    })
+/// The share of the budget left that a tuning study may spend.
+const STUDY_SHARE: f64 = 0.5;
+
+/// Per validation sample, higher is better: right or wrong (classification), minus the squared
+/// error (regression), of a run's best checkpoint, on the rows its experiment holds out.
+fn per_sample(store: &Store, run_id: i64) -> anyhow::Result<Vec<f64>> {
+    let m = super::ensemble::member(store, run_id, false)?;
+    let classes = m.models[0].info.classes.len();
+    let (preds, y, _) = super::ensemble::held_out(store, std::slice::from_ref(&m))?;
+    Ok(tuneup_core::ensemble::per_sample(&preds[0], &y, classes))
 }
 
 /// The paired gain of `child` over `parent` per sample (higher is better in both lists) and its
@@ -123,6 +98,17 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         super::init::baseline(a.source, None)?
     };
     base.search = None;
+    if let Some(ids) = a.remedies {
+        let known = tuneup_core::diagnose::remedies::IDS;
+        if let Some(bad) = ids.iter().find(|i| !known.contains(&i.as_str())) {
+            return Err(InputError::new(format!(
+                "--remedies: unknown remedy `{bad}`; expected some of {}",
+                known.join(", ")
+            ))
+            .key("--remedies")
+            .into());
+        }
+    }
     if let Some(p) = a.max_params {
         base.max_params = Some(p);
     }
@@ -173,7 +159,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut best: (i64, f64, Experiment) = match ledger
         .iter()
         .rev()
-        .find(|s| s.state == "kept" && s.run_id.is_some())
+        .find(|s| s.state == "kept" && s.run_id.is_some() && s.kind != "ensemble")
     {
         Some(s) => {
             let run_id = s.run_id.expect("filtered");
@@ -209,7 +195,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                         step,
                         "kept",
                         Some(v.metric),
-                        &format!("baseline: validation {} {:.4}", metric.name(), v.metric),
+                        &format!("validation {} {:.4}", metric.name(), v.metric),
                     )?;
                     (t.run_id, v.metric, exp)
                 }
@@ -221,6 +207,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             }
         }
     };
+    let steps_before = store.ledger(&chain)?.len();
     let mut per_best: Option<Vec<f64>> = None;
     let opts = super::diagnose::Options {
         target_error: None,
@@ -229,7 +216,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let stop_reason;
     loop {
         let ledger = store.ledger(&chain)?;
-        let runs_done = ledger.iter().filter(|s| s.run_id.is_some()).count();
+        let runs_done = ledger
+            .iter()
+            .filter(|s| s.run_id.is_some() && (s.kind == "baseline" || s.kind == "remedy"))
+            .count();
         if a.max_runs.is_some_and(|m| runs_done >= m) {
             stop_reason = format!("--max-runs {} reached", runs_done);
             break;
@@ -275,12 +265,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     && s.state != "running"
             })
         };
+        // Chain-wide memory: a remedy that did not help from an earlier best waits until
+        // the remedies not yet tried anywhere have had their turn.
+        let failed_before = |id: &str| {
+            ledger.iter().any(|s| {
+                s.remedy.as_deref() == Some(id) && (s.state == "rejected" || s.state == "failed")
+            })
+        };
+        // A study needs room for a few full runs of the current best within its share.
+        let best_secs = run.seconds.unwrap_or(0.0);
+        let affordable = |r: &tuneup_core::diagnose::Remedy| {
+            !r.changes.iter().any(|c| c.key == "search")
+                || remaining * STUDY_SHARE >= 3.0 * best_secs
+        };
         // 3. The first remedy not yet tried from this run.
-        let Some(remedy) = d
+        let open: Vec<&tuneup_core::diagnose::Remedy> = d
             .remedies
             .iter()
-            .find(|r| r.available && !r.changes.is_empty() && !tried(&r.id))
-            .cloned()
+            .filter(|r| r.available && !r.changes.is_empty() && !tried(&r.id) && affordable(r))
+            .filter(|r| a.remedies.is_none_or(|ids| ids.contains(&r.id)))
+            .collect();
+        let Some(remedy) = open
+            .iter()
+            .find(|r| !failed_before(&r.id))
+            .or(open.first())
+            .map(|r| (*r).clone())
         else {
             stop_reason = if d.verdict == Verdict::Good {
                 "the diagnosis is good (within the target's noise)".into()
@@ -326,44 +335,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             best.1,
             remaining
         );
-        // 4. The child experiment.
-        let mut child = match tuneup_core::diagnose::remedies::apply(&best.2, &remedy.changes) {
-            Ok(c) => c,
-            Err(e) => {
-                store.end_step(
-                    &chain,
-                    step,
-                    "failed",
-                    None,
-                    &format!("the change does not make a valid experiment: {e}"),
-                )?;
-                continue;
-            }
+        // 4. The child experiment (or, for a study, the best of its trials).
+        let child = Child {
+            store: &store,
+            chain: &chain,
+            step,
+            parent: best.0,
+            base: &base,
+            base_data: &base_data,
+            source: a.source,
         };
-        child.name = Some(format!("{chain} step {step}: {}", remedy.id));
-        child.train.time_budget = Some(remaining.max(1.0));
-        let own;
-        let data = if child.data == base.data {
-            &base_data
-        } else {
-            own = match tuneup_core::data::prepare(&child) {
-                Ok(d) => d,
-                Err(e) => {
-                    store.end_step(&chain, step, "failed", None, &e.to_string())?;
-                    continue;
-                }
-            };
-            &own
-        };
-        if let Err(e) = super::train::check_model(&child, data, a.source) {
-            store.end_step(&chain, step, "failed", None, &e.to_string())?;
-            continue;
-        }
-        let t = train_step(&store, &chain, step, &child, data, Some(best.0))?;
-        let v = match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
-            (RunState::Complete, Some(v)) if v.metric.is_finite() => v.metric,
-            _ => {
-                let why = t.failure.unwrap_or_else(|| "no validation score".into());
+        let (child_run, v, child_exp, note) = match child.run(&best.2, &remedy, remaining)? {
+            Ok(r) => r,
+            Err(why) => {
                 eprintln!("   step {step} failed: {why}");
                 store.end_step(&chain, step, "failed", None, &why)?;
                 continue;
@@ -371,33 +355,25 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         };
         // 5. Keep it only if it beats the best beyond noise, paired on the same samples.
         if per_best.is_none() {
-            per_best = Some(per_sample(&store, best.0, &base_data)?);
+            per_best = Some(per_sample(&store, best.0)?);
         }
-        let child_per = per_sample(&store, t.run_id, data)?;
-        let (gain, z) = paired(per_best.as_deref().unwrap_or_default(), &child_per);
-        let better = if higher { v > best.1 } else { v < best.1 };
-        // For classification, also at least two more validation samples right than wrong
-        // (b − c >= 2): a one-sample difference is never beyond noise.
-        let classification = matches!(data.val.y, Y::Classes(_));
-        let enough = !classification || gain * child_per.len() as f64 >= 2.0 - 1e-9;
-        let keep = better && z >= a.z && enough;
+        let child_per = per_sample(&store, child_run)?;
+        let classification = matches!(base_data.val.y, Y::Classes(_));
+        let (keep, verdict) = judge(
+            per_best.as_deref().unwrap_or_default(),
+            &child_per,
+            v,
+            best.1,
+            higher,
+            classification,
+            a.z,
+        );
         let reason = format!(
-            "validation {} {v:.4} vs {:.4} ({}{:.4}); paired z = {z:.2} {} {:.2}: {}",
+            "{note}validation {} {v:.4} vs {:.4} ({}{:.4}); {verdict}",
             metric.name(),
             best.1,
             if v >= best.1 { "+" } else { "" },
             v - best.1,
-            if z >= a.z { ">=" } else { "<" },
-            a.z,
-            if keep {
-                "beyond noise, kept"
-            } else if better && !enough {
-                "one sample, within noise, rejected"
-            } else if better {
-                "within noise, rejected"
-            } else {
-                "not better, rejected"
-            }
         );
         eprintln!("   step {step}: {reason}");
         store.end_step(
@@ -408,30 +384,55 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             &reason,
         )?;
         if keep {
-            best = (t.run_id, v, child);
+            best = (child_run, v, child_exp);
             per_best = Some(child_per);
         }
     }
-    // 7. The final model, evaluated on the test set once.
-    let run = store.run(best.0)?;
+    let ledger = store.ledger(&chain)?;
+    if ledger.len() == steps_before
+        && ledger
+            .last()
+            .is_some_and(|s| s.kind == "final" && s.state == "done")
+    {
+        eprintln!(
+            "== chain `{chain}` is finished ({stop_reason}); give a larger --budget to go on"
+        );
+        return history(&store, Some(&chain), a.json);
+    }
+    // 7a. An ensemble of the chain's best distinct runs, if it beats the best run.
+    let mut final_run = (best.0, best.1);
+    if a.ensemble > 1 {
+        if let Some((id, v)) = ensemble_step(
+            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher, a.z,
+        )? {
+            final_run = (id, v);
+        }
+    }
+    // 7b. The final model, evaluated on the test set once.
+    let run = store.run(final_run.0)?;
     let test = run.test.map(|s| s.metric);
     let step = store.begin_step(&NewStep {
         chain: &chain,
         kind: "final",
-        parent_run: Some(best.0),
+        parent_run: Some(final_run.0),
         remedy: None,
         title: Some("final model on the test set"),
         changes: None,
         diagnosis: None,
-        best_before: Some(best.1),
+        best_before: Some(final_run.1),
         worker: &me,
     })?;
-    store.set_step_run(&chain, step, best.0)?;
+    store.set_step_run(&chain, step, final_run.0)?;
     let reason = format!(
-        "stopped: {stop_reason}; best run {} (validation {} {:.4}){}",
-        best.0,
+        "stopped: {stop_reason}; final model: {} {} (validation {} {:.4}){}",
+        if run.model == "ensemble" {
+            "ensemble run"
+        } else {
+            "run"
+        },
+        final_run.0,
         metric.name(),
-        best.1,
+        final_run.1,
         test.map(|t| format!(", test {} {t:.4}", metric.name()))
             .unwrap_or_else(|| ", no test set".into())
     );
@@ -440,13 +441,376 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     history(&store, Some(&chain), a.json)
 }
 
+/// Whether a child's paired gain over the best is beyond noise: better, z at least `z_min`,
+/// and for classification at least two more validation samples right than wrong (b − c >= 2:
+/// a one-sample difference is never beyond noise). Returns the decision and its wording.
+fn judge(
+    parent: &[f64],
+    child: &[f64],
+    v: f64,
+    best: f64,
+    higher: bool,
+    classification: bool,
+    z_min: f64,
+) -> (bool, String) {
+    let (gain, z) = paired(parent, child);
+    let better = if higher { v > best } else { v < best };
+    let enough = !classification || gain * child.len() as f64 >= 2.0 - 1e-9;
+    let keep = better && z >= z_min && enough;
+    (
+        keep,
+        format!(
+            "paired z = {z:.2} {} {z_min:.2}: {}",
+            if z >= z_min { ">=" } else { "<" },
+            if keep {
+                "beyond noise, kept"
+            } else if better && !enough {
+                "one sample, within noise, rejected"
+            } else if better {
+                "within noise, rejected"
+            } else {
+                "not better, rejected"
+            }
+        ),
+    )
+}
+
+/// What a step's child run needs besides the remedy.
+struct Child<'a> {
+    store: &'a Store,
+    chain: &'a str,
+    step: usize,
+    parent: i64,
+    base: &'a Experiment,
+    base_data: &'a Prepared,
+    source: &'a Path,
+}
+
+/// A child's run, validation value, experiment and a note for the ledger; or why it failed.
+type ChildResult = Result<(i64, f64, Experiment, String), String>;
+
+impl Child<'_> {
+    /// Trains the child the remedy makes of `parent_exp` within `remaining` seconds; a remedy
+    /// that adds a `[search]` runs a short study instead and returns its best trial.
+    fn run(
+        &self,
+        parent_exp: &Experiment,
+        remedy: &tuneup_core::diagnose::Remedy,
+        remaining: f64,
+    ) -> anyhow::Result<ChildResult> {
+        let mut child = match tuneup_core::diagnose::remedies::apply(parent_exp, &remedy.changes) {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(Err(format!(
+                    "the change does not make a valid experiment: {e}"
+                )));
+            }
+        };
+        child.name = Some(format!("{} step {}: {}", self.chain, self.step, remedy.id));
+        let own;
+        let data = if child.data == self.base.data {
+            self.base_data
+        } else {
+            own = match tuneup_core::data::prepare(&child) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            &own
+        };
+        if let Err(e) = super::train::check_model(&child, data, self.source) {
+            return Ok(Err(e.to_string()));
+        }
+        if let Some(search) = child.search.take() {
+            return self.study(child, search, data, remaining * STUDY_SHARE);
+        }
+        child.train.time_budget = Some(remaining.max(1.0));
+        let t = train_step(
+            self.store,
+            self.chain,
+            self.step,
+            &child,
+            data,
+            Some(self.parent),
+        )?;
+        Ok(match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
+            (RunState::Complete, Some(v)) if v.metric.is_finite() => {
+                Ok((t.run_id, v.metric, child, String::new()))
+            }
+            _ => Err(t.failure.unwrap_or_else(|| "no validation score".into())),
+        })
+    }
+
+    /// A short study over `search` from `child`, within `seconds`; its best trial is the step's
+    /// run.
+    fn study(
+        &self,
+        child: Experiment,
+        search: tuneup_core::tune::Search,
+        data: &Prepared,
+        seconds: f64,
+    ) -> anyhow::Result<ChildResult> {
+        let name = format!("{}:step{}", self.chain, self.step);
+        let text = child.to_toml_text();
+        let search_json = serde_json::to_value(&search)?;
+        let (study, _) = self.store.open_study(
+            &name,
+            &format!("improve {}", self.chain),
+            &json!({ "text": text }),
+            &search_json,
+        )?;
+        let direction = super::tune::direction(&child, &search);
+        eprintln!(
+            "   study {name}: {} sampler, {} pruner, up to {} trials in {seconds:.0} s",
+            search.sampler.name(),
+            search.pruner.name(),
+            search.trials.unwrap_or(12)
+        );
+        super::tune::run_trials(&super::tune::Trials {
+            store: self.store,
+            study: &study,
+            text: &text,
+            dir: Path::new(""),
+            base: &child,
+            data,
+            search: &search,
+            trials: search.trials.unwrap_or(12),
+            deadline: Some(Instant::now() + std::time::Duration::from_secs_f64(seconds.max(1.0))),
+            parent: Some(self.parent),
+        })?;
+        let trials = self.store.trials(study.id)?;
+        let count =
+            |s: tuneup_core::tune::TrialState| trials.iter().filter(|t| t.trial.state == s).count();
+        let summary = format!(
+            "study {name}: {} trials ({} complete, {} pruned, {} failed)",
+            trials.len(),
+            count(tuneup_core::tune::TrialState::Complete),
+            count(tuneup_core::tune::TrialState::Pruned),
+            count(tuneup_core::tune::TrialState::Failed),
+        );
+        let Some(b) = super::study::best(&trials, direction) else {
+            return Ok(Err(format!("{summary}; no trial completed")));
+        };
+        let (Some(run_id), Some(v)) = (b.run_id, b.trial.value) else {
+            return Ok(Err(format!("{summary}; the best trial has no run")));
+        };
+        self.store.set_step_run(self.chain, self.step, run_id)?;
+        let exp: Experiment = serde_json::from_value(self.store.run(run_id)?.config)?;
+        let params: Vec<String> = b
+            .trial
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", short(v)))
+            .collect();
+        Ok(Ok((
+            run_id,
+            v,
+            exp,
+            format!(
+                "{summary}; best trial {} (run {run_id}): {}; ",
+                b.trial.number,
+                params.join(", ")
+            ),
+        )))
+    }
+}
+
+/// The chain's runs as an ensemble: greedy selection (on validation) among the best distinct
+/// runs, soft voting; recorded as a ledger step, and as an ensemble run when it beats the best
+/// single run beyond noise. Returns that run and its validation value.
+#[allow(clippy::too_many_arguments)]
+fn ensemble_step(
+    store: &Store,
+    chain: &str,
+    me: &str,
+    best_run: i64,
+    best_value: f64,
+    ledger: &[Step],
+    max: usize,
+    higher: bool,
+    z_min: f64,
+) -> anyhow::Result<Option<(i64, f64)>> {
+    use tuneup_core::ensemble::{Combiner, MemberPred, Method};
+    // Candidates: the best run, then the other finished runs of the chain, best first.
+    let mut cands: Vec<(i64, f64)> = ledger
+        .iter()
+        .filter(|s| s.kind == "baseline" || s.kind == "remedy")
+        .filter(|s| s.state == "kept" || s.state == "rejected")
+        .filter_map(|s| Some((s.run_id?, s.value?)))
+        .filter(|(id, v)| *id != best_run && v.is_finite())
+        .collect();
+    cands.sort_by(|a, b| {
+        if higher {
+            b.1.total_cmp(&a.1)
+        } else {
+            a.1.total_cmp(&b.1)
+        }
+    });
+    cands.dedup_by_key(|c| c.0);
+    cands.truncate(2 * max);
+    if cands.is_empty() {
+        return Ok(None);
+    }
+    let step = store.begin_step(&NewStep {
+        chain,
+        kind: "ensemble",
+        parent_run: Some(best_run),
+        remedy: None,
+        title: Some("ensemble of the chain's best runs"),
+        changes: None,
+        diagnosis: None,
+        best_before: Some(best_value),
+        worker: me,
+    })?;
+    eprintln!(
+        "== step {step}: ensemble selection among runs {best_run} and {}",
+        cands
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // Members that can vote with the best run (same task, classes and inputs).
+    let first = super::ensemble::member(store, best_run, false)?;
+    let mut members = vec![first];
+    for (id, _) in &cands {
+        if let Ok(m) = super::ensemble::member(store, *id, false) {
+            if super::ensemble::check_compatible(&[members[0].clone(), m.clone()]).is_ok() {
+                members.push(m);
+            }
+        }
+    }
+    let (preds, y, _) = match super::ensemble::held_out(store, &members) {
+        Ok(h) => h,
+        Err(e) => {
+            store.end_step(chain, step, "rejected", None, &e.to_string())?;
+            return Ok(None);
+        }
+    };
+    let info = members[0].models[0].info.clone();
+    let metric = members[0].models[0].exp.metric();
+    let classes = info.classes.len();
+    let value = |p: &MemberPred| {
+        tuneup_core::scores::score(
+            &info,
+            metric,
+            &tuneup_core::ensemble::to_outputs(&info, p),
+            &y,
+        )
+        .map(|s| s.metric)
+        .unwrap_or(f64::NAN)
+    };
+    let signed = |p: &MemberPred| {
+        let v = value(p);
+        if higher { v } else { -v }
+    };
+    let chosen = tuneup_core::ensemble::greedy_select(&preds, classes, max, signed);
+    if chosen.len() < 2 {
+        let why = format!(
+            "no other run improves the best run's validation {} when voting with it",
+            metric.name()
+        );
+        eprintln!("   step {step}: {why}");
+        store.end_step(chain, step, "rejected", None, &why)?;
+        return Ok(None);
+    }
+    let mut vote = Combiner::new(Method::Soft, classes, vec![1.0; chosen.len()]);
+    for &i in &chosen {
+        vote.add(&preds[i]);
+    }
+    let voted = vote.finish();
+    let v = value(&voted);
+    let per_best = tuneup_core::ensemble::per_sample(&preds[0], &y, classes);
+    let per_ens = tuneup_core::ensemble::per_sample(&voted, &y, classes);
+    let (keep, verdict) = judge(
+        &per_best,
+        &per_ens,
+        v,
+        best_value,
+        higher,
+        matches!(y, Y::Classes(_)),
+        z_min,
+    );
+    let ids: Vec<i64> = chosen.iter().map(|&i| members[i].run_id).collect();
+    let shown = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut reason = format!(
+        "soft vote of runs {shown} (greedy selection on validation): validation {} {v:.4} vs {best_value:.4}; {verdict}",
+        metric.name()
+    );
+    let mut out = None;
+    if keep {
+        let val_scores = tuneup_core::scores::score(
+            &info,
+            metric,
+            &tuneup_core::ensemble::to_outputs(&info, &voted),
+            &y,
+        );
+        let rec = super::ensemble::record(
+            store,
+            &ids,
+            chosen.iter().map(|&i| members[i].clone()).collect(),
+            Method::Soft,
+            vec![1.0; ids.len()],
+            None,
+            false,
+            Some(&format!("{chain} step {step}: ensemble of runs {shown}")),
+            Some(best_run),
+            val_scores,
+        )?;
+        store.set_step_run(chain, step, rec.id)?;
+        reason.push_str(&format!("; recorded as run {}", rec.id));
+        out = Some((rec.id, v));
+    }
+    eprintln!("   step {step}: {reason}");
+    store.end_step(
+        chain,
+        step,
+        if keep { "kept" } else { "rejected" },
+        Some(v),
+        &reason,
+    )?;
+    Ok(out)
+}
+
+/// A value as the ledger shows it: floats to 4 significant digits, a study's `[search]` as
+/// its keys, sampler and pruner, anything long cut at 60 characters.
 fn short(v: &Value) -> String {
+    if let Some(space) = v.get("space").and_then(Value::as_object) {
+        let kind = |k: &str| {
+            v[k]["kind"]
+                .as_str()
+                .or(v[k].as_str())
+                .unwrap_or("-")
+                .to_string()
+        };
+        return format!(
+            "a study over {} ({} sampler, {} pruner, {} trials)",
+            space.keys().cloned().collect::<Vec<_>>().join(", "),
+            kind("sampler"),
+            kind("pruner"),
+            v["trials"]
+        );
+    }
+    if let Some(f) = v.as_f64().filter(|_| v.is_f64()) {
+        return format!("{}", significant(f));
+    }
     let s = v.to_string();
-    if s.len() > 60 {
-        format!("{}...", &s[..57])
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
     } else {
         s
     }
+}
+
+fn significant(f: f64) -> f64 {
+    if f == 0.0 || !f.is_finite() {
+        return f;
+    }
+    let p = 10f64.powi(3 - f.abs().log10().floor() as i32);
+    (f * p).round() / p
 }
 
 fn train_step(

@@ -147,6 +147,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             max_params,
             chain,
             z,
+            ensemble,
+            remedies,
             json,
         } => improve::run(improve::Args {
             source: &source,
@@ -157,6 +159,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             max_params,
             chain: chain.as_deref(),
             z,
+            ensemble,
+            remedies: remedies.as_deref(),
             json,
         }),
         Command::History { chain, json } => {

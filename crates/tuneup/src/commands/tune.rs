@@ -196,14 +196,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     }
     let direction = direction(&base, &search);
-    let sampler = Sampler::new(
-        search.sampler.clone(),
-        search.space.clone(),
-        direction,
-        search.seed.unwrap_or(base.seed),
-    );
-    let me = worker_id();
-    let started = Instant::now();
     eprintln!(
         "study {name}: {} sampler, {} pruner, {} the validation {}; {} trials{}",
         search.sampler.name(),
@@ -219,15 +211,59 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .map(|t| format!(", timeout {t:.0} s"))
             .unwrap_or_default()
     );
+    run_trials(&Trials {
+        store: &store,
+        study: &study,
+        text: &text,
+        dir,
+        base: &base,
+        data: &data,
+        search: &search,
+        trials: trials_wanted,
+        deadline: timeout.map(|t| Instant::now() + std::time::Duration::from_secs_f64(t)),
+        parent: None,
+    })?;
+    summary(&store, &study, direction, a.json)
+}
+
+/// What a study's trials need: the study, the experiment text the trials are made from, the
+/// prepared data of the base experiment, how many trials (counted over the whole study) and
+/// until when.
+pub(crate) struct Trials<'a> {
+    pub store: &'a Store,
+    pub study: &'a Study,
+    pub text: &'a str,
+    pub dir: &'a Path,
+    pub base: &'a Experiment,
+    pub data: &'a tuneup_core::data::Prepared,
+    pub search: &'a Search,
+    pub trials: usize,
+    /// No trial starts after it, and each trial's time budget ends there.
+    pub deadline: Option<Instant>,
+    /// The parent run of every trial's run.
+    pub parent: Option<i64>,
+}
+
+/// Asks for and runs trials until the study has `trials` (not counting interrupted ones) or
+/// the deadline passes.
+pub(crate) fn run_trials(t: &Trials) -> anyhow::Result<()> {
+    let direction = direction(t.base, t.search);
+    let sampler = Sampler::new(
+        t.search.sampler.clone(),
+        t.search.space.clone(),
+        direction,
+        t.search.seed.unwrap_or(t.base.seed),
+    );
+    let me = worker_id();
     loop {
-        if timeout.is_some_and(|t| started.elapsed().as_secs_f64() >= t) {
-            eprintln!("study {name}: timeout reached");
+        if t.deadline.is_some_and(|d| Instant::now() >= d) {
+            eprintln!("study {}: timeout reached", t.study.name);
             break;
         }
-        let asked = store.ask_trial(study.id, &me, |stored, number| {
+        let asked = t.store.ask_trial(t.study.id, &me, |stored, number| {
             let history: Vec<Trial> = stored.iter().map(|t| t.trial.clone()).collect();
             let failures: Vec<Option<String>> = stored.iter().map(|t| t.failure.clone()).collect();
-            if counted(&history, &failures) >= trials_wanted {
+            if counted(&history, &failures) >= t.trials {
                 return None;
             }
             // Trials lost to an interruption are left out: their point may be tried again.
@@ -242,26 +278,27 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         let Some((number, params)) = asked else {
             break;
         };
-        run_trial(
-            &store, &study, &text, dir, &base, &data, &search, direction, number, &params,
-        )?;
+        run_trial(t, direction, number, &params)?;
     }
-    summary(&store, &study, direction, a.json)
+    Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run_trial(
-    store: &Store,
-    study: &Study,
-    text: &str,
-    dir: &Path,
-    base: &Experiment,
-    base_data: &tuneup_core::data::Prepared,
-    search: &Search,
+    t: &Trials,
     direction: Direction,
     number: usize,
     params: &tuneup_core::tune::Params,
 ) -> anyhow::Result<()> {
+    let Trials {
+        store,
+        study,
+        text,
+        dir,
+        base,
+        data: base_data,
+        search,
+        ..
+    } = *t;
     let shown: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     eprintln!("-- trial {number}: {}", shown.join(" "));
     let fail = |why: &str| -> anyhow::Result<()> {
@@ -275,6 +312,13 @@ fn run_trial(
     };
     exp.search = None;
     exp.name = Some(format!("{} trial {number}", study.name));
+    if let Some(d) = t.deadline {
+        let left = d
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(1.0);
+        exp.train.time_budget = Some(exp.train.time_budget.map_or(left, |b| b.min(left)));
+    }
     let own;
     let data = if exp.data == base.data {
         base_data
@@ -314,7 +358,7 @@ fn run_trial(
         &exp,
         data,
         &study.experiment_path,
-        None,
+        t.parent,
         None,
         super::train::With {
             stopper: Some(stopper),
