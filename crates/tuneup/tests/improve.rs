@@ -254,3 +254,47 @@ fn a_study_is_a_remedy_and_the_chain_ends_with_an_ensemble_step() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--remedies") && stderr(&o).contains("magic"));
 }
+
+#[test]
+fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
+    let env = Env::new();
+    // 64-32-10: 2,410 parameters, exactly the budget, so no bigger model fits.
+    let e = exp(
+        &env,
+        "ds.toml",
+        "\n[model]\nkind = \"mlp\"\nhidden = [32]\n\n[train]\nepochs = 15\nbatch_size = 64\n",
+    );
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--max-params",
+        "2410",
+        "--remedies",
+        "distillation",
+        "--ensemble",
+        "0",
+        "--budget",
+        "2m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "ds");
+    let step = l
+        .iter()
+        .find(|s| s["remedy"] == "distillation")
+        .unwrap_or_else(|| panic!("{l:?}"));
+    assert_eq!(step["changes"][0]["key"], "distill", "{step}");
+    let reason = step["reason"].as_str().unwrap();
+    assert!(reason.contains("teacher run"), "{reason}");
+    // The student is the step's run: within the budget, trained with the teacher.
+    let run = step["run_id"].as_i64().unwrap().to_string();
+    let shown: Value =
+        serde_json::from_slice(&env.tuneup(&["show", &run, "--json"]).stdout).unwrap();
+    assert_eq!(shown["params"], 2410, "{shown}");
+    let teacher = shown["extra"]["distill"]["teachers"][0].as_i64().unwrap();
+    let t: Value =
+        serde_json::from_slice(&env.tuneup(&["show", &teacher.to_string(), "--json"]).stdout)
+            .unwrap();
+    assert!(t["params"].as_i64().unwrap() > 2410, "{t}");
+    // --ensemble 0: no ensemble step.
+    assert!(l.iter().all(|s| s["kind"] != "ensemble"));
+}

@@ -13,6 +13,7 @@ pub const IDS: &[&str] = &[
     "augmentation",
     "better_optimizer",
     "bigger_model",
+    "distillation",
     "dropout",
     "early_stopping",
     "label_smoothing",
@@ -52,6 +53,11 @@ pub struct Remedy {
     pub available: bool,
     pub missing: Option<String>,
 }
+
+/// The pseudo-key of the distillation remedy: not an experiment key but what the improve loop
+/// does, `{ teacher_width_mult, alpha, temperature }`: train a teacher (the experiment widened,
+/// free of the budget), then the unchanged experiment as its student.
+pub const DISTILL_KEY: &str = "distill";
 
 /// The experiment `changes` make of `exp`: each key set (or, for `null`, removed) in the
 /// resolved experiment's text, which is parsed again as any experiment file is.
@@ -445,6 +451,24 @@ pub fn remedies(
             "a smaller student distilled from a bigger teacher (`tuneup distill`), or a lighter zoo architecture",
         ),
     };
+    // When the budget binds, a bigger teacher (free of it) passes what it learns to a model
+    // within it: knowledge distillation (Hinton et al. 2015), classification only.
+    let distillation = (exp.task == Task::Classification
+        && (exp.max_params.is_some() || exp.max_flops.is_some())
+        && !bigger_model.available)
+        .then(|| {
+            remedy(
+                "distillation",
+                "bias",
+                "Knowledge distillation from a bigger teacher",
+                "the parameter budget leaves no room to grow: train a teacher 3x as wide without the budget, then this model on its softened predictions (`tuneup distill` does it by hand)",
+                vec![change(
+                    DISTILL_KEY,
+                    json!(null),
+                    json!({"teacher_width_mult": 3.0, "alpha": 0.5, "temperature": 4.0}),
+                )],
+            )
+        });
     let better_opt = match &exp.optimizer {
         OptimizerSpec::Sgd { .. } => remedy(
             "better_optimizer",
@@ -660,13 +684,27 @@ pub fn remedies(
     // A dense net on signals or images is the largest lever of all: an architecture whose
     // inductive bias fits the data comes first when the zoo has one within the budget.
     let architecture_first = model_selection_bias.available;
+    // A constant learning rate leaves the weights bouncing at its noise floor; annealing it
+    // costs nothing extra (the same epochs) and settles lower: for variance it comes right
+    // after augmentation, before the remedies that cost more epochs; for bias right after a
+    // bigger model and longer training (fastai and timm decay by default).
+    let anneal_first = schedule.available && exp.schedule.kind() == "constant";
     let bias_list = |improving: bool| {
         let mut v = if improving {
             vec![longer.clone(), bigger_model.clone()]
         } else {
             vec![bigger_model.clone(), longer.clone()]
         };
-        v.extend([better_opt.clone(), schedule.clone()]);
+        if let Some(d) = &distillation {
+            v.push(d.clone());
+        }
+        if anneal_first {
+            // After the two levers of bias itself, before another optimizer.
+            v.insert(2, schedule.clone());
+            v.push(better_opt.clone());
+        } else {
+            v.extend([better_opt.clone(), schedule.clone()]);
+        }
         if architecture_first {
             v.insert(0, model_selection_bias.clone());
         } else {
@@ -689,8 +727,11 @@ pub fn remedies(
     }
     if improving {
         // Validation loss is still falling, so the model has not started to overfit: more
-        // epochs come first.
+        // epochs come first (after annealing a constant rate, which costs none).
         variance_list.insert(0, longer.clone());
+    }
+    if anneal_first {
+        variance_list.insert(0, schedule.clone());
     }
     if let Some(s) = smaller_model.clone() {
         variance_list.push(s);
@@ -699,8 +740,13 @@ pub fn remedies(
         category: "variance".into(),
         ..model_selection_bias.clone()
     };
+    // Augmentation (the most reliable variance remedy) first, then a better-fitting
+    // architecture.
+    if let Some(i) = variance_list.iter().position(|r| r.id == more_data.id) {
+        let aug = variance_list.remove(i);
+        variance_list.insert(0, aug);
+    }
     if architecture_first {
-        // Right after augmentation (the first and most reliable variance remedy).
         variance_list.insert(1.min(variance_list.len()), selection);
     } else {
         variance_list.push(selection);
@@ -948,7 +994,7 @@ mod study_tests {
                     Some(&shape),
                     Some(10),
                 );
-                for r in all.iter().filter(|r| r.available) {
+                for r in all.iter().filter(|r| r.available && r.id != "distillation") {
                     let child = apply(&exp, &r.changes)
                         .unwrap_or_else(|e| panic!("{} {}: {e}", p.display(), r.id));
                     if r.id.starts_with("tuning") {
@@ -972,5 +1018,122 @@ mod study_tests {
             }
         }
         assert!(studies >= 8, "{studies}");
+    }
+
+    /// Hand-made curves: the first remedies of a high-variance and a high-bias start.
+    #[test]
+    fn the_first_remedies_match_the_verdict() {
+        use crate::diagnose::{Evidence, Observed, Thresholds, diagnose};
+        use crate::run::EpochRecord;
+        let exp = Experiment::parse(
+            "task = \"classification\"\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\nhidden = [64]\n",
+            Path::new(""),
+        )
+        .unwrap();
+        // Training error falls to 0 while validation loss turns up after epoch 8.
+        let overfit: Vec<EpochRecord> = (1..=30)
+            .map(|e| {
+                let t = 1.0 / e as f64;
+                let v = 0.3 + 0.002 * (e as f64 - 8.0).powi(2);
+                EpochRecord {
+                    epoch: e,
+                    fit_loss: t,
+                    train_loss: t,
+                    train_error: (0.2 * t).min(0.2),
+                    val_loss: v,
+                    val_error: 0.12,
+                    val_metric: 0.88,
+                    lr: 1e-3,
+                    seconds: 1.0,
+                    fit_seconds: 0.5,
+                }
+            })
+            .collect();
+        // Both errors flat and high: a plateau.
+        let plateau: Vec<EpochRecord> = (1..=30)
+            .map(|e| EpochRecord {
+                epoch: e,
+                fit_loss: 1.2,
+                train_loss: 1.2,
+                train_error: 0.45,
+                val_loss: 1.21,
+                val_error: 0.46,
+                val_metric: 0.54,
+                lr: 1e-3,
+                seconds: 1.0,
+                fit_seconds: 0.5,
+            })
+            .collect();
+        let first = |train: f64, val: f64, epochs: &[EpochRecord]| {
+            let ev = Evidence {
+                task: Task::Classification,
+                target_error: Some(0.01),
+                train: Some(Observed {
+                    error: train,
+                    n: 4000,
+                }),
+                train_dev: None,
+                val: Some(Observed {
+                    error: val,
+                    n: 1000,
+                }),
+                epochs,
+                failure: None,
+                sample_shape: Some(&[12]),
+                outputs: Some(3),
+            };
+            let d = diagnose(&ev, &exp, &Thresholds::default());
+            let ids: Vec<String> = d
+                .remedies
+                .iter()
+                .filter(|r| r.available)
+                .map(|r| r.id.clone())
+                .collect();
+            (d.verdict, ids)
+        };
+        let (v, ids) = first(0.0, 0.12, &overfit);
+        assert_eq!(v, Verdict::HighVariance);
+        assert_eq!(
+            ids[..3],
+            ["augmentation", "lr_schedule", "early_stopping"],
+            "{ids:?}"
+        );
+        let (v, ids) = first(0.45, 0.46, &plateau);
+        assert_eq!(v, Verdict::HighBias);
+        assert_eq!(
+            ids[..3],
+            ["bigger_model", "train_longer", "lr_schedule"],
+            "{ids:?}"
+        );
+    }
+
+    #[test]
+    fn a_binding_budget_offers_distillation_instead_of_a_bigger_model() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let text = std::fs::read_to_string(dir.join("mnist.toml")).unwrap();
+        let mut exp = Experiment::parse(&text, &dir).unwrap();
+        let shape = [1, 28, 28];
+        let own = crate::zoo::size(&exp.model, &shape, 10).unwrap().params;
+        let list = |exp: &Experiment| {
+            remedies(
+                Verdict::HighBias,
+                &[],
+                None,
+                None,
+                exp,
+                Some(&shape),
+                Some(10),
+            )
+        };
+        let free = list(&exp);
+        assert!(!free.iter().any(|r| r.id == "distillation"));
+        exp.max_params = Some(own);
+        let bound = list(&exp);
+        let big = bound.iter().find(|r| r.id == "bigger_model").unwrap();
+        assert!(!big.available);
+        let d = bound.iter().find(|r| r.id == "distillation").unwrap();
+        assert!(d.available);
+        assert_eq!(d.changes[0].key, DISTILL_KEY);
+        assert_eq!(d.changes[0].to["teacher_width_mult"], 3.0);
     }
 }

@@ -187,7 +187,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             );
             let mut exp = base.clone();
             exp.name = Some(format!("{chain} step {step}: baseline"));
-            let t = train_step(&store, &chain, step, &exp, &base_data, None)?;
+            let t = train_step(&store, &chain, step, &exp, &base_data, None, None)?;
             match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
                 (RunState::Complete, Some(v)) => {
                     store.end_step(
@@ -403,7 +403,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut final_run = (best.0, best.1);
     if a.ensemble > 1 {
         if let Some((id, v)) = ensemble_step(
-            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher, a.z,
+            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher,
         )? {
             final_run = (id, v);
         }
@@ -498,7 +498,15 @@ impl Child<'_> {
         remedy: &tuneup_core::diagnose::Remedy,
         remaining: f64,
     ) -> anyhow::Result<ChildResult> {
-        let mut child = match tuneup_core::diagnose::remedies::apply(parent_exp, &remedy.changes) {
+        use tuneup_core::diagnose::remedies::DISTILL_KEY;
+        let distill = remedy.changes.iter().find(|c| c.key == DISTILL_KEY);
+        let changes: Vec<_> = remedy
+            .changes
+            .iter()
+            .filter(|c| c.key != DISTILL_KEY)
+            .cloned()
+            .collect();
+        let mut child = match tuneup_core::diagnose::remedies::apply(parent_exp, &changes) {
             Ok(c) => c,
             Err(e) => {
                 return Ok(Err(format!(
@@ -523,7 +531,14 @@ impl Child<'_> {
         if let Some(search) = child.search.take() {
             return self.study(child, search, data, remaining * STUDY_SHARE);
         }
+        if let Some(d) = distill {
+            return self.distill(child, &d.to, data, remaining);
+        }
         child.train.time_budget = Some(remaining.max(1.0));
+        // Longer training with a rate that does not depend on the epoch count continues the
+        // parent from its last epoch: the same numbers as one long run, for the new epochs'
+        // time only.
+        let resume = self.resume_point(parent_exp, &child, &changes)?;
         let t = train_step(
             self.store,
             self.chain,
@@ -531,12 +546,143 @@ impl Child<'_> {
             &child,
             data,
             Some(self.parent),
+            resume.as_ref().map(|(p, _)| p.as_path()),
         )?;
+        let note = resume
+            .map(|(_, e)| format!("continued run {} from its epoch {e}; ", self.parent))
+            .unwrap_or_default();
         Ok(match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
             (RunState::Complete, Some(v)) if v.metric.is_finite() => {
-                Ok((t.run_id, v.metric, child, String::new()))
+                Ok((t.run_id, v.metric, child, note))
             }
             _ => Err(t.failure.unwrap_or_else(|| "no validation score".into())),
+        })
+    }
+
+    /// The parent's resume point (its checkpoint and last epoch) when the child only trains it
+    /// longer and the learning rate does not depend on the number of epochs.
+    fn resume_point(
+        &self,
+        parent_exp: &Experiment,
+        child: &Experiment,
+        changes: &[tuneup_core::diagnose::Change],
+    ) -> anyhow::Result<Option<(std::path::PathBuf, usize)>> {
+        let only_epochs = !changes.is_empty() && changes.iter().all(|c| c.key == "train.epochs");
+        let epoch_free = matches!(
+            parent_exp.schedule.kind(),
+            "constant" | "exponential" | "multiplicative" | "plateau"
+        );
+        if !only_epochs || !epoch_free || child.train.epochs <= parent_exp.train.epochs {
+            return Ok(None);
+        }
+        let run = self.store.run(self.parent)?;
+        let distilled = run
+            .extra
+            .as_ref()
+            .is_some_and(|e| e.get("distill").is_some());
+        let Some(ckpt) = run.checkpoint.filter(|_| !distilled) else {
+            return Ok(None);
+        };
+        let ckpt = std::path::PathBuf::from(ckpt);
+        Ok(match tuneup_train::read_resume_state(&ckpt) {
+            Ok(s) if s.epoch < child.train.epochs => Some((ckpt, s.epoch)),
+            _ => None,
+        })
+    }
+
+    /// Knowledge distillation: a teacher (`child` widened by `teacher_width_mult`, free of the
+    /// parameter / FLOP budget) trained first, within half the time left; then `child` as its
+    /// student on the softened predictions and the labels.
+    fn distill(
+        &self,
+        child: Experiment,
+        how: &Value,
+        data: &Prepared,
+        remaining: f64,
+    ) -> anyhow::Result<ChildResult> {
+        let started = Instant::now();
+        let width = how["teacher_width_mult"].as_f64().unwrap_or(3.0);
+        let alpha = how["alpha"].as_f64().unwrap_or(0.5);
+        let temperature = how["temperature"].as_f64().unwrap_or(4.0);
+        let mut teacher = child.clone();
+        teacher.model = teacher.model.widened(width);
+        teacher.max_params = None;
+        teacher.max_flops = None;
+        teacher.name = Some(format!("{} step {}: teacher", self.chain, self.step));
+        teacher.train.time_budget = Some((remaining / 2.0).max(1.0));
+        if let Err(e) = super::train::check_model(&teacher, data, self.source) {
+            return Ok(Err(format!("the teacher: {e}")));
+        }
+        eprintln!(
+            "   teacher: {} x{width} without the budget",
+            teacher.model.kind()
+        );
+        let t = super::train::record_and_train_with(
+            self.store,
+            &teacher,
+            data,
+            &format!("improve {}", self.chain),
+            Some(self.parent),
+            None,
+            Default::default(),
+        )?;
+        let teacher_val = match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
+            (RunState::Complete, Some(v)) if v.metric.is_finite() => v.metric,
+            _ => {
+                return Ok(Err(format!(
+                    "the teacher (run {}) failed: {}",
+                    t.run_id,
+                    t.failure.unwrap_or_else(|| "no validation score".into())
+                )));
+            }
+        };
+        let m = super::ensemble::member(self.store, t.run_id, false)?;
+        let mut models = Vec::new();
+        for model in m.models {
+            let net =
+                tuneup_train::checkpoint::load(&model.exp.model, &model.info, &model.checkpoint)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            models.push((net, model.info));
+        }
+        let teachers = tuneup_train::trainer::Teachers {
+            models,
+            temperature,
+            alpha,
+        };
+        let mut student = child;
+        student.train.time_budget = Some((remaining - started.elapsed().as_secs_f64()).max(1.0));
+        let extra = json!({"distill": {"teachers": [t.run_id], "alpha": alpha, "temperature": temperature}});
+        let chain_owned = self.chain.to_string();
+        let step = self.step;
+        let store = self.store;
+        let s = super::train::record_and_train_with(
+            self.store,
+            &student,
+            data,
+            &format!("improve {}", self.chain),
+            Some(self.parent),
+            None,
+            super::train::With {
+                teachers: Some(&teachers),
+                extra: Some(extra),
+                on_start: Some(Box::new(move |run_id: i64| {
+                    let _ = store.set_step_run(&chain_owned, step, run_id);
+                })),
+                ..Default::default()
+            },
+        )?;
+        Ok(match (s.state, s.outcome.as_ref().and_then(|o| o.val)) {
+            (RunState::Complete, Some(v)) if v.metric.is_finite() => Ok((
+                s.run_id,
+                v.metric,
+                student,
+                format!(
+                    "teacher run {} ({} x{width}, validation {teacher_val:.4}), student distilled with alpha {alpha}, T {temperature}; ",
+                    t.run_id,
+                    teacher.model.kind()
+                ),
+            )),
+            _ => Err(s.failure.unwrap_or_else(|| "no validation score".into())),
         })
     }
 
@@ -627,7 +773,6 @@ fn ensemble_step(
     ledger: &[Step],
     max: usize,
     higher: bool,
-    z_min: f64,
 ) -> anyhow::Result<Option<(i64, f64)>> {
     use tuneup_core::ensemble::{Combiner, MemberPred, Method};
     // Candidates: the best run, then the other finished runs of the chain, best first.
@@ -719,16 +864,25 @@ fn ensemble_step(
     }
     let voted = vote.finish();
     let v = value(&voted);
+    // Greedy selection only adds a member that raises the validation score, so the vote is
+    // better there. Unlike a new model it fits nothing but the choice of members, so any gain
+    // keeps it (as AutoGluon's ensemble selection does); the paired z is reported, and the
+    // validation value is optimistic by that choice.
     let per_best = tuneup_core::ensemble::per_sample(&preds[0], &y, classes);
     let per_ens = tuneup_core::ensemble::per_sample(&voted, &y, classes);
-    let (keep, verdict) = judge(
-        &per_best,
-        &per_ens,
-        v,
-        best_value,
-        higher,
-        matches!(y, Y::Classes(_)),
-        z_min,
+    let (_, z) = paired(&per_best, &per_ens);
+    let keep = if higher {
+        v > best_value
+    } else {
+        v < best_value
+    };
+    let verdict = format!(
+        "paired z = {z:.2}: {}",
+        if keep {
+            "better on validation, kept (the members were chosen there, so this value is optimistic; the test set judges)"
+        } else {
+            "not better, rejected"
+        }
     );
     let ids: Vec<i64> = chosen.iter().map(|&i| members[i].run_id).collect();
     let shown = ids
@@ -813,6 +967,7 @@ fn significant(f: f64) -> f64 {
     (f * p).round() / p
 }
 
+#[allow(clippy::too_many_arguments)]
 fn train_step(
     store: &Store,
     chain: &str,
@@ -820,6 +975,7 @@ fn train_step(
     exp: &Experiment,
     data: &Prepared,
     parent: Option<i64>,
+    resume: Option<&Path>,
 ) -> anyhow::Result<super::train::Trained> {
     let chain_owned = chain.to_string();
     let on_start = Box::new(move |run_id: i64| {
@@ -831,7 +987,7 @@ fn train_step(
         data,
         &format!("improve {chain}"),
         parent,
-        None,
+        resume,
         super::train::With {
             on_start: Some(on_start),
             ..Default::default()
