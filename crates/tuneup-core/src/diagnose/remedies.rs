@@ -725,11 +725,6 @@ pub fn remedies(
     if overfit_at.is_some() {
         variance_list.insert(1, early_stop.clone());
     }
-    if improving {
-        // Validation loss is still falling, so the model has not started to overfit: more
-        // epochs come first (after annealing a constant rate, which costs none).
-        variance_list.insert(0, longer.clone());
-    }
     if anneal_first {
         variance_list.insert(0, schedule.clone());
     }
@@ -750,6 +745,12 @@ pub fn remedies(
         variance_list.insert(1.min(variance_list.len()), selection);
     } else {
         variance_list.push(selection);
+    }
+    if improving {
+        // Validation loss is still falling, so the model has not started to overfit: more
+        // epochs come first (with a rate that does not depend on the epoch count they
+        // continue the run, so they cost only the new epochs).
+        variance_list.insert(0, longer.clone());
     }
     variance_list.push(tuning_variance);
 
