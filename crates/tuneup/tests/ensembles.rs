@@ -306,3 +306,33 @@ fn a_snapshot_ensemble_comes_from_one_run_with_restarts() {
     assert_eq!(j["ensemble"]["models"], 3);
     assert!(j["test"]["metric"].as_f64().unwrap() > 0.8, "{j}");
 }
+
+#[test]
+fn a_dense_net_and_a_cnn_over_the_same_csv_columns_vote_together() {
+    let env = Env::new();
+    split_digits(&env);
+    let mlp = quick(&env, "mlp.toml", 1, "");
+    // The same 64 columns read as 1x8x8 images by a small CNN.
+    let cnn = env.write(
+        "cnn.toml",
+        "task = \"classification\"\nseed = 2\n[data]\ntrain = \"train.csv\"\ntest = \"test.csv\"\nsplit_seed = 0\nshape = [1, 8, 8]\n[model]\nkind = \"cnn\"\nchannels = [8]\nhidden = 32\n[train]\nepochs = 4\n",
+    );
+    for e in [&mlp, &cnn] {
+        let o = env.tuneup(&["train", e.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    // Either order: the first member's reading of the data decides how the test file is read.
+    for ids in [["1", "2"], ["2", "1"]] {
+        let o = env.tuneup(&["ensemble", ids[0], ids[1], "--json"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let e = json(&o);
+        assert!(e["test"]["metric"].as_f64().unwrap() > 0.8, "{e}");
+        let id = e["run_id"].to_string();
+        let o = env.tuneup(&["eval", &id, "test.csv", "--json"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(json(&o)["metric"]["value"], e["test"]["metric"]);
+    }
+    // Weighted: the members' validation rows are the same rows.
+    let o = env.tuneup(&["ensemble", "1", "2", "--method", "weighted", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -153,6 +153,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .filter_map(|s| s.seconds())
         .sum();
     let left = |now: &Instant| budget - spent_before - now.elapsed().as_secs_f64();
+    let reserve = if a.ensemble > 1 { 0.05 * budget } else { 0.0 };
 
     // 1. The baseline (or the one already in the ledger).
     let ledger = store.ledger(&chain)?;
@@ -230,11 +231,30 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 break;
             }
         }
-        let remaining = left(&session);
+        // The last 5% of the budget is kept for the ensemble and the final evaluation.
+        let remaining = left(&session) - reserve;
         if remaining < 1.0 {
             stop_reason = "budget spent".into();
             break;
         }
+        // A child stops after the epoch that passes its time budget, so it gets the time left
+        // less one epoch of the current best; with less than three such epochs left, no child
+        // could be trained far enough to be judged.
+        let epoch_secs = {
+            let e = store.epochs(best.0)?;
+            if e.is_empty() {
+                0.0
+            } else {
+                e.iter().map(|r| r.seconds).sum::<f64>() / e.len() as f64
+            }
+        };
+        if remaining < 3.0 * epoch_secs {
+            stop_reason = format!(
+                "budget spent ({remaining:.0} s left, under three epochs of the best run at {epoch_secs:.0} s each)"
+            );
+            break;
+        }
+        let remaining = remaining - epoch_secs;
         // 2. Diagnose the current best.
         let (run, _, exp, mut d) = super::diagnose::diagnose_run(&store, best.0, &opts)?;
         {
