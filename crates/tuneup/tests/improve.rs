@@ -298,3 +298,104 @@ fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
     // --ensemble 0: no ensemble step.
     assert!(l.iter().all(|s| s["kind"] != "ensemble"));
 }
+
+/// Records a finished run with hand-made curves: `train_error(e)` / `val_loss(e)` per epoch.
+fn record_run(
+    store: &tuneup_store::Store,
+    exp: &str,
+    epochs: usize,
+    curve: impl Fn(usize) -> (f64, f64, f64),
+) -> i64 {
+    use tuneup_core::run::{EpochRecord, RunState, Scores};
+    let exp = tuneup_core::spec::Experiment::parse(exp, std::path::Path::new("")).unwrap();
+    let config = serde_json::to_value(&exp).unwrap();
+    let id = store
+        .create_run(&tuneup_store::NewRun {
+            name: Some("hand-made"),
+            parent_id: None,
+            experiment_path: "hand-made.toml",
+            config: &config,
+            model: "mlp",
+            metric_name: "accuracy",
+        })
+        .unwrap();
+    for e in 1..=epochs {
+        let (train_error, val_error, val_loss) = curve(e);
+        store
+            .record_epoch(
+                id,
+                &EpochRecord {
+                    epoch: e,
+                    fit_loss: train_error + 0.1,
+                    train_loss: train_error + 0.1,
+                    train_error,
+                    val_loss,
+                    val_error,
+                    val_metric: 1.0 - val_error,
+                    lr: 1e-3,
+                    seconds: 1.0,
+                    fit_seconds: 0.5,
+                },
+            )
+            .unwrap();
+    }
+    let (t, v, l) = curve(epochs);
+    let splits = serde_json::json!({"train": 4000, "val": 1000});
+    store
+        .finish_run(
+            id,
+            &tuneup_store::Finish {
+                train: Some(Scores {
+                    loss: t + 0.1,
+                    error: t,
+                    metric: 1.0 - t,
+                }),
+                val: Some(Scores {
+                    loss: l,
+                    error: v,
+                    metric: 1.0 - v,
+                }),
+                splits: Some(&splits),
+                ..tuneup_store::Finish::bare(RunState::Complete, None, epochs as f64)
+            },
+        )
+        .unwrap();
+    id
+}
+
+#[test]
+fn recorded_runs_with_hand_made_curves_get_the_matching_first_remedy() {
+    let env = Env::new();
+    let store = tuneup_store::Store::open(&env.store()).unwrap();
+    let exp = "task = \"classification\"\ntarget_error = 0.01\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\nhidden = [64]\n[train]\nepochs = 30\n";
+    // Training error falls to 0; validation loss bottoms out at epoch 8 and rises.
+    let hv = record_run(&store, exp, 30, |e| {
+        (
+            (0.2 / e as f64).max(0.0),
+            0.12,
+            0.3 + 0.002 * (e as f64 - 8.0).powi(2),
+        )
+    });
+    // Both errors flat and far above the target.
+    let hb = record_run(&store, exp, 30, |_| (0.45, 0.46, 1.21));
+    drop(store);
+    let first = |id: i64| {
+        let o = env.tuneup(&["diagnose", &id.to_string(), "--json"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let ids: Vec<String> = d["remedies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["available"] == true)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        (d["verdict"].as_str().unwrap().to_string(), ids)
+    };
+    let (v, ids) = first(hv);
+    assert_eq!(v, "high_variance");
+    assert_eq!(ids[0], "augmentation", "{ids:?}");
+    let (v, ids) = first(hb);
+    assert_eq!(v, "high_bias");
+    assert_eq!(ids[..2], ["bigger_model", "train_longer"], "{ids:?}");
+}
