@@ -423,7 +423,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut final_run = (best.0, best.1);
     if a.ensemble > 1 {
         if let Some((id, v)) = ensemble_step(
-            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher,
+            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher, a.z,
         )? {
             final_run = (id, v);
         }
@@ -793,6 +793,7 @@ fn ensemble_step(
     ledger: &[Step],
     max: usize,
     higher: bool,
+    z_min: f64,
 ) -> anyhow::Result<Option<(i64, f64)>> {
     use tuneup_core::ensemble::{Combiner, MemberPred, Method};
     // Candidates: the best run, then the other finished runs of the chain, best first.
@@ -884,25 +885,19 @@ fn ensemble_step(
     }
     let voted = vote.finish();
     let v = value(&voted);
-    // Greedy selection only adds a member that raises the validation score, so the vote is
-    // better there. Unlike a new model it fits nothing but the choice of members, so any gain
-    // keeps it (as AutoGluon's ensemble selection does); the paired z is reported, and the
-    // validation value is optimistic by that choice.
+    // Greedy selection only adds a member that raises the validation score; like any child,
+    // the vote is kept only when that gain is beyond noise (on a small validation set a
+    // one-sample gain picked among many runs is not evidence).
     let per_best = tuneup_core::ensemble::per_sample(&preds[0], &y, classes);
     let per_ens = tuneup_core::ensemble::per_sample(&voted, &y, classes);
-    let (_, z) = paired(&per_best, &per_ens);
-    let keep = if higher {
-        v > best_value
-    } else {
-        v < best_value
-    };
-    let verdict = format!(
-        "paired z = {z:.2}: {}",
-        if keep {
-            "better on validation, kept (the members were chosen there, so this value is optimistic; the test set judges)"
-        } else {
-            "not better, rejected"
-        }
+    let (keep, verdict) = judge(
+        &per_best,
+        &per_ens,
+        v,
+        best_value,
+        higher,
+        matches!(y, Y::Classes(_)),
+        z_min,
     );
     let ids: Vec<i64> = chosen.iter().map(|&i| members[i].run_id).collect();
     let shown = ids
