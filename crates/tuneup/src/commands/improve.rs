@@ -188,7 +188,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             );
             let mut exp = base.clone();
             exp.name = Some(format!("{chain} step {step}: baseline"));
-            let t = train_step(&store, &chain, step, &exp, &base_data, None, None)?;
+            let t = train_step(
+                &store,
+                &chain,
+                step,
+                &exp,
+                &base_data,
+                None,
+                None,
+                Default::default(),
+            )?;
             match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
                 (RunState::Complete, Some(v)) => {
                     store.end_step(
@@ -567,16 +576,12 @@ impl Child<'_> {
             data,
             Some(self.parent),
             resume.as_ref().map(|(p, _)| p.as_path()),
+            Default::default(),
         )?;
         let note = resume
             .map(|(_, e)| format!("continued run {} from its epoch {e}; ", self.parent))
             .unwrap_or_default();
-        Ok(match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
-            (RunState::Complete, Some(v)) if v.metric.is_finite() => {
-                Ok((t.run_id, v.metric, child, note))
-            }
-            _ => Err(t.failure.unwrap_or_else(|| "no validation score".into())),
-        })
+        Ok(validation(&t).map(|v| (t.run_id, v, child, note)))
     }
 
     /// The parent's resume point (its checkpoint and last epoch) when the child only trains it
@@ -646,15 +651,9 @@ impl Child<'_> {
             None,
             Default::default(),
         )?;
-        let teacher_val = match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
-            (RunState::Complete, Some(v)) if v.metric.is_finite() => v.metric,
-            _ => {
-                return Ok(Err(format!(
-                    "the teacher (run {}) failed: {}",
-                    t.run_id,
-                    t.failure.unwrap_or_else(|| "no validation score".into())
-                )));
-            }
+        let teacher_val = match validation(&t) {
+            Ok(v) => v,
+            Err(why) => return Ok(Err(format!("the teacher (run {}) failed: {why}", t.run_id))),
         };
         let m = super::ensemble::member(self.store, t.run_id, false)?;
         let mut models = Vec::new();
@@ -672,38 +671,26 @@ impl Child<'_> {
         let mut student = child;
         student.train.time_budget = Some((remaining - started.elapsed().as_secs_f64()).max(1.0));
         let extra = json!({"distill": {"teachers": [t.run_id], "alpha": alpha, "temperature": temperature}});
-        let chain_owned = self.chain.to_string();
-        let step = self.step;
-        let store = self.store;
-        let s = super::train::record_and_train_with(
+        let s = train_step(
             self.store,
+            self.chain,
+            self.step,
             &student,
             data,
-            &format!("improve {}", self.chain),
             Some(self.parent),
             None,
             super::train::With {
                 teachers: Some(&teachers),
                 extra: Some(extra),
-                on_start: Some(Box::new(move |run_id: i64| {
-                    let _ = store.set_step_run(&chain_owned, step, run_id);
-                })),
                 ..Default::default()
             },
         )?;
-        Ok(match (s.state, s.outcome.as_ref().and_then(|o| o.val)) {
-            (RunState::Complete, Some(v)) if v.metric.is_finite() => Ok((
-                s.run_id,
-                v.metric,
-                student,
-                format!(
-                    "teacher run {} ({} x{width}, validation {teacher_val:.4}), student distilled with alpha {alpha}, T {temperature}; ",
-                    t.run_id,
-                    teacher.model.kind()
-                ),
-            )),
-            _ => Err(s.failure.unwrap_or_else(|| "no validation score".into())),
-        })
+        let note = format!(
+            "teacher run {} ({} x{width}, validation {teacher_val:.4}), student distilled with alpha {alpha}, T {temperature}; ",
+            t.run_id,
+            teacher.model.kind()
+        );
+        Ok(validation(&s).map(|v| (s.run_id, v, student, note)))
     }
 
     /// A short study over `search` from `child`, within `seconds`; its best trial is the step's
@@ -982,15 +969,29 @@ fn significant(f: f64) -> f64 {
     (f * p).round() / p
 }
 
+/// The finite validation value of a complete run, or why there is none.
+fn validation(t: &super::train::Trained) -> Result<f64, String> {
+    match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
+        (RunState::Complete, Some(v)) if v.metric.is_finite() => Ok(v.metric),
+        _ => Err(t
+            .failure
+            .clone()
+            .unwrap_or_else(|| "no validation score".into())),
+    }
+}
+
+/// Trains `exp` as the run of ledger step `step` (linked as soon as it is recorded), with what
+/// `with` adds (teachers, extra record).
 #[allow(clippy::too_many_arguments)]
-fn train_step(
-    store: &Store,
+fn train_step<'a>(
+    store: &'a Store,
     chain: &str,
     step: usize,
     exp: &Experiment,
     data: &Prepared,
     parent: Option<i64>,
     resume: Option<&Path>,
+    with: super::train::With<'a>,
 ) -> anyhow::Result<super::train::Trained> {
     let chain_owned = chain.to_string();
     let on_start = Box::new(move |run_id: i64| {
@@ -1005,7 +1006,7 @@ fn train_step(
         resume,
         super::train::With {
             on_start: Some(on_start),
-            ..Default::default()
+            ..with
         },
     )
 }
