@@ -249,6 +249,13 @@ pub enum Command {
         /// Only these remedies (comma-separated ids, e.g. tuning,dropout); default: all.
         #[arg(long, value_delimiter = ',')]
         remedies: Option<Vec<String>>,
+        /// Judge every candidate by K-fold cross-validation over the training and validation
+        /// rows (out-of-fold predictions, paired per row) instead of the validation split:
+        /// `auto` (default) does so when the validation split has under 500 rows, `off` never,
+        /// a number K always, with K folds. The final model is then the best candidate's fold
+        /// models averaged.
+        #[arg(long, default_value = "auto")]
+        cv: String,
         #[arg(long)]
         json: bool,
     },

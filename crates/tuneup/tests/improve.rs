@@ -50,6 +50,12 @@ fn a_high_variance_start_gets_a_variance_remedy_first() {
     let l = ledger(&env, "hv");
     assert_eq!(l[0]["kind"], "baseline");
     assert_eq!(l[0]["state"], "kept");
+    // 129 validation rows: too few to tell candidates apart, so each is cross-validated.
+    assert!(
+        l[0]["reason"].as_str().unwrap().contains("out-of-fold"),
+        "{}",
+        l[0]
+    );
     let s1 = &l[1];
     assert_eq!(s1["kind"], "remedy");
     assert_eq!(s1["diagnosis"]["verdict"], "high_variance", "{s1}");
@@ -126,6 +132,8 @@ fn an_interrupted_chain_resumes_without_repeating_or_losing_a_step() {
             "3",
             "--budget",
             "10m",
+            "--cv",
+            "off",
         ])
         .current_dir(env.dir.path())
         .stdout(Stdio::null())
@@ -166,6 +174,8 @@ fn an_interrupted_chain_resumes_without_repeating_or_losing_a_step() {
         "3",
         "--budget",
         "10m",
+        "--cv",
+        "off",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let l = ledger(&env, "k");
@@ -194,6 +204,8 @@ fn a_study_is_a_remedy_and_the_chain_ends_with_an_ensemble_step() {
         "dropout,tuning_regularization",
         "--budget",
         "3m",
+        "--cv",
+        "off",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let l = ledger(&env, "st");
@@ -245,6 +257,8 @@ fn a_study_is_a_remedy_and_the_chain_ends_with_an_ensemble_step() {
         "dropout,tuning_regularization",
         "--budget",
         "3m",
+        "--cv",
+        "off",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("is finished"), "{}", stderr(&o));
@@ -398,4 +412,124 @@ fn recorded_runs_with_hand_made_curves_get_the_matching_first_remedy() {
     let (v, ids) = first(hb);
     assert_eq!(v, "high_bias");
     assert_eq!(ids[..2], ["bigger_model", "train_longer"], "{ids:?}");
+}
+
+#[test]
+fn small_validation_sets_are_judged_by_cross_validation() {
+    let env = Env::new();
+    let e = exp(
+        &env,
+        "cv.toml",
+        &HIGH_VARIANCE.replace("limit = 430", "limit = 430\ntest_fraction = 0.2"),
+    );
+    let args = [
+        "improve",
+        e.to_str().unwrap(),
+        "--cv",
+        "3",
+        "--remedies",
+        "train_longer,tuning_regularization",
+        "--max-runs",
+        "3",
+        "--budget",
+        "4m",
+    ];
+    let o = env.tuneup(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "cv");
+    let show = |id: &Value| -> Value {
+        let o = env.tuneup(&["show", &id.as_i64().unwrap().to_string(), "--json"]);
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // The baseline is a 3-fold CV run over the 344 rows left by the test hold-out; its value is
+    // the out-of-fold accuracy.
+    let base = show(&l[0]["run_id"]);
+    let folds = base["extra"]["cv"]["folds_runs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(folds.len(), 3, "{base}");
+    assert_eq!(base["splits"]["val"], 344, "{base}");
+    let oof = base["extra"]["cv"]["oof_metric"].as_f64().unwrap();
+    assert_eq!(l[0]["value"].as_f64().unwrap(), oof);
+    for f in &folds {
+        assert_eq!(show(f)["parent_id"], l[0]["run_id"]);
+    }
+    // Each remedy is a CV run too, judged against the best by the paired test over all rows.
+    let remedies: Vec<&Value> = l.iter().filter(|s| s["kind"] == "remedy").collect();
+    assert_eq!(remedies.len(), 2, "{l:?}");
+    for s in &remedies {
+        let r = s["reason"].as_str().unwrap();
+        assert!(
+            r.contains("out-of-fold accuracy") && r.contains("paired z"),
+            "{r}"
+        );
+        let run = show(&s["run_id"]);
+        assert_eq!(
+            run["extra"]["cv"]["folds_runs"].as_array().unwrap().len(),
+            3
+        );
+    }
+    // Longer training continues each fold of its parent (constant learning rate).
+    let longer = remedies
+        .iter()
+        .find(|s| s["remedy"] == "train_longer")
+        .unwrap();
+    assert!(
+        longer["reason"]
+            .as_str()
+            .unwrap()
+            .contains("continued each fold of run"),
+        "{longer}"
+    );
+    // The study searches on the first fold; its best trial is that fold's run.
+    let study = remedies
+        .iter()
+        .find(|s| s["remedy"] == "tuning_regularization")
+        .unwrap();
+    let reason = study["reason"].as_str().unwrap();
+    assert!(reason.contains("searched on fold 1"), "{reason}");
+    let first_fold = show(&show(&study["run_id"])["extra"]["cv"]["folds_runs"][0]);
+    assert!(
+        first_fold["name"].as_str().unwrap().contains("trial"),
+        "{first_fold}"
+    );
+    // The ensemble step works on out-of-fold predictions; the final model's test score is its
+    // fold models averaged.
+    let n = l.len();
+    assert_eq!(l[n - 2]["kind"], "ensemble");
+    assert!(l[n - 2]["reason"].as_str().unwrap().contains("out-of-fold"));
+    let last = &l[n - 1];
+    assert_eq!(last["kind"], "final");
+    let fin = show(&last["run_id"]);
+    if fin["model"] != "ensemble" {
+        assert!(
+            last["reason"]
+                .as_str()
+                .unwrap()
+                .contains("its fold models averaged"),
+            "{last}"
+        );
+    }
+    let test = fin["test"]["metric"].as_f64().unwrap();
+    assert_eq!(last["value"].as_f64().unwrap(), test);
+    // The chain is judged by CV: resuming it on the validation split is bad input.
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--cv",
+        "off",
+        "--budget",
+        "4m",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--cv"), "{}", stderr(&o));
+    let o = env.tuneup(&["improve", e.to_str().unwrap(), "--cv", "1"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--cv") && stderr(&o).contains("at least 2"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(ledger(&env, "cv").len(), n);
 }

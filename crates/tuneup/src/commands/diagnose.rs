@@ -72,8 +72,20 @@ pub fn diagnose_run(
     id: i64,
     opts: &Options,
 ) -> anyhow::Result<(Run, Vec<EpochRecord>, Experiment, Diagnosis)> {
+    diagnose_with_curves(store, id, id, opts)
+}
+
+/// [`diagnose_run`] with the learning curves of another run: a cross-validation run's errors
+/// (training error averaged over the folds, validation error out-of-fold over every row) with
+/// one fold's curves.
+pub fn diagnose_with_curves(
+    store: &Store,
+    id: i64,
+    curves: i64,
+    opts: &Options,
+) -> anyhow::Result<(Run, Vec<EpochRecord>, Experiment, Diagnosis)> {
     let run = store.run(id)?;
-    let epochs = store.epochs(id)?;
+    let epochs = store.epochs(curves)?;
     let exp: Experiment =
         serde_json::from_value(run.config.clone()).context("reading the run's experiment")?;
     let obs = |s: Option<tuneup_core::run::Scores>, key: &str| {

@@ -87,7 +87,7 @@ fn model_of(run: &Run) -> anyhow::Result<Model> {
 }
 
 /// The fold runs of a cross-validation run, from its record.
-fn fold_runs(run: &Run) -> Option<Vec<i64>> {
+pub(crate) fn fold_runs(run: &Run) -> Option<Vec<i64>> {
     let folds = run
         .extra
         .as_ref()?

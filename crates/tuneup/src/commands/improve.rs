@@ -6,6 +6,12 @@
 //! run out; then evaluate the final model on the test set once. Every step is a ledger row
 //! (`tuneup history`), written before the step's work starts, so an interrupted chain resumes
 //! where it stopped.
+//!
+//! When the validation split is small (under [`CV_BELOW`] rows, where one sample moves the
+//! metric by more than 0.2%), every candidate is judged by K-fold cross-validation over the
+//! training and validation rows instead (`--cv`): a candidate is a CV run whose out-of-fold
+//! predictions cover every row, the paired test runs over all of them, and the final model is
+//! the best candidate's fold models averaged.
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,6 +19,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde_json::{Value, json};
 use tuneup_core::InputError;
+use tuneup_core::cv::CvSpec;
 use tuneup_core::data::{Prepared, Y};
 use tuneup_core::diagnose::{Diagnosis, Verdict};
 use tuneup_core::run::RunState;
@@ -37,7 +44,41 @@ pub struct Args<'a> {
     pub ensemble: usize,
     /// Only these remedy ids.
     pub remedies: Option<&'a [String]>,
+    /// `auto`, `off` or a number of folds: judge candidates by cross-validation.
+    pub cv: &'a str,
     pub json: bool,
+}
+
+/// Under this many validation rows, `--cv auto` judges candidates by cross-validation.
+pub const CV_BELOW: usize = 500;
+
+/// The cross-validation the chain judges by, if any: `--cv auto|off|K` against the experiment
+/// and its validation split.
+fn cv_mode(flag: &str, exp: &Experiment, data: &Prepared) -> Result<Option<CvSpec>, InputError> {
+    let spec = exp.cv.clone().unwrap_or_default();
+    match flag {
+        "off" => Ok(None),
+        "auto" => Ok((exp.data.val.is_none() && data.val.len() < CV_BELOW).then_some(spec)),
+        k => match k.parse::<usize>() {
+            Ok(k) if k >= 2 => {
+                if exp.data.val.is_some() {
+                    return Err(InputError::new(
+                        "--cv: cross-validation splits the training data into folds; this experiment has a validation file (data.val): use --cv off",
+                    ).key("--cv"));
+                }
+                Ok(Some(CvSpec { folds: k, ..spec }))
+            }
+            _ => Err(InputError::new(format!(
+                "--cv: expected auto, off or a number of folds (at least 2), found `{k}`"
+            ))
+            .key("--cv")),
+        },
+    }
+}
+
+/// Whether a recorded run is a cross-validation run (its fold runs listed).
+fn is_cv(run: &tuneup_store::Run) -> bool {
+    super::ensemble::fold_runs(run).is_some()
 }
 
 /// The share of the budget left that a tuning study may spend.
@@ -114,6 +155,21 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     let base_data = tuneup_core::data::prepare(&base)?;
     super::train::check_model(&base, &base_data, a.source)?;
+    let cv = cv_mode(a.cv, &base, &base_data)?;
+    // Every fold's data and model are checked before anything is recorded.
+    let base_folds = match &cv {
+        Some(spec) => {
+            let f = super::cv::Folds::new(&base, spec.clone(), a.source)?;
+            f.plans(&base, a.source)?;
+            Some(f)
+        }
+        None => None,
+    };
+    let val_word = if cv.is_some() {
+        "out-of-fold"
+    } else {
+        "validation"
+    };
     let chain = a.chain.map(str::to_string).unwrap_or_else(|| {
         a.source
             .file_stem()
@@ -165,6 +221,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         Some(s) => {
             let run_id = s.run_id.expect("filtered");
             let run = store.run(run_id)?;
+            if is_cv(&run) != cv.is_some() {
+                return Err(InputError::new(format!(
+                    "chain `{chain}` judges its candidates by {}; rerun it with --cv {}, or start another chain (--chain NAME)",
+                    if is_cv(&run) { "cross-validation" } else { "the validation split" },
+                    if is_cv(&run) { "auto (or the number of folds it used)" } else { "off" },
+                ))
+                .key("--cv")
+                .into());
+            }
             let exp: Experiment = serde_json::from_value(run.config.clone())?;
             (run_id, s.value.unwrap_or(f64::NAN), exp)
         }
@@ -188,29 +253,73 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             );
             let mut exp = base.clone();
             exp.name = Some(format!("{chain} step {step}: baseline"));
-            let t = train_step(
-                &store,
-                &chain,
-                step,
-                &exp,
-                &base_data,
-                None,
-                None,
-                Default::default(),
-            )?;
-            match (t.state, t.outcome.as_ref().and_then(|o| o.val)) {
-                (RunState::Complete, Some(v)) => {
+            let result = match (&cv, &base_folds) {
+                (Some(_), Some(folds)) => {
+                    let display = format!("improve {chain}");
+                    let plans = folds.plans(&exp, a.source)?;
+                    let name = format!("{chain} step {step}: baseline (cv)");
+                    let done = super::cv::record(
+                        &store,
+                        &exp,
+                        &display,
+                        folds,
+                        plans,
+                        &name,
+                        None,
+                        &mut |id| {
+                            let _ = store.set_step_run(&chain, step, id);
+                        },
+                        &mut |plan, cv_run| {
+                            let mut fe = exp.clone();
+                            fe.name = Some(fold_name(&name, plan, folds.spec.folds));
+                            super::train::record_and_train(
+                                &store,
+                                &fe,
+                                &plan.data,
+                                &display,
+                                Some(cv_run),
+                                None,
+                            )
+                            .map(|t| t.run_id)
+                        },
+                    )?;
+                    cv_value(&done).map(|v| (done.run_id, v))
+                }
+                _ => {
+                    let t = train_step(
+                        &store,
+                        &chain,
+                        step,
+                        &exp,
+                        &base_data,
+                        None,
+                        None,
+                        Default::default(),
+                    )?;
+                    validation(&t).map(|v| (t.run_id, v))
+                }
+            };
+            match result {
+                Ok((run_id, v)) => {
+                    let how = match &base_folds {
+                        Some(f) => format!(
+                            " ({}, {} folds over {} rows)",
+                            f.scheme,
+                            f.spec.folds,
+                            f.n()
+                        ),
+                        None => String::new(),
+                    };
                     store.end_step(
                         &chain,
                         step,
                         "kept",
-                        Some(v.metric),
-                        &format!("validation {} {:.4}", metric.name(), v.metric),
+                        Some(v),
+                        &format!("{val_word} {} {v:.4}{how}", metric.name()),
                     )?;
-                    (t.run_id, v.metric, exp)
+                    (run_id, v, exp)
                 }
-                _ => {
-                    let why = t.failure.unwrap_or_else(|| "no validation score".into());
+                Err(why) => {
                     store.end_step(&chain, step, "failed", None, &why)?;
                     return Err(crate::RunFailed(format!("the baseline failed: {why}")).into());
                 }
@@ -249,8 +358,21 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         // A child stops after the epoch that passes its time budget, so it gets the time left
         // less one epoch of the current best; with less than three such epochs left, no child
         // could be trained far enough to be judged.
-        let epoch_secs = {
-            let e = store.epochs(best.0)?;
+        // Under cross-validation a candidate costs one run per fold; the first fold's run
+        // gives the diagnosis its learning curves and the loop its timing (the errors are the
+        // CV run's: training error averaged over the folds, validation error out-of-fold).
+        let (diag_run, per_candidate) = match &cv {
+            Some(spec) => {
+                let folds = super::ensemble::fold_runs(&store.run(best.0)?).unwrap_or_default();
+                (
+                    folds.first().copied().unwrap_or(best.0),
+                    (spec.folds * spec.repeats) as f64,
+                )
+            }
+            None => (best.0, 1.0),
+        };
+        let epoch_secs = per_candidate * {
+            let e = store.epochs(diag_run)?;
             if e.is_empty() {
                 0.0
             } else {
@@ -265,7 +387,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
         let remaining = remaining - epoch_secs;
         // 2. Diagnose the current best.
-        let (run, _, exp, mut d) = super::diagnose::diagnose_run(&store, best.0, &opts)?;
+        let (run, _, exp, mut d) =
+            super::diagnose::diagnose_with_curves(&store, best.0, diag_run, &opts)?;
         {
             // After the verdict's own remedies (or when the diagnosis is good, within the
             // target's noise) and while budget is left: what could still help, the larger
@@ -294,18 +417,35 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     && s.state != "running"
             })
         };
-        // Chain-wide memory: a remedy that did not help from an earlier best waits until
-        // the remedies not yet tried anywhere have had their turn.
-        let failed_before = |id: &str| {
+        // Chain-wide memory: a change that did not help from an earlier best waits until the
+        // changes not yet tried anywhere have had their turn. A remedy whose change differs
+        // (augmentation for a CNN after augmentation for a dense net) is a new change.
+        let targets = |c: &Value| -> Vec<(String, String)> {
+            c.as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| (x["key"].to_string(), x["to"].to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let failed_before = |r: &tuneup_core::diagnose::Remedy| {
+            let mine = serde_json::to_value(&r.changes)
+                .map(|c| targets(&c))
+                .unwrap_or_default();
             ledger.iter().any(|s| {
-                s.remedy.as_deref() == Some(id) && (s.state == "rejected" || s.state == "failed")
+                s.remedy.as_deref() == Some(r.id.as_str())
+                    && (s.state == "rejected" || s.state == "failed")
+                    && s.changes.as_ref().map(targets) == Some(mine.clone())
             })
         };
-        // A study needs room for a few full runs of the current best within its share.
-        let best_secs = run.seconds.unwrap_or(0.0);
+        // A study needs room for a few full runs of the current best within its share (under
+        // cross-validation it searches on the first fold, and the other folds follow).
+        let best_secs = store.run(diag_run)?.seconds.unwrap_or(0.0);
         let affordable = |r: &tuneup_core::diagnose::Remedy| {
             !r.changes.iter().any(|c| c.key == "search")
-                || remaining * STUDY_SHARE >= 3.0 * best_secs
+                || (remaining * STUDY_SHARE >= 3.0 * best_secs
+                    && remaining * (1.0 - STUDY_SHARE) >= (per_candidate - 1.0) * best_secs)
         };
         // 3. The first remedy not yet tried from this run.
         let open: Vec<&tuneup_core::diagnose::Remedy> = d
@@ -316,7 +456,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .collect();
         let Some(remedy) = open
             .iter()
-            .find(|r| !failed_before(&r.id))
+            .find(|r| !failed_before(r))
             .or(open.first())
             .map(|r| (*r).clone())
         else {
@@ -373,6 +513,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             base: &base,
             base_data: &base_data,
             source: a.source,
+            cv: cv.as_ref(),
         };
         let (child_run, v, child_exp, note) = match child.run(&best.2, &remedy, remaining)? {
             Ok(r) => r,
@@ -398,7 +539,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             a.z,
         );
         let reason = format!(
-            "{note}validation {} {v:.4} vs {:.4} ({}{:.4}); {verdict}",
+            "{note}{val_word} {} {v:.4} vs {:.4} ({}{:.4}); {verdict}",
             metric.name(),
             best.1,
             if v >= best.1 { "+" } else { "" },
@@ -432,7 +573,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut final_run = (best.0, best.1);
     if a.ensemble > 1 {
         if let Some((id, v)) = ensemble_step(
-            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher, a.z,
+            &store, &chain, &me, best.0, best.1, &ledger, a.ensemble, higher, a.z, val_word,
         )? {
             final_run = (id, v);
         }
@@ -453,13 +594,18 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     })?;
     store.set_step_run(&chain, step, final_run.0)?;
     let reason = format!(
-        "stopped: {stop_reason}; final model: {} {} (validation {} {:.4}){}",
+        "stopped: {stop_reason}; final model: {} {}{} ({val_word} {} {:.4}){}",
         if run.model == "ensemble" {
             "ensemble run"
         } else {
             "run"
         },
         final_run.0,
+        if is_cv(&run) {
+            ", its fold models averaged"
+        } else {
+            ""
+        },
         metric.name(),
         final_run.1,
         test.map(|t| format!(", test {} {t:.4}", metric.name()))
@@ -513,6 +659,8 @@ struct Child<'a> {
     base: &'a Experiment,
     base_data: &'a Prepared,
     source: &'a Path,
+    /// Judge by cross-validation with these folds.
+    cv: Option<&'a CvSpec>,
 }
 
 /// A child's run, validation value, experiment and a note for the ledger; or why it failed.
@@ -544,6 +692,16 @@ impl Child<'_> {
             }
         };
         child.name = Some(format!("{} step {}: {}", self.chain, self.step, remedy.id));
+        if let Some(spec) = self.cv {
+            return self.run_cv(
+                spec,
+                parent_exp,
+                child,
+                distill.map(|d| &d.to),
+                &changes,
+                remaining,
+            );
+        }
         let own;
         let data = if child.data == self.base.data {
             self.base_data
@@ -561,13 +719,15 @@ impl Child<'_> {
             return self.study(child, search, data, remaining * STUDY_SHARE);
         }
         if let Some(d) = distill {
-            return self.distill(child, &d.to, data, remaining);
+            return Ok(self
+                .distill(&child, &d.to, data, remaining, self.parent, true)?
+                .and_then(|(s, note)| validation(&s).map(|v| (s.run_id, v, child, note))));
         }
         child.train.time_budget = Some(remaining.max(1.0));
         // Longer training with a rate that does not depend on the epoch count continues the
         // parent from its last epoch: the same numbers as one long run, for the new epochs'
         // time only.
-        let resume = self.resume_point(parent_exp, &child, &changes)?;
+        let resume = self.resume_point(self.parent, parent_exp, &child, &changes)?;
         let t = train_step(
             self.store,
             self.chain,
@@ -584,10 +744,142 @@ impl Child<'_> {
         Ok(validation(&t).map(|v| (t.run_id, v, child, note)))
     }
 
+    /// The child judged by cross-validation: one run per fold, recorded under a CV run (the
+    /// step's run) whose out-of-fold predictions cover every row. Longer training continues
+    /// each of the parent's fold runs; a study searches on the first fold (its best trial is
+    /// that fold's run) and the other folds train its best configuration; distillation trains a
+    /// teacher per fold, on that fold's training rows only.
+    fn run_cv(
+        &self,
+        spec: &CvSpec,
+        parent_exp: &Experiment,
+        mut child: Experiment,
+        distill: Option<&Value>,
+        changes: &[tuneup_core::diagnose::Change],
+        remaining: f64,
+    ) -> anyhow::Result<ChildResult> {
+        let started = Instant::now();
+        let parent_folds =
+            super::ensemble::fold_runs(&self.store.run(self.parent)?).unwrap_or_default();
+        let folds = match super::cv::Folds::new(&child, spec.clone(), self.source) {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let plans = match folds.plans(&child, self.source) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let k = plans.len();
+        let mut note = String::new();
+        let mut first_run = None;
+        if let Some(search) = child.search.take() {
+            let on_fold = Child {
+                parent: parent_folds.first().copied().unwrap_or(self.parent),
+                cv: None,
+                ..*self
+            };
+            match on_fold.study(
+                child.clone(),
+                search,
+                &plans[0].data,
+                remaining * STUDY_SHARE,
+            )? {
+                Ok((run_id, _, exp, n)) => {
+                    let name = child.name.take();
+                    child = exp;
+                    child.name = name;
+                    child.train.time_budget = None;
+                    first_run = Some(run_id);
+                    note = format!("{n}searched on fold 1, the other folds train its best; ");
+                }
+                Err(why) => return Ok(Err(why)),
+            }
+        }
+        if let Some(how) = distill {
+            let mut teacher = child.clone();
+            teacher.model = teacher
+                .model
+                .widened(how["teacher_width_mult"].as_f64().unwrap_or(3.0));
+            teacher.max_params = None;
+            teacher.max_flops = None;
+            if let Err(e) = super::train::check_model(&teacher, &plans[0].data, self.source) {
+                return Ok(Err(format!("the teacher: {e}")));
+            }
+        }
+        let to_train = k - usize::from(first_run.is_some());
+        let per_fold =
+            ((remaining - started.elapsed().as_secs_f64()) / to_train.max(1) as f64).max(1.0);
+        let display = format!("improve {}", self.chain);
+        let name = format!(
+            "{} (cv)",
+            child.name.clone().unwrap_or_else(|| self.chain.into())
+        );
+        let mut resumed_from = None;
+        let mut fold_notes = Vec::new();
+        let done = super::cv::record(
+            self.store,
+            &child,
+            &display,
+            &folds,
+            plans,
+            &name,
+            Some(self.parent),
+            &mut |id| {
+                let _ = self.store.set_step_run(self.chain, self.step, id);
+            },
+            &mut |plan, cv_run| {
+                let i = plan.repeat * spec.folds + plan.fold;
+                if let (0, Some(r)) = (i, first_run) {
+                    return Ok(r);
+                }
+                let mut fe = child.clone();
+                fe.name = Some(fold_name(&name, plan, spec.folds));
+                fe.train.time_budget = Some(per_fold);
+                if let Some(how) = distill {
+                    return match self.distill(&fe, how, &plan.data, per_fold, cv_run, false)? {
+                        Ok((s, n)) => {
+                            fold_notes.push(n);
+                            Ok(s.run_id)
+                        }
+                        Err(why) => Err(anyhow::anyhow!(why)),
+                    };
+                }
+                let resume = match parent_folds.get(i) {
+                    Some(&p) => self.resume_point(p, parent_exp, &fe, changes)?,
+                    None => None,
+                };
+                if let Some((_, e)) = &resume {
+                    resumed_from = Some(*e);
+                }
+                super::train::record_and_train(
+                    self.store,
+                    &fe,
+                    &plan.data,
+                    &display,
+                    Some(cv_run),
+                    resume.as_ref().map(|(p, _)| p.as_path()),
+                )
+                .map(|t| t.run_id)
+            },
+        )?;
+        if let Some(e) = resumed_from {
+            note.push_str(&format!(
+                "continued each fold of run {} from its epoch {e}; ",
+                self.parent
+            ));
+        }
+        if let Some(n) = fold_notes.first() {
+            note.push_str(&format!("fold 1: {n}"));
+        }
+        child.train.time_budget = None;
+        Ok(cv_value(&done).map(|v| (done.run_id, v, child, note)))
+    }
+
     /// The parent's resume point (its checkpoint and last epoch) when the child only trains it
     /// longer and the learning rate does not depend on the number of epochs.
     fn resume_point(
         &self,
+        parent: i64,
         parent_exp: &Experiment,
         child: &Experiment,
         changes: &[tuneup_core::diagnose::Change],
@@ -600,7 +892,7 @@ impl Child<'_> {
         if !only_epochs || !epoch_free || child.train.epochs <= parent_exp.train.epochs {
             return Ok(None);
         }
-        let run = self.store.run(self.parent)?;
+        let run = self.store.run(parent)?;
         let distilled = run
             .extra
             .as_ref()
@@ -617,14 +909,18 @@ impl Child<'_> {
 
     /// Knowledge distillation: a teacher (`child` widened by `teacher_width_mult`, free of the
     /// parameter / FLOP budget) trained first, within half the time left; then `child` as its
-    /// student on the softened predictions and the labels.
+    /// student on the softened predictions and the labels. Both are children of `parent`; the
+    /// student is the step's run when `link`. Returns the student (or the failed teacher) and a
+    /// note for the ledger; or why the teacher cannot be trained.
     fn distill(
         &self,
-        child: Experiment,
+        child: &Experiment,
         how: &Value,
         data: &Prepared,
         remaining: f64,
-    ) -> anyhow::Result<ChildResult> {
+        parent: i64,
+        link: bool,
+    ) -> anyhow::Result<Result<(super::train::Trained, String), String>> {
         let started = Instant::now();
         let width = how["teacher_width_mult"].as_f64().unwrap_or(3.0);
         let alpha = how["alpha"].as_f64().unwrap_or(0.5);
@@ -647,13 +943,22 @@ impl Child<'_> {
             &teacher,
             data,
             &format!("improve {}", self.chain),
-            Some(self.parent),
+            Some(parent),
             None,
             Default::default(),
         )?;
         let teacher_val = match validation(&t) {
             Ok(v) => v,
-            Err(why) => return Ok(Err(format!("the teacher (run {}) failed: {why}", t.run_id))),
+            Err(why) => {
+                let why = format!("the teacher (run {}) failed: {why}", t.run_id);
+                return Ok(Ok((
+                    super::train::Trained {
+                        failure: Some(why.clone()),
+                        ..t
+                    },
+                    why,
+                )));
+            }
         };
         let m = super::ensemble::member(self.store, t.run_id, false)?;
         let mut models = Vec::new();
@@ -668,29 +973,42 @@ impl Child<'_> {
             temperature,
             alpha,
         };
-        let mut student = child;
+        let mut student = child.clone();
         student.train.time_budget = Some((remaining - started.elapsed().as_secs_f64()).max(1.0));
         let extra = json!({"distill": {"teachers": [t.run_id], "alpha": alpha, "temperature": temperature}});
-        let s = train_step(
-            self.store,
-            self.chain,
-            self.step,
-            &student,
-            data,
-            Some(self.parent),
-            None,
-            super::train::With {
-                teachers: Some(&teachers),
-                extra: Some(extra),
-                ..Default::default()
-            },
-        )?;
+        let with = super::train::With {
+            teachers: Some(&teachers),
+            extra: Some(extra),
+            ..Default::default()
+        };
+        let s = if link {
+            train_step(
+                self.store,
+                self.chain,
+                self.step,
+                &student,
+                data,
+                Some(parent),
+                None,
+                with,
+            )?
+        } else {
+            super::train::record_and_train_with(
+                self.store,
+                &student,
+                data,
+                &format!("improve {}", self.chain),
+                Some(parent),
+                None,
+                with,
+            )?
+        };
         let note = format!(
             "teacher run {} ({} x{width}, validation {teacher_val:.4}), student distilled with alpha {alpha}, T {temperature}; ",
             t.run_id,
             teacher.model.kind()
         );
-        Ok(validation(&s).map(|v| (s.run_id, v, student, note)))
+        Ok(Ok((s, note)))
     }
 
     /// A short study over `search` from `child`, within `seconds`; its best trial is the step's
@@ -781,6 +1099,7 @@ fn ensemble_step(
     max: usize,
     higher: bool,
     z_min: f64,
+    val_word: &str,
 ) -> anyhow::Result<Option<(i64, f64)>> {
     use tuneup_core::ensemble::{Combiner, MemberPred, Method};
     // Candidates: the best run, then the other finished runs of the chain, best first.
@@ -859,7 +1178,7 @@ fn ensemble_step(
     let chosen = tuneup_core::ensemble::greedy_select(&preds, classes, max, signed);
     if chosen.len() < 2 {
         let why = format!(
-            "no other run improves the best run's validation {} when voting with it",
+            "no other run improves the best run's {val_word} {} when voting with it",
             metric.name()
         );
         eprintln!("   step {step}: {why}");
@@ -893,7 +1212,7 @@ fn ensemble_step(
         .collect::<Vec<_>>()
         .join(", ");
     let mut reason = format!(
-        "soft vote of runs {shown} (greedy selection on validation): validation {} {v:.4} vs {best_value:.4}; {verdict}",
+        "soft vote of runs {shown} (greedy selection on {val_word} predictions): {val_word} {} {v:.4} vs {best_value:.4}; {verdict}",
         metric.name()
     );
     let mut out = None;
@@ -967,6 +1286,37 @@ fn significant(f: f64) -> f64 {
     }
     let p = 10f64.powi(3 - f.abs().log10().floor() as i32);
     (f * p).round() / p
+}
+
+/// A fold run's name: the CV run's, with the fold (and repeat).
+fn fold_name(cv_name: &str, plan: &super::cv::Plan, folds: usize) -> String {
+    let base = cv_name.trim_end_matches(" (cv)");
+    if plan.repeat > 0 {
+        format!(
+            "{base} fold {}/{folds} repeat {}",
+            plan.fold + 1,
+            plan.repeat + 1
+        )
+    } else {
+        format!("{base} fold {}/{folds}", plan.fold + 1)
+    }
+}
+
+/// The finite out-of-fold value of a CV run whose folds all completed, or why there is none.
+fn cv_value(done: &super::cv::Done) -> Result<f64, String> {
+    match done.oof {
+        Some(s) if s.metric.is_finite() && done.failed.is_empty() => Ok(s.metric),
+        _ => Err(format!(
+            "cross-validation run {}: fold runs {:?} failed{}",
+            done.run_id,
+            done.failed,
+            if done.fold_runs.is_empty() {
+                " (every fold)"
+            } else {
+                ""
+            }
+        )),
+    }
 }
 
 /// The finite validation value of a complete run, or why there is none.

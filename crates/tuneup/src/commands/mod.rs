@@ -149,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             z,
             ensemble,
             remedies,
+            cv,
             json,
         } => improve::run(improve::Args {
             source: &source,
@@ -161,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             z,
             ensemble,
             remedies: remedies.as_deref(),
+            cv: &cv,
             json,
         }),
         Command::History { chain, json } => {
