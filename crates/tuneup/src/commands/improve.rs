@@ -515,7 +515,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             source: a.source,
             cv: cv.as_ref(),
         };
-        let (child_run, v, child_exp, note) = match child.run(&best.2, &remedy, remaining)? {
+        let (child_run, v, child_exp, mut note) = match child.run(&best.2, &remedy, remaining)? {
             Ok(r) => r,
             Err(why) => {
                 eprintln!("   step {step} failed: {why}");
@@ -523,6 +523,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 continue;
             }
         };
+        if let Some((done, of)) = cut_short(&store, child_run)? {
+            note.push_str(&format!(
+                "the time budget stopped it at epoch {done} of {of}{}; ",
+                if cv.is_some() { " (a fold)" } else { "" }
+            ));
+        }
         // 5. Keep it only if it beats the best beyond noise, paired on the same samples.
         if per_best.is_none() {
             per_best = Some(per_sample(&store, best.0)?);
@@ -1286,6 +1292,29 @@ fn significant(f: f64) -> f64 {
     }
     let p = 10f64.powi(3 - f.abs().log10().floor() as i32);
     (f * p).round() / p
+}
+
+/// Whether the time budget stopped a run (or a CV run's fold) before its last epoch: the epoch
+/// it stopped at and the epochs asked for. Runs with early stopping are not judged (they may end
+/// early by design).
+fn cut_short(store: &Store, run_id: i64) -> anyhow::Result<Option<(usize, usize)>> {
+    let run = store.run(run_id)?;
+    let runs = super::ensemble::fold_runs(&run).unwrap_or_else(|| vec![run_id]);
+    let mut worst: Option<(usize, usize)> = None;
+    for id in runs {
+        let r = store.run(id)?;
+        let Ok(exp) = serde_json::from_value::<Experiment>(r.config) else {
+            continue;
+        };
+        if exp.early_stopping.is_some() || exp.train.time_budget.is_none() {
+            continue;
+        }
+        let last = store.epochs(id)?.last().map(|e| e.epoch).unwrap_or(0);
+        if last < exp.train.epochs && worst.is_none_or(|(w, _)| last < w) {
+            worst = Some((last, exp.train.epochs));
+        }
+    }
+    Ok(worst)
 }
 
 /// A fold run's name: the CV run's, with the fold (and repeat).
