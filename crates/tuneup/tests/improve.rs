@@ -311,6 +311,68 @@ fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
     assert!(t["params"].as_i64().unwrap() > 2410, "{t}");
     // --ensemble 0: no ensemble step.
     assert!(l.iter().all(|s| s["kind"] != "ensemble"));
+
+    // Judged by cross-validation, each fold's student has its own teacher, trained on that
+    // fold's training rows only.
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--chain",
+        "ds-cv",
+        "--cv",
+        "2",
+        "--max-params",
+        "2410",
+        "--remedies",
+        "distillation",
+        "--ensemble",
+        "0",
+        "--max-runs",
+        "2",
+        "--budget",
+        "2m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "ds-cv");
+    let step = l
+        .iter()
+        .find(|s| s["remedy"] == "distillation")
+        .unwrap_or_else(|| panic!("{l:?}"));
+    assert!(
+        step["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fold 1: teacher run"),
+        "{step}"
+    );
+    let cv_run: Value = serde_json::from_slice(
+        &env.tuneup(&[
+            "show",
+            &step["run_id"].as_i64().unwrap().to_string(),
+            "--json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let folds = cv_run["extra"]["cv"]["folds_runs"].as_array().unwrap();
+    assert_eq!(folds.len(), 2, "{cv_run}");
+    let mut teachers = Vec::new();
+    for f in folds {
+        let s: Value = serde_json::from_slice(
+            &env.tuneup(&["show", &f.as_i64().unwrap().to_string(), "--json"])
+                .stdout,
+        )
+        .unwrap();
+        assert_eq!(s["params"], 2410, "{s}");
+        // The fold's training and validation rows are the CV run's rows, apart.
+        assert_eq!(
+            s["splits"]["train"].as_i64().unwrap() + s["splits"]["val"].as_i64().unwrap(),
+            cv_run["splits"]["val"].as_i64().unwrap(),
+            "{s}"
+        );
+        teachers.push(s["extra"]["distill"]["teachers"][0].as_i64().unwrap());
+    }
+    assert_ne!(teachers[0], teachers[1]);
 }
 
 /// Records a finished run with hand-made curves: `train_error(e)` / `val_loss(e)` per epoch.
