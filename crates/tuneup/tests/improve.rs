@@ -28,6 +28,13 @@ fn ledger(env: &Env, chain: &str) -> Vec<Value> {
         .clone()
 }
 
+/// `tuneup show ID --json`.
+fn show(env: &Env, id: &Value) -> Value {
+    let o = env.tuneup(&["show", &id.as_i64().unwrap().to_string(), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// A wide MLP on 300 training samples: it fits them exactly and misses on validation.
 const HIGH_VARIANCE: &str = "limit = 430\n\n[model]\nkind = \"mlp\"\nhidden = [512, 512]\n\n[optimizer]\nkind = \"adam\"\nlr = 0.001\n\n[train]\nepochs = 40\nbatch_size = 32\n";
 
@@ -345,24 +352,12 @@ fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
             .contains("fold 1: teacher run"),
         "{step}"
     );
-    let cv_run: Value = serde_json::from_slice(
-        &env.tuneup(&[
-            "show",
-            &step["run_id"].as_i64().unwrap().to_string(),
-            "--json",
-        ])
-        .stdout,
-    )
-    .unwrap();
+    let cv_run = show(&env, &step["run_id"]);
     let folds = cv_run["extra"]["cv"]["folds_runs"].as_array().unwrap();
     assert_eq!(folds.len(), 2, "{cv_run}");
     let mut teachers = Vec::new();
     for f in folds {
-        let s: Value = serde_json::from_slice(
-            &env.tuneup(&["show", &f.as_i64().unwrap().to_string(), "--json"])
-                .stdout,
-        )
-        .unwrap();
+        let s = show(&env, f);
         assert_eq!(s["params"], 2410, "{s}");
         // The fold's training and validation rows are the CV run's rows, apart.
         assert_eq!(
@@ -499,10 +494,7 @@ fn small_validation_sets_are_judged_by_cross_validation() {
     let o = env.tuneup(&args);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let l = ledger(&env, "cv");
-    let show = |id: &Value| -> Value {
-        let o = env.tuneup(&["show", &id.as_i64().unwrap().to_string(), "--json"]);
-        serde_json::from_slice(&o.stdout).unwrap()
-    };
+    let show = |id: &Value| show(&env, id);
     // The baseline is a 3-fold CV run over the 344 rows left by the test hold-out; its value is
     // the out-of-fold accuracy.
     let base = show(&l[0]["run_id"]);
