@@ -172,6 +172,8 @@ pub fn record(
     let mut per_fold = Vec::new();
     let mut fold_runs = Vec::new();
     let mut fold_models = Vec::new();
+    // The folds' training scores, averaged (what the diagnosis reads as the training error).
+    let mut fold_train: Vec<Scores> = Vec::new();
     // Out-of-fold predictions, summed over repeats.
     let k = match exp.task {
         Task::Classification => 0,
@@ -226,6 +228,7 @@ pub fn record(
             "test_metric": run.test.map(|s| json_num(s.metric)),
         }));
         fold_runs.push(run.id);
+        fold_train.extend(run.train);
         fold_models.push(Model {
             exp: fold_exp,
             info: data.info.clone(),
@@ -259,11 +262,6 @@ pub fn record(
         .filter_map(|p| p["val_metric"].as_f64())
         .collect();
     let (mean, std) = cv::mean_std(&vals);
-    // The folds' training scores, averaged (what the diagnosis reads as the training error).
-    let fold_train: Vec<Scores> = fold_runs
-        .iter()
-        .filter_map(|id| store.run(*id).ok()?.train)
-        .collect();
     // Pooled out-of-fold scores: every training row predicted by a model that did not see it.
     let ids = folds.source.full.ids.clone();
     let y = data::encode(&info, folds.source.full.clone(), true)?.y;
@@ -424,7 +422,6 @@ pub fn run(
         summary["mean"].as_f64().unwrap_or(f64::NAN),
         summary["std"].as_f64().unwrap_or(f64::NAN),
     );
-    let vals = &per_fold;
     if json_out {
         println!("{}", json!({"run_id": parent, "cv": summary}));
         return Ok(());
@@ -455,7 +452,7 @@ pub fn run(
         metric.name(),
         num(mean),
         num(std),
-        vals.len()
+        per_fold.len()
     );
     if let Some(s) = oof_scores {
         println!(

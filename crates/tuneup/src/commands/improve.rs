@@ -157,11 +157,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     super::train::check_model(&base, &base_data, a.source)?;
     let cv = cv_mode(a.cv, &base, &base_data)?;
     // Every fold's data and model are checked before anything is recorded.
-    let base_folds = match &cv {
+    let mut base_folds = match &cv {
         Some(spec) => {
             let f = super::cv::Folds::new(&base, spec.clone(), a.source)?;
-            f.plans(&base, a.source)?;
-            Some(f)
+            let plans = f.plans(&base, a.source)?;
+            Some((f, plans))
         }
         None => None,
     };
@@ -253,16 +253,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             );
             let mut exp = base.clone();
             exp.name = Some(format!("{chain} step {step}: baseline"));
-            let result = match (&cv, &base_folds) {
-                (Some(_), Some(folds)) => {
+            let result = match base_folds.take() {
+                Some((folds, plans)) => {
                     let display = format!("improve {chain}");
-                    let plans = folds.plans(&exp, a.source)?;
                     let name = format!("{chain} step {step}: baseline (cv)");
                     let done = super::cv::record(
                         &store,
                         &exp,
                         &display,
-                        folds,
+                        &folds,
                         plans,
                         &name,
                         None,
@@ -283,9 +282,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                             .map(|t| t.run_id)
                         },
                     )?;
-                    cv_value(&done).map(|v| (done.run_id, v))
+                    cv_value(&done).map(|v| (done.run_id, v, Some(folds)))
                 }
-                _ => {
+                None => {
                     let t = train_step(
                         &store,
                         &chain,
@@ -296,12 +295,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                         None,
                         Default::default(),
                     )?;
-                    validation(&t).map(|v| (t.run_id, v))
+                    validation(&t).map(|v| (t.run_id, v, None))
                 }
             };
             match result {
-                Ok((run_id, v)) => {
-                    let how = match &base_folds {
+                Ok((run_id, v, folds)) => {
+                    let how = match &folds {
                         Some(f) => format!(
                             " ({}, {} folds over {} rows)",
                             f.scheme,
@@ -802,12 +801,7 @@ impl Child<'_> {
             }
         }
         if let Some(how) = distill {
-            let mut teacher = child.clone();
-            teacher.model = teacher
-                .model
-                .widened(how["teacher_width_mult"].as_f64().unwrap_or(3.0));
-            teacher.max_params = None;
-            teacher.max_flops = None;
+            let teacher = teacher_of(&child, how);
             if let Err(e) = super::train::check_model(&teacher, &plans[0].data, self.source) {
                 return Ok(Err(format!("the teacher: {e}")));
             }
@@ -931,10 +925,7 @@ impl Child<'_> {
         let width = how["teacher_width_mult"].as_f64().unwrap_or(3.0);
         let alpha = how["alpha"].as_f64().unwrap_or(0.5);
         let temperature = how["temperature"].as_f64().unwrap_or(4.0);
-        let mut teacher = child.clone();
-        teacher.model = teacher.model.widened(width);
-        teacher.max_params = None;
-        teacher.max_flops = None;
+        let mut teacher = teacher_of(child, how);
         teacher.name = Some(format!("{} step {}: teacher", self.chain, self.step));
         teacher.train.time_budget = Some((remaining / 2.0).max(1.0));
         if let Err(e) = super::train::check_model(&teacher, data, self.source) {
@@ -1315,6 +1306,18 @@ fn cut_short(store: &Store, run_id: i64) -> anyhow::Result<Option<(usize, usize)
         }
     }
     Ok(worst)
+}
+
+/// The teacher of a distillation remedy: the student widened by `teacher_width_mult`, free of
+/// the parameter / FLOP budget.
+fn teacher_of(student: &Experiment, how: &Value) -> Experiment {
+    let mut teacher = student.clone();
+    teacher.model = teacher
+        .model
+        .widened(how["teacher_width_mult"].as_f64().unwrap_or(3.0));
+    teacher.max_params = None;
+    teacher.max_flops = None;
+    teacher
 }
 
 /// A fold run's name: the CV run's, with the fold (and repeat).
