@@ -17,6 +17,14 @@ pub enum Method {
 }
 
 impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Soft => "soft",
+            Method::Hard => "hard",
+            Method::Weighted => "weighted",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Method> {
         match s {
             "soft" => Some(Method::Soft),

@@ -1,7 +1,7 @@
-//! Model checkpoints on disk (burnpack). Written to a temp file beside the target, then renamed,
-//! so a crash never leaves a half-written checkpoint under the real name.
+//! Model checkpoints on disk (burnpack), written whole or not at all (`tuneup_core::fsio`), so a
+//! crash never leaves a half-written checkpoint under the real name.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -10,29 +10,18 @@ use tuneup_core::spec::ModelSpec;
 
 use crate::model::Net;
 
-pub fn save(model: &Net, path: &Path) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let mut tmp = PathBuf::from(path);
-    tmp.set_extension("tmp");
-    model
-        .clone()
-        .into_record()
-        .save(&tmp)
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| format!("cannot rename {} to {}: {e}", tmp.display(), path.display()))
+pub(crate) fn save(model: &Net, path: &Path) -> Result<(), String> {
+    tuneup_core::fsio::write_with(path, |tmp| model.clone().into_record().save(tmp))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Rebuilds the model a run trained and loads its weights.
-pub fn load(spec: &ModelSpec, info: &DataInfo, path: &Path) -> Result<Net, String> {
+pub(crate) fn load(spec: &ModelSpec, info: &DataInfo, path: &Path) -> Result<Net, String> {
     load_on(spec, info, path, &crate::cpu())
 }
 
 /// The same, on a device of one's choosing (the autodiff device, to train on).
-pub fn load_on(
+pub(crate) fn load_on(
     spec: &ModelSpec,
     info: &DataInfo,
     path: &Path,

@@ -1,21 +1,31 @@
-//! tuneup's training part: the models (burn modules), the training loop, evaluation and
-//! checkpoints. The only crate that sees burn; everything it returns is plain Rust.
+//! tuneup's training part: the models (burn modules, one file per architecture), the training
+//! loop, evaluation and checkpoints, on burn's `flex` CPU backend.
+//!
+//! Owns every burn type: nothing of burn crosses this crate's boundary. Callers get plain Rust:
+//! an [`Outcome`] of numbers, a [`TrainedModel`] handle whose outputs are `Vec<f32>`, parameter
+//! counts, the LR range test's (rate, loss) pairs. May import `tuneup-core` only: never the
+//! store, the lab or the binary.
 
-pub mod checkpoint;
-pub mod eval;
-pub mod model;
-pub mod trainer;
+pub mod bench;
+mod checkpoint;
+mod eval;
+mod lr_find;
+mod model;
+mod predict;
+mod trainer;
 
 pub use eval::Outputs;
-pub use model::Net;
+pub use lr_find::lr_range_test;
+pub use model::count_params;
+pub use predict::TrainedModel;
 pub use trainer::{
-    EpochRecord, Observer, Outcome, ResumeState, RunStatus, TrainError, lr_range_test,
-    read_resume_state, train, train_from,
+    EpochRecord, Job, Observer, Outcome, ResumeState, RunStatus, Teachers, TrainError,
+    read_resume_state, train,
 };
 
 use burn::tensor::Device;
 
 /// The CPU device (burn's pure-Rust `flex` backend).
-pub fn cpu() -> Device {
+fn cpu() -> Device {
     Device::flex()
 }

@@ -1,5 +1,6 @@
-//! The `tuneup` command line: parses flags into plain structs, runs a command, maps errors to
-//! exit codes (2: bad input, 1: a failed run or an internal error).
+//! The `tuneup` command line: parses flags into plain structs, makes one call into the lab (or
+//! the core) per command, prints the result; maps errors to exit codes (2: bad input, 1: a failed
+//! run or an internal error).
 
 use std::process::ExitCode;
 
@@ -10,20 +11,10 @@ mod commands;
 mod output;
 mod plot;
 mod progress;
+mod views;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// A run that ended as failed (recorded in the store); exit code 1.
-#[derive(Debug)]
-pub struct RunFailed(pub String);
-
-impl std::fmt::Display for RunFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-impl std::error::Error for RunFailed {}
 
 /// Bad input is exit code 2: a file, key or argument the user gave was wrong.
 fn exit_code(e: &anyhow::Error) -> u8 {
@@ -32,11 +23,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             return 2;
         }
         if let Some(s) = cause.downcast_ref::<tuneup_store::StoreError>() {
-            return match s {
-                tuneup_store::StoreError::NotAStore { .. }
-                | tuneup_store::StoreError::NoSuchRun(_) => 2,
-                _ => 1,
-            };
+            return if s.is_input() { 2 } else { 1 };
         }
     }
     1

@@ -1,32 +1,13 @@
-//! Small helpers for what tuneup writes: atomic files, number formatting, curves as text.
+//! Small helpers for what tuneup writes: files, number formatting, curves as text.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 
-/// Writes a file through a temp file in the same folder and a rename, so readers never see it
-/// half-written and an error leaves any previous file untouched.
+/// Writes a file whole or not at all (`tuneup_core::fsio`), naming it in the error.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.with_context(|| format!("cannot write {}", path.display()))
+    tuneup_core::fsio::write_atomic(path, contents)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn num(v: f64) -> String {

@@ -1,48 +1,47 @@
-//! Training progress on stderr: a bar per epoch (batch, loss, ETA) on a terminal, and one line
-//! per epoch everywhere. Each epoch is also written to the store as it ends.
+//! Progress on stderr: the lab's lines as they come, and for each run a bar per epoch (batch,
+//! loss, ETA) on a terminal, and one line per epoch everywhere.
 
 use std::io::IsTerminal;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tuneup_core::run::EpochRecord;
-use tuneup_store::Store;
 use tuneup_train::Observer;
 
-pub struct Progress<'a> {
-    store: &'a Store,
-    run_id: i64,
+/// The lab's monitor for the command line: everything on stderr.
+pub struct Stderr;
+
+impl tuneup_lab::Monitor for Stderr {
+    fn say(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn run_display(&self, _run_id: i64, metric: &str) -> Box<dyn Observer> {
+        Box::new(Progress::new(metric))
+    }
+}
+
+/// One run's epochs on stderr.
+pub struct Progress {
     metric: String,
     bar: Option<ProgressBar>,
     tty: bool,
     started: Instant,
     epochs: usize,
-    epoch: usize,
     loss: f64,
     last_val: Option<f64>,
-    pub store_error: Option<tuneup_store::StoreError>,
-    /// Asked after each epoch whether to stop (a study's pruner).
-    pub stopper: Option<Stopper<'a>>,
 }
 
-/// A study's per-epoch hook: records the epoch's value, says whether to stop.
-pub type Stopper<'a> = Box<dyn FnMut(&tuneup_core::run::EpochRecord) -> bool + 'a>;
-
-impl<'a> Progress<'a> {
-    pub fn new(store: &'a Store, run_id: i64, metric: &str) -> Self {
+impl Progress {
+    pub fn new(metric: &str) -> Self {
         Progress {
-            store,
-            run_id,
             metric: metric.to_string(),
             bar: None,
             tty: std::io::stderr().is_terminal(),
             started: Instant::now(),
             epochs: 0,
-            epoch: 0,
             loss: f64::NAN,
             last_val: None,
-            store_error: None,
-            stopper: None,
         }
     }
 
@@ -52,21 +51,18 @@ impl<'a> Progress<'a> {
             _ => eprintln!("{s}"),
         }
     }
+}
 
-    pub fn finish(&mut self) {
+impl Drop for Progress {
+    fn drop(&mut self) {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
     }
 }
 
-impl Observer for Progress<'_> {
-    fn stop(&mut self, record: &tuneup_core::run::EpochRecord) -> bool {
-        self.stopper.as_mut().is_some_and(|f| f(record))
-    }
-
+impl Observer for Progress {
     fn epoch_start(&mut self, epoch: usize, epochs: usize, batches: usize) {
-        self.epoch = epoch;
         self.epochs = epochs;
         if !self.tty {
             return;
@@ -113,9 +109,6 @@ impl Observer for Progress<'_> {
         // k-th, and the last.
         let k = self.epochs.div_ceil(20);
         let shown = self.tty || r.epoch <= 3 || r.epoch % k == 0 || r.epoch == self.epochs;
-        if let Err(e) = self.store.record_epoch(self.run_id, r) {
-            self.store_error.get_or_insert(e);
-        }
         if !shown {
             return;
         }

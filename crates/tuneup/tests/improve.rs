@@ -3,6 +3,8 @@
 
 mod common;
 
+use tuneup_store::RunStore;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -372,20 +374,20 @@ fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
 
 /// Records a finished run with hand-made curves: `train_error(e)` / `val_loss(e)` per epoch.
 fn record_run(
-    store: &tuneup_store::Store,
+    store: &tuneup_store::SqliteStore,
     exp: &str,
     epochs: usize,
     curve: impl Fn(usize) -> (f64, f64, f64),
 ) -> i64 {
     use tuneup_core::run::{EpochRecord, RunState, Scores};
     let exp = tuneup_core::spec::Experiment::parse(exp, std::path::Path::new("")).unwrap();
-    let config = serde_json::to_value(&exp).unwrap();
     let id = store
         .create_run(&tuneup_store::NewRun {
             name: Some("hand-made"),
             parent_id: None,
+            kind: tuneup_store::RunKind::Train,
             experiment_path: "hand-made.toml",
-            config: &config,
+            experiment: &exp,
             model: "mlp",
             metric_name: "accuracy",
         })
@@ -411,7 +413,12 @@ fn record_run(
             .unwrap();
     }
     let (t, v, l) = curve(epochs);
-    let splits = serde_json::json!({"train": 4000, "val": 1000});
+    let splits = tuneup_store::Splits {
+        train: 4000,
+        val: 1000,
+        train_dev: None,
+        test: None,
+    };
     store
         .finish_run(
             id,
@@ -426,7 +433,7 @@ fn record_run(
                     error: v,
                     metric: 1.0 - v,
                 }),
-                splits: Some(&splits),
+                splits: Some(splits),
                 ..tuneup_store::Finish::bare(RunState::Complete, None, epochs as f64)
             },
         )
@@ -437,7 +444,7 @@ fn record_run(
 #[test]
 fn recorded_runs_with_hand_made_curves_get_the_matching_first_remedy() {
     let env = Env::new();
-    let store = tuneup_store::Store::open(&env.store()).unwrap();
+    let store = tuneup_store::SqliteStore::open(&env.store()).unwrap();
     let exp = "task = \"classification\"\ntarget_error = 0.01\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\nhidden = [64]\n[train]\nepochs = 30\n";
     // Training error falls to 0; validation loss bottoms out at epoch 8 and rises.
     let hv = record_run(&store, exp, 30, |e| {

@@ -143,7 +143,7 @@ fn a_killed_study_resumes_without_lost_or_duplicated_trials() {
     let o = env.tuneup(&["tune", exp.to_str().unwrap(), "--trials", "4"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("marked failed (interrupted)"),
+        stderr(&o).contains("marked interrupted"),
         "{}",
         stderr(&o)
     );
@@ -152,9 +152,12 @@ fn a_killed_study_resumes_without_lost_or_duplicated_trials() {
     let nums = numbers(&after);
     // Contiguous numbers, none twice.
     assert_eq!(nums, (0..nums.len() as u64).collect::<Vec<_>>());
-    // Exactly one trial was lost to the kill, recorded as failed with the reason; the other four
-    // count towards --trials 4.
-    let interrupted: Vec<&Value> = trials.iter().filter(|t| t["state"] == "failed").collect();
+    // Exactly one trial was lost to the kill, recorded as interrupted with the reason; the other
+    // four count towards --trials 4.
+    let interrupted: Vec<&Value> = trials
+        .iter()
+        .filter(|t| t["state"] == "interrupted")
+        .collect();
     assert_eq!(interrupted.len(), 1, "{trials:?}");
     assert!(
         interrupted[0]["failure"]

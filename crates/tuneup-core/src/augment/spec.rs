@@ -142,6 +142,23 @@ impl AugmentSpec {
     }
 
     /// True when anything is switched on.
+    /// One line on what augmentation is on (`None` when none is): each key and its value.
+    pub fn summary(&self) -> Option<String> {
+        let json = serde_json::to_value(self).unwrap_or_default();
+        let mut parts: Vec<String> = self
+            .active()
+            .iter()
+            .map(|(k, _)| format!("{k} {}", json.get(*k).cloned().unwrap_or_default()))
+            .collect();
+        if self.mixes() && self.mix_prob < 1.0 {
+            parts.push(format!("mix_prob {}", self.mix_prob));
+        }
+        if self.mixes() && self.mix_off_epochs > 0 {
+            parts.push(format!("no mixing in the last {} epochs", self.mix_off_epochs));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     pub fn is_on(&self) -> bool {
         !self.active().is_empty()
     }

@@ -11,11 +11,7 @@ pub mod text;
 
 use crate::spec::Task;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    HigherIsBetter,
-    LowerIsBetter,
-}
+pub use crate::direction::Direction;
 
 /// How per-class scores are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,17 +269,14 @@ impl Metric {
             | Metric::Mape
             | Metric::Rmsle
             | Metric::Wer
-            | Metric::Cer => Direction::LowerIsBetter,
-            _ => Direction::HigherIsBetter,
+            | Metric::Cer => Direction::Minimize,
+            _ => Direction::Maximize,
         }
     }
 
     /// True when `a` is strictly better than `b` under this metric's direction.
     pub fn better(self, a: f64, b: f64) -> bool {
-        match self.direction() {
-            Direction::HigherIsBetter => a > b,
-            Direction::LowerIsBetter => a < b,
-        }
+        self.direction().better(a, b)
     }
 
     /// One line on what it is, for `--list`.

@@ -100,7 +100,7 @@ fn names_round_trip_and_directions() {
     assert_eq!(Metric::from_name("nope"), None);
     assert!(Metric::Accuracy.better(0.9, 0.8));
     assert!(Metric::LogLoss.better(0.1, 0.2));
-    assert_eq!(Metric::Wer.direction(), Direction::LowerIsBetter);
+    assert_eq!(Metric::Wer.direction(), Direction::Minimize);
     assert_eq!(Metric::Bleu(Smooth::Exp).task(), None);
 }
 

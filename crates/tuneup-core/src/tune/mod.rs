@@ -1,6 +1,6 @@
 //! Hyperparameter search, without burn or SQL: search spaces, samplers over the trial history,
-//! pruners over intermediate values. The study loop and its storage live in the binary and the
-//! store; everything here is a pure function of the space, the history and a seed.
+//! pruners over intermediate values. The study loop lives in the lab (`tuneup-lab`), its storage in
+//! the store; everything here is a pure function of the space, the history and a seed.
 
 pub mod cmaes;
 pub mod importance;
@@ -19,27 +19,7 @@ pub use sampler::{Sampler, SamplerSpec};
 pub use search::Search;
 pub use space::{Dist, Param, Params, Space};
 
-/// Whether smaller or larger values are better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Minimize,
-    Maximize,
-}
-
-impl Direction {
-    /// The value as a loss (smaller is better).
-    pub fn loss(self, v: f64) -> f64 {
-        match self {
-            Direction::Minimize => v,
-            Direction::Maximize => -v,
-        }
-    }
-
-    pub fn better(self, a: f64, b: f64) -> bool {
-        self.loss(a) < self.loss(b)
-    }
-}
+pub use crate::direction::Direction;
 
 /// A trial's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +29,9 @@ pub enum TrialState {
     Complete,
     Pruned,
     Failed,
+    /// Its worker died during the trial (killed, crashed): it does not count towards a
+    /// study's trials and its point may be tried again.
+    Interrupted,
 }
 
 impl TrialState {
@@ -58,7 +41,13 @@ impl TrialState {
             TrialState::Complete => "complete",
             TrialState::Pruned => "pruned",
             TrialState::Failed => "failed",
+            TrialState::Interrupted => "interrupted",
         }
+    }
+
+    /// Whether the trial has ended (complete, pruned, failed or interrupted).
+    pub fn is_finished(self) -> bool {
+        self != TrialState::Running
     }
 
     pub fn parse(s: &str) -> Option<TrialState> {
@@ -67,6 +56,7 @@ impl TrialState {
             "complete" => TrialState::Complete,
             "pruned" => TrialState::Pruned,
             "failed" => TrialState::Failed,
+            "interrupted" => TrialState::Interrupted,
             _ => return None,
         })
     }

@@ -127,7 +127,7 @@ impl Search {
         };
         let timeout = match t.get("timeout") {
             None => None,
-            Some(toml::Value::String(s)) if parse_duration(s).is_some() => Some(s.clone()),
+            Some(toml::Value::String(s)) if crate::duration::parse(s).is_some() => Some(s.clone()),
             Some(v) => {
                 return Err((
                     "search.timeout".into(),
@@ -145,21 +145,6 @@ impl Search {
             timeout,
         })
     }
-}
-
-/// `90`, `90s`, `10m`, `1h` as seconds.
-pub fn parse_duration(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let (n, mult) = match s.chars().last()? {
-        's' => (&s[..s.len() - 1], 1.0),
-        'm' => (&s[..s.len() - 1], 60.0),
-        'h' => (&s[..s.len() - 1], 3600.0),
-        _ => (s, 1.0),
-    };
-    n.parse::<f64>()
-        .ok()
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .map(|v| v * mult)
 }
 
 /// The experiment file's text with `[search]` removed and each parameter set at its key.

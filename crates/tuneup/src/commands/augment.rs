@@ -1,61 +1,25 @@
 //! `tuneup augment-preview EXP.toml -o grid.png`: what the model will see.
 
-use std::path::Path;
-
 use serde_json::json;
 use tuneup_core::InputError;
 use tuneup_core::augment::{BatchMaker, preview};
-use tuneup_core::data::Prepared;
 use tuneup_core::spec::Experiment;
 
-/// Checks the `[augment]` keys against the data's samples (an image key on vectors ...), naming
-/// the key and its line in the experiment file.
-pub fn check(exp: &Experiment, data: &Prepared, exp_path: &Path) -> Result<(), InputError> {
-    exp.augment
-        .check_shape(&data.info.sample_shape)
-        .map_err(|(key, msg)| super::train::key_error(exp_path, &key, msg))
-}
+use crate::cli::AugmentPreviewArgs;
 
-/// One line for the run header: what augmentation is on.
-pub fn summary(exp: &Experiment) -> Option<String> {
-    let a = &exp.augment;
-    let mut parts: Vec<String> = a
-        .active()
-        .iter()
-        .map(|(k, _)| {
-            let v = serde_json::to_value(a)
-                .ok()
-                .and_then(|j| j.get(*k).cloned())
-                .unwrap_or_default();
-            format!("{k} {v}")
-        })
-        .collect();
-    if a.mixes() && a.mix_prob < 1.0 {
-        parts.push(format!("mix_prob {}", a.mix_prob));
-    }
-    if a.mixes() && a.mix_off_epochs > 0 {
-        parts.push(format!("no mixing in the last {} epochs", a.mix_off_epochs));
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
-}
-
-pub fn run(
-    exp_path: &Path,
-    output: &Path,
-    samples: usize,
-    draws: usize,
-    json_out: bool,
-) -> anyhow::Result<()> {
-    let exp = Experiment::load(exp_path)?;
-    if samples == 0 || draws == 0 {
+pub fn run(a: AugmentPreviewArgs) -> anyhow::Result<()> {
+    let exp = Experiment::load(&a.experiment)?;
+    if a.samples == 0 || a.draws == 0 {
         return Err(InputError::new("--samples and --draws must be at least 1").into());
     }
     let data = tuneup_core::data::prepare(&exp)?;
-    check(&exp, &data, exp_path)?;
+    exp.augment
+        .check_shape(&data.info.sample_shape)
+        .map_err(|(key, msg)| tuneup_lab::record::key_error(&a.experiment, &key, msg))?;
     if !exp.augment.is_on() {
         eprintln!(
             "note: {} has no [augment] keys switched on; the columns will equal the original",
-            exp_path.display()
+            a.experiment.display()
         );
     }
     let maker = BatchMaker::new(
@@ -69,17 +33,17 @@ pub fn run(
         &maker,
         &data.info,
         &data.train,
-        samples,
-        draws,
+        a.samples,
+        a.draws,
         exp.augment.mixes(),
         exp.seed,
-        output,
+        &a.output,
     )?;
-    if json_out {
+    if a.json {
         println!(
             "{}",
             json!({
-                "output": output.display().to_string(),
+                "output": a.output.display().to_string(),
                 "rows": p.rows,
                 "columns": p.columns,
                 "mixed": p.mixed.map(|m| json!({"kind": m.kind, "lambda": m.lambda})),
@@ -92,7 +56,7 @@ pub fn run(
     }
     println!(
         "wrote {} ({}x{} px): {} training samples (rows) x [{}]",
-        output.display(),
+        a.output.display(),
         p.width,
         p.height,
         p.rows.len(),
@@ -100,7 +64,7 @@ pub fn run(
     );
     println!(
         "augmentation: {}",
-        summary(&exp).unwrap_or_else(|| "none".into())
+        exp.augment.summary().unwrap_or_else(|| "none".into())
     );
     if let Some(m) = p.mixed {
         println!(

@@ -1,3 +1,6 @@
+//! One file per command: its flags in, one call into the lab (or the core), its result out. No
+//! command imports another; what several print is in `crate::views`.
+
 mod augment;
 mod curve;
 mod cv;
@@ -14,234 +17,68 @@ mod study;
 mod train;
 mod tune;
 mod zoo;
-mod zoo_bench;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Context;
-use tuneup_store::Store;
+use tuneup_lab::Lab;
+use tuneup_store::Storage;
 
 use crate::cli::{Cli, Command};
+use crate::progress::Stderr;
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Init {
-            data,
-            target,
-            output,
-            force,
-        } => init::run(&data, target.as_deref(), output.as_deref(), force),
-        Command::Train { experiment, json } => train::run(&experiment, &cli.store, json),
-        Command::Resume { run, epochs, json } => {
-            train::resume(&open_existing(&cli.store)?, run, epochs, json)
-        }
-        Command::Runs { json } => runs::list(&open_existing(&cli.store)?, json),
-        Command::Show { run, json } => runs::show(&open_existing(&cli.store)?, run, json),
-        Command::Predict {
-            run,
-            data,
-            output,
-            proba,
-        } => predict::predict(&open_existing(&cli.store)?, run, &data, &output, proba),
-        Command::Diagnose {
-            run,
-            target_error,
-            plot,
-            thresholds,
-            min_gap,
-            min_gap_relative,
-            z,
-            json,
-        } => {
-            let opts = diagnose::Options::from_flags(
-                target_error,
-                thresholds.as_deref(),
-                min_gap,
-                min_gap_relative,
-                z,
-            )?;
-            diagnose::run(
-                &open_existing(&cli.store)?,
-                run,
-                &opts,
-                json,
-                plot.as_deref(),
+/// Where the store is, and how to open it.
+pub struct Ctx {
+    store: PathBuf,
+}
+
+impl Ctx {
+    /// Opens the store, creating it when it does not exist.
+    fn open(&self) -> anyhow::Result<Box<dyn Storage>> {
+        tuneup_store::open(&self.store).context("opening the run store")
+    }
+
+    /// Opens a store that must already exist (reading commands never create one).
+    fn open_existing(&self) -> anyhow::Result<Box<dyn Storage>> {
+        if !self.store.exists() {
+            return Err(tuneup_core::InputError::in_file(
+                &self.store,
+                "no run store here yet: train a run first, or point --store at one",
             )
+            .into());
         }
-        Command::Score {
-            metrics,
-            truth,
-            pred,
-            pos_label,
-            list,
-            json,
-        } => match (list, truth, pred) {
-            (true, _, _) => score::list(json),
-            (false, Some(t), Some(p)) => score::run(&metrics, &t, &p, pos_label.as_deref(), json),
-            _ => Err(tuneup_core::InputError::new("give --truth and --pred (or --list)").into()),
-        },
-        Command::Schedule {
-            experiment,
-            output,
-            json,
-        } => schedule::schedule(&experiment, output.as_deref(), json),
-        Command::LrFind {
-            experiment,
-            output,
-            start,
-            end,
-            iters,
-            json,
-        } => schedule::lr_find(&experiment, output.as_deref(), start, end, iters, json),
-        Command::Curve {
-            experiment,
-            sizes,
-            seeds,
-            plot,
-            json,
-        } => {
-            let sizes = curve::parse_sizes(&sizes)?;
-            curve::run(
-                &experiment,
-                &cli.store,
-                &sizes,
-                seeds,
-                json,
-                plot.as_deref(),
-            )
-        }
-        Command::AugmentPreview {
-            experiment,
-            output,
-            samples,
-            draws,
-            json,
-        } => augment::run(&experiment, &output, samples, draws, json),
-        Command::Cv {
-            experiment,
-            folds,
-            repeats,
-            json,
-        } => cv::run(&experiment, &cli.store, folds, repeats, json),
-        Command::Ensemble {
-            runs,
-            method,
-            snapshots,
-            name,
-            output,
-            json,
-        } => ensemble::run(
-            &open_existing(&cli.store)?,
-            &runs,
-            &method,
-            snapshots,
-            name.as_deref(),
-            output.as_deref(),
-            json,
-        ),
-        Command::Improve {
-            source,
-            budget,
-            max_runs,
-            target_metric,
-            max_params,
-            chain,
-            z,
-            ensemble,
-            remedies,
-            cv,
-            json,
-        } => improve::run(improve::Args {
-            source: &source,
-            store: &cli.store,
-            budget: &budget,
-            max_runs,
-            target_metric,
-            max_params,
-            chain: chain.as_deref(),
-            z,
-            ensemble,
-            remedies: remedies.as_deref(),
-            cv: &cv,
-            json,
-        }),
-        Command::History { chain, json } => {
-            let store = Store::open(&cli.store).context("opening the run store")?;
-            improve::history(&store, chain.as_deref(), json)
-        }
-        Command::Tune {
-            experiment,
-            trials,
-            timeout,
-            study,
-            workers,
-            json,
-        } => tune::run(tune::Args {
-            experiment: &experiment,
-            store: &cli.store,
-            trials,
-            timeout: timeout.as_deref(),
-            study: study.as_deref(),
-            workers,
-            json,
-        }),
-        Command::Study {
-            name,
-            export,
-            plots,
-            json,
-        } => {
-            let store = Store::open(&cli.store).context("opening the run store")?;
-            match name {
-                None => study::list(&store, json),
-                Some(n) => study::show(&store, &n, json, export.as_deref(), plots.as_deref()),
-            }
-        }
-        Command::Distill {
-            experiment,
-            teachers,
-            alpha,
-            temperature,
-            json,
-        } => distill::run(&experiment, &cli.store, &teachers, alpha, temperature, json),
-        Command::Zoo {
-            action: None,
-            input,
-            classes,
-            json,
-        } => zoo::list(&input, classes, json),
-        Command::Zoo {
-            action:
-                Some(crate::cli::ZooAction::Bench {
-                    data,
-                    budget,
-                    output,
-                    models,
-                    json,
-                }),
-            ..
-        } => zoo_bench::run(
-            &data,
-            &cli.store,
-            &budget,
-            output.as_deref(),
-            models.as_deref(),
-            json,
-        ),
-        Command::Eval { run, data, json } => {
-            predict::eval(&open_existing(&cli.store)?, run, &data, json)
-        }
+        self.open()
     }
 }
 
-/// Opens a store that must already exist (reading commands never create one).
-fn open_existing(path: &Path) -> anyhow::Result<Store> {
-    if !path.exists() {
-        return Err(tuneup_core::InputError::in_file(
-            path,
-            "no run store here yet: train a run first, or point --store at one",
-        )
-        .into());
+/// The lab over a store, reporting on stderr.
+fn lab(store: &dyn Storage) -> Lab<'_> {
+    Lab::new(store, &Stderr)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Ctx { store: cli.store };
+    match cli.command {
+        Command::Init(a) => init::run(a),
+        Command::Train(a) => train::train(&ctx, a),
+        Command::Resume(a) => train::resume(&ctx, a),
+        Command::Runs(a) => runs::list(&ctx, a),
+        Command::Show(a) => runs::show(&ctx, a),
+        Command::Predict(a) => predict::predict(&ctx, a),
+        Command::Eval(a) => predict::eval(&ctx, a),
+        Command::Diagnose(a) => diagnose::run(&ctx, a),
+        Command::Score(a) => score::run(a),
+        Command::Schedule(a) => schedule::schedule(a),
+        Command::LrFind(a) => schedule::lr_find(a),
+        Command::Curve(a) => curve::run(&ctx, a),
+        Command::AugmentPreview(a) => augment::run(a),
+        Command::Cv(a) => cv::run(&ctx, a),
+        Command::Ensemble(a) => ensemble::run(&ctx, a),
+        Command::Improve(a) => improve::run(&ctx, a),
+        Command::History(a) => improve::history(&ctx, a),
+        Command::Tune(a) => tune::run(&ctx, a),
+        Command::Study(a) => study::run(&ctx, a),
+        Command::Distill(a) => distill::run(&ctx, a),
+        Command::Zoo(a) => zoo::run(&ctx, a),
     }
-    Store::open(path).context("opening the run store")
 }

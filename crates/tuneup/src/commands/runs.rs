@@ -1,9 +1,14 @@
 //! `tuneup runs` and `tuneup show RUN`.
 
 use serde_json::json;
-use tuneup_store::{Run, Store};
+use tuneup_core::run::EpochRecord;
+use tuneup_store::Run;
 
+use crate::cli::{RunsArgs, ShowArgs};
 use crate::output::{duration, json_num, num, opt, sparkline};
+use crate::views::curve::print_curve;
+
+use super::Ctx;
 
 fn run_json(r: &Run) -> serde_json::Value {
     let s = |x: &Option<tuneup_core::run::Scores>| crate::output::scores_json(*x);
@@ -11,6 +16,7 @@ fn run_json(r: &Run) -> serde_json::Value {
         "run_id": r.id,
         "name": r.name,
         "parent_id": r.parent_id,
+        "kind": r.kind.as_str(),
         "status": r.state.as_str(),
         "failure": r.failure,
         "experiment": r.experiment_path,
@@ -29,14 +35,15 @@ fn run_json(r: &Run) -> serde_json::Value {
         "checkpoint": r.checkpoint,
         "splits": r.splits,
         "train_dev_error": r.train_dev.map(|v| json_num(v.error)),
-        "extra": r.extra,
+        "extra": (!r.extra.is_empty()).then_some(&r.extra),
         "data_info": r.data_info,
     })
 }
 
-pub fn list(store: &Store, json_out: bool) -> anyhow::Result<()> {
+pub fn list(ctx: &Ctx, a: RunsArgs) -> anyhow::Result<()> {
+    let store = ctx.open_existing()?;
     let runs = store.runs()?;
-    if json_out {
+    if a.json {
         println!(
             "{}",
             serde_json::Value::Array(runs.iter().map(run_json).collect())
@@ -71,12 +78,13 @@ pub fn list(store: &Store, json_out: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
-    let r = store.run(id)?;
-    let epochs = store.epochs(id)?;
-    if json_out {
+pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
+    let store = ctx.open_existing()?;
+    let r = store.run(a.run)?;
+    let epochs = store.epochs(a.run)?;
+    if a.json {
         let mut v = run_json(&r);
-        v["config"] = r.config.clone();
+        v["config"] = serde_json::to_value(&r.experiment)?;
         v["epochs"] = serde_json::to_value(
             epochs
                 .iter()
@@ -91,7 +99,8 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
         println!("{v}");
         return Ok(());
     }
-    if super::curve::show_if_curve(&r) {
+    if let Some(c) = &r.extra.curve {
+        print_curve(r.id, c);
         return Ok(());
     }
     println!(
@@ -135,8 +144,7 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
         );
     }
     if !epochs.is_empty() {
-        let col =
-            |f: fn(&tuneup_core::run::EpochRecord) -> f64| epochs.iter().map(f).collect::<Vec<_>>();
+        let col = |f: fn(&EpochRecord) -> f64| epochs.iter().map(f).collect::<Vec<_>>();
         println!("\n  curves over {} epochs", epochs.len());
         println!("  train loss  {}", sparkline(&col(|e| e.train_loss)));
         println!("  val loss    {}", sparkline(&col(|e| e.val_loss)));
@@ -167,25 +175,23 @@ pub fn show(store: &Store, id: i64, json_out: bool) -> anyhow::Result<()> {
             );
         }
     }
-    if let Some(e) = r.extra.as_ref().and_then(|e| e.get("ensemble")) {
+    if let Some(e) = &r.extra.ensemble {
         println!(
-            "\n  ensemble: {} of runs {} ({} models)",
-            e["method"].as_str().unwrap_or_default(),
-            e["members"],
-            e["models"]
+            "\n  ensemble: {} of runs {:?} ({} models)",
+            e.method.as_str(),
+            e.members,
+            e.models
         );
-        println!("  weights  {}", e["weights"]);
-        if let Some(on) = e["fitted_on"].as_str() {
+        println!("  weights  {:?}", e.weights);
+        if let Some(on) = &e.fitted_on {
             println!("  weights fitted on the members' {on} predictions");
         }
         println!("\n  first member's experiment:");
     } else {
         println!("\n  resolved experiment:");
     }
-    if let Ok(exp) = serde_json::from_value::<tuneup_core::spec::Experiment>(r.config.clone()) {
-        for line in exp.to_toml().lines() {
-            println!("    {line}");
-        }
+    for line in r.experiment.to_toml().lines() {
+        println!("    {line}");
     }
     Ok(())
 }

@@ -1,19 +1,18 @@
 //! `tuneup schedule EXP` (the learning rate over training, plotted) and `tuneup lr-find EXP`
 //! (the LR range test).
 
-use std::path::Path;
-
 use serde_json::json;
 use tuneup_core::InputError;
-use tuneup_core::lr_find;
 use tuneup_core::schedule::{Interval, Scheduler, Shape};
 use tuneup_core::spec::Experiment;
 
+use crate::cli::{LrFindArgs, ScheduleArgs};
 use crate::output::write_atomic;
 use crate::plot::{Mark, Panel, Series, svg};
 
-pub fn schedule(exp_path: &Path, output: Option<&Path>, json_out: bool) -> anyhow::Result<()> {
-    let exp = Experiment::load(exp_path)?;
+pub fn schedule(a: ScheduleArgs) -> anyhow::Result<()> {
+    let (output, json_out) = (a.output.as_deref(), a.json);
+    let exp = Experiment::load(&a.experiment)?;
     let data = tuneup_core::data::prepare(&exp)?;
     let batches = data
         .train
@@ -92,41 +91,17 @@ pub fn schedule(exp_path: &Path, output: Option<&Path>, json_out: bool) -> anyho
     Ok(())
 }
 
-pub fn lr_find(
-    exp_path: &Path,
-    output: Option<&Path>,
-    start: f64,
-    end: f64,
-    iters: usize,
-    json_out: bool,
-) -> anyhow::Result<()> {
-    if !(start > 0.0 && end > start && start.is_finite() && end.is_finite()) {
-        return Err(InputError::new(format!(
-            "--start and --end: expected 0 < start < end, found {start} and {end}"
-        ))
-        .into());
-    }
-    if iters < 20 {
-        return Err(
-            InputError::new(format!("--iters: expected at least 20, found {iters}")).into(),
-        );
-    }
-    let exp = Experiment::load(exp_path)?;
-    let data = tuneup_core::data::prepare(&exp)?;
-    super::train::check_model(&exp, &data, exp_path)?;
-    eprintln!(
-        "lr-find: {} steps from {start:e} to {end:e} ({} optimizer, batch {})",
-        iters,
-        exp.optimizer.kind(),
-        exp.train.batch_size
-    );
-    let points = tuneup_train::lr_range_test(&exp, &data, start, end, iters)
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let lrs: Vec<f64> = points.iter().map(|p| p.0).collect();
-    let raw: Vec<f64> = points.iter().map(|p| p.1).collect();
-    let smoothed = lr_find::smooth(&raw);
-    let s = lr_find::suggest(&lrs, &smoothed);
-    if let Some(p) = output {
+pub fn lr_find(a: LrFindArgs) -> anyhow::Result<()> {
+    let f = tuneup_lab::lr_find::run(
+        &crate::progress::Stderr,
+        &a.experiment,
+        a.start,
+        a.end,
+        a.iters,
+    )?;
+    let (lrs, raw, smoothed) = (&f.lrs, &f.raw, &f.smoothed);
+    let s = f.suggestion;
+    if let Some(p) = &a.output {
         let mut vlines = Vec::new();
         if let Some(s) = s {
             vlines.push(Mark {
@@ -154,7 +129,7 @@ pub fn lr_find(
                 name: "smoothed loss".into(),
                 points: lrs
                     .iter()
-                    .zip(&smoothed)
+                    .zip(smoothed)
                     .map(|(l, v)| (*l, v.min(cap)))
                     .collect(),
                 color: "#1f77b4",
@@ -171,14 +146,14 @@ pub fn lr_find(
     let Some(s) = s else {
         return Err(InputError::new(format!(
             "the loss diverged after {} steps, too early to suggest a rate: lower --start",
-            points.len()
+            raw.len()
         ))
         .into());
     };
-    if json_out {
+    if a.json {
         println!(
             "{}",
-            json!({"suggestion": {"lr": s.steepest, "valley": s.valley, "steepest": s.steepest, "min_over_10": s.min_over_10}, "steps": points.len(),
+            json!({"suggestion": {"lr": s.steepest, "valley": s.valley, "steepest": s.steepest, "min_over_10": s.min_over_10}, "steps": raw.len(),
                    "lrs": lrs, "loss": raw, "smoothed": smoothed})
         );
     } else {
@@ -192,7 +167,7 @@ pub fn lr_find(
             "  valley {:.2e} (fastai's default, more conservative), minimum / 10 {:.2e}; {} steps run",
             s.valley,
             s.min_over_10,
-            points.len()
+            raw.len()
         );
         println!("  set it with: [optimizer] lr = {:.2e}", s.steepest);
     }

@@ -7,73 +7,26 @@ use std::path::Path;
 
 use anyhow::Context;
 use serde_json::json;
-use tuneup_core::InputError;
-use tuneup_core::tune::importance::importance;
-use tuneup_core::tune::search::with_params;
 use tuneup_core::tune::{Direction, Search, TrialState};
-use tuneup_store::{Store, StoredTrial, Study};
+use tuneup_lab::study::view::{View, load};
+use tuneup_store::{Storage, StoredTrial};
 
+use crate::cli::StudyArgs;
 use crate::output::write_atomic;
 use crate::plot::{Panel, Series};
+use crate::views::study::print_best;
 
-/// The best complete trial.
-pub fn best(trials: &[StoredTrial], direction: Direction) -> Option<&StoredTrial> {
-    trials
-        .iter()
-        .filter(|t| t.trial.state == TrialState::Complete)
-        .filter(|t| t.trial.value.is_some_and(f64::is_finite))
-        .min_by(|a, b| {
-            direction
-                .loss(a.trial.value.unwrap_or(0.0))
-                .total_cmp(&direction.loss(b.trial.value.unwrap_or(0.0)))
-                .then(a.trial.number.cmp(&b.trial.number))
-        })
-}
+use super::Ctx;
 
-/// The best trial: its number, value, run and parameters.
-pub fn print_best(b: &StoredTrial) {
-    println!(
-        "best: trial {} value {:.4} (run {})",
-        b.trial.number,
-        b.trial.value.unwrap_or(f64::NAN),
-        b.run_id.map(|r| r.to_string()).unwrap_or("-".into())
-    );
-    for (k, v) in &b.trial.params {
-        println!("  {k} = {v}");
+pub fn run(ctx: &Ctx, a: StudyArgs) -> anyhow::Result<()> {
+    let store = ctx.open()?;
+    match &a.name {
+        None => list(store.as_ref(), a.json),
+        Some(n) => show(store.as_ref(), n, &a),
     }
 }
 
-fn load(store: &Store, name: &str) -> anyhow::Result<(Study, Search, Direction, String)> {
-    let Some(study) = store.study(name)? else {
-        let names: Vec<String> = store.studies()?.into_iter().map(|(n, _)| n).collect();
-        return Err(InputError::new(format!(
-            "no study `{name}` in this store{}",
-            if names.is_empty() {
-                " (it has none: start one with `tuneup tune EXP.toml`)".to_string()
-            } else {
-                format!(" (it has {})", names.join(", "))
-            }
-        ))
-        .into());
-    };
-    let search: Search =
-        serde_json::from_value(study.search.clone()).context("reading the study's search")?;
-    let text = study.config["text"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let base = tuneup_core::spec::Experiment::parse(
-        &text,
-        Path::new(&study.experiment_path)
-            .parent()
-            .unwrap_or(Path::new("")),
-    )
-    .context("reading the study's experiment")?;
-    let direction = super::tune::direction(&base, &search);
-    Ok((study, search, direction, text))
-}
-
-pub fn list(store: &Store, json_out: bool) -> anyhow::Result<()> {
+fn list(store: &dyn Storage, json_out: bool) -> anyhow::Result<()> {
     let studies = store.studies()?;
     if json_out {
         println!(
@@ -96,59 +49,42 @@ pub fn list(store: &Store, json_out: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn show(
-    store: &Store,
-    name: &str,
-    json_out: bool,
-    export: Option<&Path>,
-    plots: Option<&Path>,
-) -> anyhow::Result<()> {
-    let (study, search, direction, text) = load(store, name)?;
-    let trials = store.trials(study.id)?;
-    let best = best(&trials, direction);
-    let views: Vec<tuneup_core::tune::Trial> = trials.iter().map(|t| t.trial.clone()).collect();
-    let imp = importance(&search.space, &views, direction, search.seed.unwrap_or(0));
-    if let Some(path) = export {
-        let Some(b) = best else {
-            return Err(InputError::new(format!(
-                "study `{name}` has no complete trial to export yet"
-            ))
-            .into());
-        };
-        let doc = with_params(&text, &b.trial.params)?;
-        let body = format!(
-            "# The best trial ({}) of study `{name}`: validation {} {:.4}.\n# Exported by `tuneup study {name} --export`.\n\n{}",
-            b.trial.number,
-            if direction == Direction::Maximize {
-                "max"
-            } else {
-                "min"
-            },
-            b.trial.value.unwrap_or(f64::NAN),
-            doc
-        );
-        write_atomic(path, body.as_bytes())?;
+fn show(store: &dyn Storage, name: &str, a: &StudyArgs) -> anyhow::Result<()> {
+    let view = load(store, name)?;
+    if let Some(path) = &a.export {
+        write_atomic(path, view.export_best()?.as_bytes())?;
         eprintln!("wrote {}", path.display());
     }
-    if let Some(dir) = plots {
+    let search = &view.study.search;
+    if let Some(dir) = &a.plots {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_plots(dir, &search, &trials, direction, imp.as_deref())?;
+        write_plots(dir, search, &view.trials, view.direction, view.importance.as_deref())?;
     }
-    if json_out {
+    if a.json {
+        let best = view.best();
         println!(
             "{}",
             json!({
-                "study": study.name,
-                "direction": direction,
+                "study": view.study.name,
+                "direction": view.direction,
                 "sampler": search.sampler,
                 "pruner": search.pruner,
                 "best": best.map(|b| json!({"number": b.trial.number, "value": b.trial.value, "params": b.trial.params, "run_id": b.run_id})),
-                "importance": imp.as_ref().map(|v| v.iter().map(|(k, x)| json!({"param": k, "importance": x})).collect::<Vec<_>>()),
-                "trials": trials,
+                "importance": view.importance.as_ref().map(|v| v.iter().map(|(k, x)| json!({"param": k, "importance": x})).collect::<Vec<_>>()),
+                "trials": view.trials,
             })
         );
         return Ok(());
     }
+    print_table(&view)?;
+    print_importance(&view);
+    Ok(())
+}
+
+/// The trials as a table (one column per searched parameter), then the best trial.
+fn print_table(view: &View) -> anyhow::Result<()> {
+    let (search, trials, direction) = (&view.study.search, &view.trials, view.direction);
+    let study = &view.study;
     let names: Vec<&str> = search
         .space
         .params
@@ -176,7 +112,7 @@ pub fn show(
         write!(table, "  {n}")?;
     }
     table.push('\n');
-    for t in &trials {
+    for t in trials {
         let state = match (t.trial.state, &t.failure) {
             (TrialState::Pruned, _) => {
                 format!("pruned@{}", t.trial.last().map(|l| l.0).unwrap_or(0))
@@ -206,7 +142,7 @@ pub fn show(
                     .unwrap_or("-".into())
             )?;
         }
-        if t.trial.state == TrialState::Failed {
+        if matches!(t.trial.state, TrialState::Failed | TrialState::Interrupted) {
             if let Some(f) = &t.failure {
                 write!(table, "  ({f})")?;
             }
@@ -214,11 +150,16 @@ pub fn show(
         table.push('\n');
     }
     print!("{table}");
-    match best {
+    match view.best() {
         Some(b) => print_best(b),
         None => println!("no complete trial yet"),
     }
-    match &imp {
+    Ok(())
+}
+
+/// Each parameter's importance, largest first, as a bar.
+fn print_importance(view: &View) {
+    match &view.importance {
         Some(v) => {
             println!("parameter importance (permutation, random-forest surrogate):");
             let mut v = v.clone();
@@ -234,8 +175,8 @@ pub fn show(
         }
         None => println!("parameter importance: needs 5 complete trials"),
     }
-    Ok(())
 }
+
 
 fn write_plots(
     dir: &Path,

@@ -1,11 +1,26 @@
 //! `tuneup zoo [--input 1x28x28] [--classes 10] [--json]`: every architecture with its
-//! parameter count and forward FLOPs for an input.
+//! parameter count and forward FLOPs for an input; `tuneup zoo bench DATA`: every one that fits
+//! the data trained for the same time.
+
+use std::fmt::Write as _;
 
 use serde_json::json;
 use tuneup_core::InputError;
 use tuneup_core::zoo;
 
-pub fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
+use crate::cli::{BenchArgs, ZooAction, ZooArgs};
+use crate::output::{num, write_atomic};
+
+use super::{Ctx, lab};
+
+pub fn run(ctx: &Ctx, a: ZooArgs) -> anyhow::Result<()> {
+    match a.action {
+        None => list(&a.input, a.classes, a.json),
+        Some(ZooAction::Bench(b)) => bench(ctx, b),
+    }
+}
+
+fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
     let shape = zoo::parse_shape(input).ok_or_else(|| {
         InputError::new(format!(
             "--input: expected a shape such as 1x28x28 (images), 1x40 or 40 (signals, vectors), found `{input}`"
@@ -59,5 +74,71 @@ pub fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
         }
     }
     println!("\nUse one with [model] kind = \"<kind>\" and its knobs (`--json` prints them).");
+    Ok(())
+}
+
+fn bench(ctx: &Ctx, a: BenchArgs) -> anyhow::Result<()> {
+    let checked = tuneup_lab::zoo_bench::check(&a.data, &a.budget, a.models.as_deref())?;
+    let store = ctx.open()?;
+    let bench = tuneup_lab::zoo_bench::run(lab(store.as_ref()), checked)?;
+    let (rows, m) = (&bench.table.rows, &bench.metric);
+    let opt = |v: Option<f64>, digits: usize| {
+        v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
+    };
+    let mut csv = format!(
+        "model,kind,params,flops,epochs,{m}_val,{m}_test,train_samples_per_s,infer_ms_per_sample\n"
+    );
+    for r in rows {
+        writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{:.0},{:.4}",
+            r.model,
+            r.kind,
+            r.params,
+            r.flops,
+            r.epochs,
+            opt(r.val_metric, 4),
+            opt(r.test_metric, 4),
+            r.train_samples_per_s.unwrap_or(0.0),
+            r.infer_ms_per_sample.unwrap_or(0.0)
+        )?;
+    }
+    if let Some(o) = &a.output {
+        write_atomic(o, csv.as_bytes())?;
+        eprintln!("wrote {}", o.display());
+    }
+    if a.json {
+        println!(
+            "{}",
+            json!({"run_id": bench.run_id, "budget_seconds": bench.table.budget_seconds, "rows": rows})
+        );
+        return Ok(());
+    }
+    println!("run {}: {}", bench.run_id, bench.name);
+    println!(
+        "  {:<11} {:>9} {:>11} {:>6} {:>10} {:>10} {:>10} {:>12}",
+        "model",
+        "params",
+        "FLOPs",
+        "epochs",
+        format!("{m} val"),
+        "test",
+        "train /s",
+        "infer ms"
+    );
+    let nan = |v: Option<f64>| num(v.unwrap_or(f64::NAN));
+    for r in rows {
+        println!(
+            "  {:<11} {:>9} {:>11} {:>6} {:>10} {:>10} {:>10.0} {:>12.4}",
+            r.model,
+            r.params,
+            r.flops,
+            r.epochs,
+            nan(r.val_metric),
+            nan(r.test_metric),
+            r.train_samples_per_s.unwrap_or(0.0),
+            r.infer_ms_per_sample.unwrap_or(0.0)
+        );
+    }
     Ok(())
 }

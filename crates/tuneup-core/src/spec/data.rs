@@ -1,0 +1,148 @@
+//! `[data]`: where the data comes from and how it is split.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::KeyError;
+
+/// How a data source is laid out. Detected from the path when not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFormat {
+    /// A CSV file with a header; numeric features, the target column by name.
+    Csv,
+    /// MNIST IDX files: a folder in the MNIST layout, or an `*-images-idx3-ubyte[.gz]` file with
+    /// its `*-labels-idx1-ubyte[.gz]` beside it.
+    Mnist,
+    /// A folder with one subfolder of PNG / JPEG images per class.
+    ImageFolder,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// Training data: a CSV file, an MNIST folder or IDX file, or an image folder.
+    pub train: PathBuf,
+    #[serde(default)]
+    pub format: Option<DataFormat>,
+    /// CSV target column; defaults to the last column.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Explicit validation data; without it, `val_fraction` of the training data is held out
+    /// (stratified for classification).
+    #[serde(default)]
+    pub val: Option<PathBuf>,
+    /// Test data, scored once at the end of training. For an MNIST folder, `t10k-*` is the test
+    /// set unless this says otherwise.
+    #[serde(default)]
+    pub test: Option<PathBuf>,
+    #[serde(default = "default_val_fraction")]
+    pub val_fraction: f64,
+    /// Use at most this many samples of the training data (a seeded, stratified subset, taken
+    /// before the validation hold-out): for quick runs.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Hold out this fraction of the training split as a train-dev set: data from the training
+    /// distribution that the model does not train on, to tell variance (train-dev − train) from
+    /// data mismatch (validation − train-dev) when validation comes from another source.
+    #[serde(default)]
+    pub train_dev_fraction: Option<f64>,
+    /// Train on this fraction of the training split (a seeded, stratified subset taken after the
+    /// validation and train-dev hold-outs, so those stay the same): for learning curves.
+    #[serde(default)]
+    pub train_fraction: Option<f64>,
+    /// Seed of the validation / train-dev hold-outs and of `limit` (default: the experiment's
+    /// seed). Runs that share it share their validation data, whatever their own seed.
+    #[serde(default)]
+    pub split_seed: Option<u64>,
+    /// CSV only: read each row's features as an image of this shape, `[channels, height,
+    /// width]` (e.g. `[1, 8, 8]` for digits, `[1, 28, 28]` for Kaggle's MNIST CSV), so that a CNN
+    /// and image augmentation apply; or as a signal `[channels, length]`. Normalisation becomes
+    /// per channel.
+    #[serde(default)]
+    pub shape: Option<Vec<usize>>,
+    /// Hold out this fraction of the training file as the test set (stratified, seeded with
+    /// `split_seed`), taken before the validation split: for data that comes as one file.
+    #[serde(default)]
+    pub test_fraction: Option<f64>,
+}
+
+fn default_val_fraction() -> f64 {
+    0.2
+}
+
+impl DataSpec {
+    /// The fractions, limits and shape in range, each error naming its key.
+    pub(crate) fn validate(&self) -> Result<(), KeyError> {
+        let err = |k: &str, m: String| Err((k.to_string(), m));
+        let vf = self.val_fraction;
+        if !(vf > 0.0 && vf < 1.0) {
+            return err(
+                "data.val_fraction",
+                format!("expected a fraction in (0, 1), found {vf}"),
+            );
+        }
+        for (k, v) in [
+            ("data.train_dev_fraction", self.train_dev_fraction),
+            ("data.train_fraction", self.train_fraction),
+        ] {
+            if let Some(f) = v {
+                let ok = if k == "data.train_fraction" {
+                    f > 0.0 && f <= 1.0
+                } else {
+                    f > 0.0 && f < 1.0
+                };
+                if !ok {
+                    return err(
+                        k,
+                        format!(
+                            "expected a fraction in (0, 1{}, found {f}",
+                            if k == "data.train_fraction" { "]" } else { ")" }
+                        ),
+                    );
+                }
+            }
+        }
+        if self.limit == Some(0) {
+            return err(
+                "data.limit",
+                "expected a positive number of samples, found 0".into(),
+            );
+        }
+        if self.target.is_some() && !matches!(self.format, None | Some(DataFormat::Csv)) {
+            return err("data.target", "only CSV data has a target column".into());
+        }
+        if let Some(shape) = &self.shape {
+            if !(2..=3).contains(&shape.len()) || shape.contains(&0) {
+                return err(
+                    "data.shape",
+                    format!(
+                        "expected [channels, height, width] (images) or [channels, length] (signals) with positive sizes, found {shape:?}"
+                    ),
+                );
+            }
+            if !matches!(self.format, None | Some(DataFormat::Csv)) {
+                return err(
+                    "data.shape",
+                    "only CSV rows are reshaped into images".into(),
+                );
+            }
+        }
+        if let Some(f) = self.test_fraction {
+            if !(f > 0.0 && f < 1.0) {
+                return err(
+                    "data.test_fraction",
+                    format!("expected a fraction in (0, 1), found {f}"),
+                );
+            }
+            if self.test.is_some() {
+                return err(
+                    "data.test_fraction",
+                    "give a test file or a test_fraction, not both".into(),
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! `tuneup init DATA`: look at the data, say what it is, write a commented baseline experiment
+//! ([`text`]); the same baseline in memory for the commands that start from a data file.
+
+mod text;
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use tuneup_core::InputError;
+use tuneup_core::data::{self, Targets};
+use tuneup_core::spec::{DataFormat, Experiment, Task};
+
+pub use text::shape_text;
+
+/// What `init` found in the data.
+pub struct Inspection {
+    pub format: DataFormat,
+    pub task: Task,
+    pub rows: usize,
+    pub sample_shape: Vec<usize>,
+    pub target: Option<String>,
+    /// Class name → count, for classification.
+    pub classes: Vec<(String, usize)>,
+    pub why_task: String,
+}
+
+/// A numeric target with few distinct integer values is a class label; anything else numeric is
+/// a regression target.
+fn guess_task(labels: &[String]) -> (Task, String) {
+    let numbers: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
+    let distinct: std::collections::BTreeSet<&String> = labels.iter().collect();
+    match numbers {
+        None => (
+            Task::Classification,
+            format!("the target has text labels ({} distinct)", distinct.len()),
+        ),
+        Some(v) => {
+            let integers = v.iter().all(|x| x.fract() == 0.0);
+            let few = distinct.len() <= 30 && distinct.len() * 10 <= labels.len().max(20);
+            if integers && few {
+                (
+                    Task::Classification,
+                    format!("the target has {} distinct integer values", distinct.len()),
+                )
+            } else {
+                (
+                    Task::Regression,
+                    format!(
+                        "the target is numeric with {} distinct values",
+                        distinct.len()
+                    ),
+                )
+            }
+        }
+    }
+}
+
+pub fn inspect(path: &Path, target: Option<&str>) -> Result<Inspection, InputError> {
+    let format = data::detect_format(path)?;
+    // Read labels as text first; decide the task from them.
+    let d = data::load(path, Some(format), Task::Classification, target, true)?;
+    let Targets::Labels(labels) = &d.targets else {
+        unreachable!("labelled load")
+    };
+    let (task, why_task) = match format {
+        DataFormat::Csv => guess_task(labels),
+        _ => (Task::Classification, "images with class labels".into()),
+    };
+    let mut classes = Vec::new();
+    if task == Task::Classification {
+        data::check_targets(&d, task)?;
+        let mut counts = BTreeMap::<&str, usize>::new();
+        for l in labels {
+            *counts.entry(l).or_default() += 1;
+        }
+        classes = counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if classes.iter().all(|(c, _)| c.parse::<f64>().is_ok()) {
+            classes.sort_by(|a, b| {
+                a.0.parse::<f64>()
+                    .unwrap()
+                    .total_cmp(&b.0.parse::<f64>().unwrap())
+            });
+        }
+    }
+    Ok(Inspection {
+        format,
+        task,
+        rows: d.len(),
+        sample_shape: d.sample_shape.clone(),
+        target: d.target_name.clone(),
+        classes,
+        why_task,
+    })
+}
+
+/// `to` written relative to the folder `from` (both made absolute first).
+fn relative(to: &Path, from: &Path) -> PathBuf {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (to, from) = (abs(to), abs(from));
+    let t: Vec<Component> = to.components().collect();
+    let f: Vec<Component> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// What `init` wrote.
+pub struct Written {
+    pub inspection: Inspection,
+    pub output: PathBuf,
+}
+
+/// Inspects `data` and writes its baseline experiment to `output` (default `<stem>.toml`); an
+/// existing file is kept unless `force`.
+pub fn write(
+    data: &Path,
+    target: Option<&str>,
+    output: Option<&Path>,
+    force: bool,
+) -> anyhow::Result<Written> {
+    let ins = inspect(data, target)?;
+    let stem = data
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(|s| s.trim_end_matches("-images-idx3-ubyte").to_string())
+        .unwrap_or_else(|| "experiment".into());
+    let output = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{stem}.toml")));
+    if output.exists() && !force {
+        return Err(InputError::in_file(
+            &output,
+            "already exists: choose another file with -o, or pass --force to overwrite",
+        )
+        .into());
+    }
+    let out_dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let text = text::experiment_text(&ins, &relative(data, out_dir), &stem);
+    // What init writes must be a valid experiment: parse it back before writing.
+    Experiment::parse(&text, out_dir)
+        .map_err(|e| anyhow::anyhow!("internal error: init wrote an invalid experiment: {e}"))?;
+    tuneup_core::fsio::write_atomic(&output, text.as_bytes())?;
+    Ok(Written {
+        inspection: ins,
+        output,
+    })
+}
+
+/// The baseline experiment `init` would write for `data`, in memory (for `tuneup improve` and
+/// `tuneup zoo bench` on a data file).
+pub fn baseline(data: &Path, target: Option<&str>) -> anyhow::Result<Experiment> {
+    let ins = inspect(data, target)?;
+    let abs = std::path::absolute(data)?;
+    let stem = data
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("data")
+        .to_string();
+    let text = text::experiment_text(&ins, &abs, &stem);
+    Ok(Experiment::parse(&text, Path::new(""))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_guess() {
+        let ints: Vec<String> = (0..200).map(|i| (i % 10).to_string()).collect();
+        assert_eq!(guess_task(&ints).0, Task::Classification);
+        let floats: Vec<String> = (0..200).map(|i| format!("{}.5", i)).collect();
+        assert_eq!(guess_task(&floats).0, Task::Regression);
+        let many_ints: Vec<String> = (0..400).map(|i| (i % 200).to_string()).collect();
+        assert_eq!(guess_task(&many_ints).0, Task::Regression);
+        let text: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(guess_task(&text).0, Task::Classification);
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/a/b/c.csv"), Path::new("/a/d")),
+            PathBuf::from("../b/c.csv")
+        );
+        assert_eq!(
+            relative(Path::new("/a/c.csv"), Path::new("/a")),
+            PathBuf::from("c.csv")
+        );
+    }
+}
+

@@ -1,0 +1,213 @@
+//! Tuning studies: the ask / tell loop over the store (each trial asked for in one atomic step,
+//! so processes sharing a store take distinct trials and see each other's running ones), the
+//! pruner asked after every epoch, and interrupted trials (their worker gone) marked as such
+//! before new ones are asked for. Resumable: rerunning continues the study.
+
+mod pruning;
+pub mod setup;
+pub mod view;
+
+use std::path::Path;
+use std::time::Instant;
+
+use tuneup_core::data::Prepared;
+use tuneup_core::run::RunState;
+use tuneup_core::spec::Experiment;
+use tuneup_core::tune::search::trial_experiment;
+use tuneup_core::tune::{Direction, Params, Sampler, Search, Trial, TrialState};
+use tuneup_store::{StoredTrial, Study, TrialEnd};
+
+use crate::Lab;
+use crate::record::{Request, With, record_and_train};
+use crate::worker::{alive, worker_id};
+
+/// The study's direction: the search's, else the metric's.
+pub fn direction(exp: &Experiment, search: &Search) -> Direction {
+    search.direction.unwrap_or(exp.metric().direction())
+}
+
+/// The best complete trial (the lowest number among equals).
+pub fn best(trials: &[StoredTrial], direction: Direction) -> Option<&StoredTrial> {
+    trials
+        .iter()
+        .filter(|t| t.trial.state == TrialState::Complete)
+        .filter(|t| t.trial.value.is_some_and(f64::is_finite))
+        .min_by(|a, b| {
+            direction
+                .loss(a.trial.value.unwrap_or(0.0))
+                .total_cmp(&direction.loss(b.trial.value.unwrap_or(0.0)))
+                .then(a.trial.number.cmp(&b.trial.number))
+        })
+}
+
+/// Trials by state.
+pub fn count(trials: &[StoredTrial], state: TrialState) -> usize {
+    trials.iter().filter(|t| t.trial.state == state).count()
+}
+
+/// Marks the study's running trials whose worker is gone as interrupted; returns their numbers.
+pub fn mark_interrupted(lab: Lab, study: &Study) -> anyhow::Result<Vec<usize>> {
+    let mut marked = Vec::new();
+    for t in lab.store.trials(study.id)? {
+        if t.trial.state == TrialState::Running && !alive(&t.worker) {
+            let why = format!("interrupted: worker {} exited during the trial", t.worker);
+            let end = TrialEnd {
+                state: TrialState::Interrupted,
+                value: None,
+                failure: Some(&why),
+            };
+            lab.store.finish_trial(study.id, t.trial.number, &end)?;
+            lab.say(format!("trial {}: marked interrupted", t.trial.number));
+            marked.push(t.trial.number);
+        }
+    }
+    Ok(marked)
+}
+
+/// What a study's trials need: the study, the experiment text the trials are made from, the
+/// prepared data of the base experiment, how many trials (counted over the whole study, those
+/// lost to an interruption left out) and until when.
+pub struct Trials<'a> {
+    pub study: &'a Study,
+    pub dir: &'a Path,
+    pub base: &'a Experiment,
+    pub data: &'a Prepared,
+    pub trials: usize,
+    /// No trial starts after it, and each trial's time budget ends there.
+    pub deadline: Option<Instant>,
+    /// The parent run of every trial's run.
+    pub parent: Option<i64>,
+}
+
+/// Asks for and runs trials until the study has `t.trials` or the deadline passes.
+pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
+    let search = &t.study.search;
+    let direction = direction(t.base, search);
+    let sampler = Sampler::new(
+        search.sampler.clone(),
+        search.space.clone(),
+        direction,
+        search.seed.unwrap_or(t.base.seed),
+    );
+    let me = worker_id();
+    loop {
+        if t.deadline.is_some_and(|d| Instant::now() >= d) {
+            lab.say(format!("study {}: timeout reached", t.study.name));
+            break;
+        }
+        let asked = lab.store.ask_trial(t.study.id, &me, &mut |stored, number| {
+            // Trials lost to an interruption are left out: they do not count, and their point
+            // may be tried again.
+            let seen: Vec<Trial> = stored
+                .iter()
+                .filter(|t| t.trial.state != TrialState::Interrupted)
+                .map(|t| t.trial.clone())
+                .collect();
+            if seen.len() >= t.trials {
+                return None;
+            }
+            sampler.ask(&seen, number)
+        })?;
+        let Some((number, params)) = asked else {
+            break;
+        };
+        run_trial(lab, t, direction, number, &params)?;
+    }
+    Ok(())
+}
+
+/// One trial: its experiment (the study's text with the parameters set), its run with the
+/// pruner asked after each epoch, and how it ended. A trial that fails is recorded as failed;
+/// the study goes on.
+fn run_trial(
+    lab: Lab,
+    t: &Trials,
+    direction: Direction,
+    number: usize,
+    params: &Params,
+) -> anyhow::Result<()> {
+    let study = t.study;
+    let shown: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    lab.say(format!("-- trial {number}: {}", shown.join(" ")));
+    let fail = |why: &str| -> anyhow::Result<()> {
+        lab.say(format!("   trial {number} failed: {why}"));
+        let end = TrialEnd {
+            state: TrialState::Failed,
+            value: None,
+            failure: Some(why),
+        };
+        lab.store.finish_trial(study.id, number, &end)?;
+        Ok(())
+    };
+    let mut exp = match trial_experiment(&study.text, t.dir, params) {
+        Ok(e) => e,
+        Err(e) => return fail(&e.to_string()),
+    };
+    exp.search = None;
+    exp.name = Some(format!("{} trial {number}", study.name));
+    if let Some(d) = t.deadline {
+        let left = d
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(1.0);
+        exp.train.time_budget = Some(exp.train.time_budget.map_or(left, |b| b.min(left)));
+    }
+    let own;
+    let data = if exp.data == t.base.data {
+        t.data
+    } else {
+        own = match tuneup_core::data::prepare(&exp) {
+            Ok(d) => d,
+            Err(e) => return fail(&e.to_string()),
+        };
+        &own
+    };
+    let with = With {
+        stopper: Some(pruning::stopper(lab, study, number, direction, exp.train.epochs)),
+        on_start: Some(Box::new(move |run_id: i64| {
+            let _ = lab.store.set_trial_run(study.id, number, run_id);
+        })),
+        ..Default::default()
+    };
+    let req = Request {
+        exp: &exp,
+        data,
+        display: &study.experiment_path,
+        parent: t.parent,
+        resume: None,
+    };
+    let trained = record_and_train(lab, req, with)?;
+    let (RunState::Complete, Some(o)) = (trained.state, trained.outcome) else {
+        return fail(&trained.failure.unwrap_or_else(|| "training failed".into()));
+    };
+    let end = match (o.pruned, o.val.map(|s| s.metric).filter(|v| v.is_finite())) {
+        (Some(e), _) => {
+            lab.say(format!("   trial {number} pruned after epoch {e}"));
+            let why = format!("pruned at epoch {e}");
+            let last = o.epochs.last().map(|r| r.val_metric);
+            lab.store.finish_trial(
+                study.id,
+                number,
+                &TrialEnd {
+                    state: TrialState::Pruned,
+                    value: last,
+                    failure: Some(&why),
+                },
+            )?;
+            return Ok(());
+        }
+        (None, Some(v)) => v,
+        (None, None) => return fail("no finite validation value"),
+    };
+    lab.say(format!("   trial {number}: {end:.4}"));
+    lab.store.finish_trial(
+        study.id,
+        number,
+        &TrialEnd {
+            state: TrialState::Complete,
+            value: Some(end),
+            failure: None,
+        },
+    )?;
+    Ok(())
+}

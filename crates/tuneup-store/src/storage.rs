@@ -1,0 +1,96 @@
+//! The storage contract: what every store (SQLite now; PostgreSQL later) does, in three parts
+//! (runs, studies, the improve ledger) so that each implementation keeps one concern per file.
+//! [`crate::contract`] holds the tests every implementation must pass.
+//!
+//! The rules every implementation keeps:
+//! - a finished run, trial or step is never changed again (`finish_*` / `end_step` return
+//!   `false` for one that already ended);
+//! - asking for a trial and beginning a step are atomic: processes sharing a store get distinct
+//!   numbers, and a trial's sampler sees every trial recorded before it, running ones included;
+//! - every write is a single statement or a transaction, so a process killed at any point leaves
+//!   the store readable with every finished record intact.
+
+use std::path::PathBuf;
+
+use tuneup_core::tune::Params;
+
+use crate::StoreError;
+use crate::records::*;
+
+/// Runs, their per-epoch curves and where their checkpoints live.
+pub trait RunStore {
+    /// Records a new running run; returns its id.
+    fn create_run(&self, r: &NewRun) -> Result<i64, StoreError>;
+    /// Records (or replaces) one epoch of a run.
+    fn record_epoch(&self, run_id: i64, e: &EpochRecord) -> Result<(), StoreError>;
+    /// Ends a running run; `false` when it had already ended (it is left as it was).
+    fn finish_run(&self, run_id: i64, f: &Finish) -> Result<bool, StoreError>;
+    fn run(&self, id: i64) -> Result<Run, StoreError>;
+    /// Every run, in id order.
+    fn runs(&self) -> Result<Vec<Run>, StoreError>;
+    /// A run's epochs, in order.
+    fn epochs(&self, run_id: i64) -> Result<Vec<EpochRecord>, StoreError>;
+    /// The folder where this store keeps checkpoints and other run files.
+    fn artifacts_dir(&self) -> PathBuf;
+    /// Where the store is, for messages.
+    fn location(&self) -> String;
+}
+
+/// Studies, their trials and the trials' intermediate values.
+pub trait StudyStore {
+    /// The study called `s.name`, created with this experiment and search when there is none.
+    /// Returns the study and whether it was created now.
+    fn open_study(&self, s: &NewStudy) -> Result<(Study, bool), StoreError>;
+    fn study(&self, name: &str) -> Result<Option<Study>, StoreError>;
+    /// Every study's name and trial count, in creation order.
+    fn studies(&self) -> Result<Vec<(String, usize)>, StoreError>;
+    /// A study's trials in number order, with their intermediate values.
+    fn trials(&self, study_id: i64) -> Result<Vec<StoredTrial>, StoreError>;
+    /// Takes the next trial atomically: `choose` sees the history and the next number and
+    /// returns the parameters (or `None`: nothing left to try), recorded as a running trial of
+    /// `worker`. Returns the trial's number and parameters.
+    fn ask_trial(
+        &self,
+        study_id: i64,
+        worker: &str,
+        choose: &mut dyn FnMut(&[StoredTrial], usize) -> Option<Params>,
+    ) -> Result<Option<(usize, Params)>, StoreError>;
+    fn set_trial_run(&self, study_id: i64, number: usize, run_id: i64) -> Result<(), StoreError>;
+    /// Records a running trial's value at a step (an epoch).
+    fn report_value(
+        &self,
+        study_id: i64,
+        number: usize,
+        step: usize,
+        value: f64,
+    ) -> Result<(), StoreError>;
+    /// Ends a running trial; `false` when it had already ended.
+    fn finish_trial(&self, study_id: i64, number: usize, end: &TrialEnd)
+    -> Result<bool, StoreError>;
+}
+
+/// The improve loop's ledger: one row per step of a chain.
+pub trait LedgerStore {
+    /// Starts the chain's next step (number = last + 1) as running, atomically; returns its
+    /// number.
+    fn begin_step(&self, s: &NewStep) -> Result<usize, StoreError>;
+    fn set_step_run(&self, chain: &str, step: usize, run_id: i64) -> Result<(), StoreError>;
+    /// Ends a running step; `false` when it had already ended.
+    fn end_step(
+        &self,
+        chain: &str,
+        step: usize,
+        state: StepState,
+        value: Option<f64>,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
+    /// The chain's steps in order.
+    fn ledger(&self, chain: &str) -> Result<Vec<Step>, StoreError>;
+    /// Every chain's name and step count, oldest first.
+    fn chains(&self) -> Result<Vec<(String, usize)>, StoreError>;
+}
+
+/// A whole store: runs, studies and the ledger.
+pub trait Storage: RunStore + StudyStore + LedgerStore {}
+
+impl<T: RunStore + StudyStore + LedgerStore> Storage for T {}

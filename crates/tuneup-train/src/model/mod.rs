@@ -1,0 +1,130 @@
+//! The models as burn modules, built from a [`ModelSpec`]: one file per architecture (the
+//! staged image nets share [`staged`]), the layers they share in [`layers`]. Nothing here is
+//! public outside the crate but [`count_params`].
+
+mod cnn;
+mod conv1d;
+mod gru;
+mod layers;
+mod mlp;
+mod mobilenet;
+mod resmlp;
+mod resnet;
+mod shufflenet;
+mod squeezenet;
+mod staged;
+#[cfg(test)]
+mod tests;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use tuneup_core::spec::{Arch, ModelSpec};
+
+use layers::NormLayer;
+
+/// Any of tuneup's models. Input is always `[batch, sample_len]`; convs reshape it.
+#[derive(Module, Debug)]
+pub enum Net {
+    Mlp(mlp::Mlp),
+    Cnn(cnn::Cnn),
+    Conv1d(conv1d::Conv1dNet),
+    ResMlp(resmlp::ResMlp),
+    Staged(staged::Staged),
+    Gru(gru::GruNet),
+}
+
+impl Net {
+    /// Builds a freshly initialised model for samples of `sample_shape` and `outputs` outputs.
+    /// Errors (as text) when the spec does not fit the input (a CNN on vectors, a spatial size
+    /// that shrinks to nothing).
+    pub fn new(
+        spec: &ModelSpec,
+        sample_shape: &[usize],
+        outputs: usize,
+        device: &Device,
+    ) -> Result<Net, String> {
+        // Whether the model fits the input (images for the CNN, signals for the 1-D CNN, no
+        // spatial size shrinking to nothing) is the zoo's size check, shared with `tuneup zoo`.
+        tuneup_core::zoo::size(spec, sample_shape, outputs)?;
+        let input: usize = sample_shape.iter().product();
+        let norm = spec.norm;
+        let staged = |(body, ch): (Vec<staged::Block>, usize), stem: usize| {
+            Net::Staged(staged::Staged::new(
+                spec,
+                sample_shape,
+                stem,
+                body,
+                ch,
+                outputs,
+                device,
+            ))
+        };
+        Ok(match &spec.arch {
+            Arch::Mlp(a) => Net::Mlp(mlp::Mlp::new(a, spec, input, outputs, device)),
+            Arch::Cnn(a) => Net::Cnn(cnn::Cnn::new(a, spec, sample_shape, outputs, device)),
+            Arch::Conv1d(a) => Net::Conv1d(conv1d::Conv1dNet::new(
+                a,
+                spec,
+                sample_shape,
+                outputs,
+                device,
+            )?),
+            Arch::Resmlp(a) => {
+                Net::ResMlp(resmlp::ResMlp::new(a, spec, input, outputs, device))
+            }
+            Arch::Resnet(a) => staged(resnet::body(a, norm, device), a.stem),
+            Arch::Mobilenet(a) => staged(mobilenet::body(a, norm, device), a.stem),
+            Arch::Squeezenet(a) => staged(squeezenet::body(a, norm, device), a.stem),
+            Arch::Shufflenet(a) => staged(shufflenet::body(a, norm, device), a.stem),
+            Arch::Gru(a) => Net::Gru(gru::GruNet::new(a, spec, sample_shape, outputs, device)?),
+        })
+    }
+
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Net::Mlp(m) => m.forward(x),
+            Net::Cnn(c) => c.forward(x),
+            Net::Conv1d(c) => c.forward(x),
+            Net::ResMlp(r) => r.forward(x),
+            Net::Staged(s) => s.forward(x),
+            Net::Gru(g) => g.forward(x),
+        }
+    }
+
+    /// Trainable parameters, as PyTorch counts them: burn's count less batch norm's running
+    /// mean and variance (buffers, not parameters).
+    pub fn trainable_params(&self) -> usize {
+        let norms: Vec<&NormLayer> = match self {
+            Net::Mlp(m) => m.norms(),
+            Net::Cnn(c) => c.norms(),
+            Net::Conv1d(c) => c.norms(),
+            Net::ResMlp(r) => r.norms(),
+            Net::Staged(s) => s.norms(),
+            Net::Gru(_) => Vec::new(),
+        };
+        let buffers: usize = norms.iter().map(|n| n.buffers()).sum();
+        self.num_params() - buffers
+    }
+
+    /// `sum |w|` over the weights of the linear and conv layers (not biases, not norms): the L1
+    /// penalty's sum.
+    pub fn l1(&self) -> Tensor<1> {
+        match self {
+            Net::Mlp(m) => m.l1(),
+            Net::Cnn(c) => c.l1(),
+            Net::Conv1d(c) => c.l1(),
+            Net::ResMlp(r) => r.l1(),
+            Net::Staged(s) => s.l1(),
+            Net::Gru(g) => g.l1(),
+        }
+    }
+}
+
+/// The parameter count of a spec for an input, without training it.
+pub fn count_params(
+    spec: &ModelSpec,
+    sample_shape: &[usize],
+    outputs: usize,
+) -> Result<usize, String> {
+    Ok(Net::new(spec, sample_shape, outputs, &crate::cpu())?.trainable_params())
+}
