@@ -1,7 +1,10 @@
-//! tuneup's domain: experiment specs, data loading and splitting, metrics.
+//! tuneup's domain: experiment specs, data loading and splitting, metrics, the diagnosis and its
+//! remedies, augmentation, cross-validation folds, ensemble arithmetic, the paired test, the zoo's
+//! counts, search spaces, samplers and pruners: pure functions of their inputs and a seed.
 //!
-//! Builds and tests without burn or SQLite; the training part (`tuneup-train`) and the store
-//! (`tuneup-store`) depend on this crate, never the other way round.
+//! Owns the vocabulary every other crate speaks. May import no other tuneup crate, nor burn, nor
+//! SQL: the training part (`tuneup-train`), the store (`tuneup-store`), the lab (`tuneup-lab`)
+//! and the binary depend on it, never the other way round.
 
 pub mod augment;
 pub mod cv;

@@ -459,6 +459,26 @@ pub struct Checked {
     pub display: String,
 }
 
+/// Trains `exp` on a fold's data as a child of CV run `cv_run` (continuing the run at
+/// `resume`, if given); returns the fold's run.
+pub fn train_fold(
+    lab: Lab,
+    exp: &Experiment,
+    plan: &Plan,
+    display: &str,
+    cv_run: i64,
+    resume: Option<&Path>,
+) -> anyhow::Result<i64> {
+    let req = Request {
+        exp,
+        data: &plan.data,
+        display,
+        parent: Some(cv_run),
+        resume,
+    };
+    record_and_train(lab, req, With::default()).map(|t| t.run_id)
+}
+
 /// `tuneup cv EXP.toml [--folds K] [--repeats R]`, checked.
 pub fn check_file(
     exp_path: &Path,
@@ -513,14 +533,7 @@ pub fn run_checked(lab: Lab, c: Checked) -> anyhow::Result<Done> {
         parent: None,
     };
     let done = record(lab, req, &folds, plans, &mut |_| {}, &mut |plan, cv_run| {
-        let req = Request {
-            exp: &exp,
-            data: &plan.data,
-            display: &display,
-            parent: Some(cv_run),
-            resume: None,
-        };
-        record_and_train(lab, req, With::default()).map(|t| t.run_id)
+        train_fold(lab, &exp, plan, &display, cv_run, None)
     })?;
     if done.fold_runs.is_empty() {
         return Err(anyhow!("every fold failed"));

@@ -46,6 +46,11 @@ fn runs_round_trip() {
 }
 
 #[test]
+fn run_kinds_and_extras() {
+    contract::run_kinds_and_extras(&Sqlite::new());
+}
+
+#[test]
 fn studies_and_trials() {
     contract::studies_and_trials(&Sqlite::new());
 }

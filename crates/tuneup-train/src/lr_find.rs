@@ -1,14 +1,11 @@
 //! The learning-rate range test.
 
-use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
-use tuneup_core::augment::BatchMaker;
 use tuneup_core::data::Prepared;
 use tuneup_core::rng::Rng;
 use tuneup_core::spec::Experiment;
 
-use crate::model::Net;
-use crate::trainer::{TrainError, loss::batch_loss, optimizer::optimizer};
+use crate::trainer::{TrainError, loss::batch_loss};
 
 /// The learning-rate range test: a fresh model (the experiment's seed), the rate growing
 /// exponentially from `start` to `end` over `iters` steps, stopped early once the smoothed loss
@@ -22,22 +19,16 @@ pub fn lr_range_test(
     iters: usize,
 ) -> Result<Vec<(f64, f64)>, TrainError> {
     let info = &data.info;
-    let device = crate::cpu().autodiff();
-    device.seed(exp.seed);
-    let mut model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
-        .map_err(TrainError::Model)?;
-    let mut optim = optimizer(&exp.optimizer, &exp.train);
-    let ce = CrossEntropyLoss::new(None, &device);
+    let crate::trainer::Fresh {
+        device,
+        mut model,
+        mut optim,
+        ce,
+        maker,
+    } = crate::trainer::Fresh::new(exp, data)?;
     let n = data.train.len();
     let batch = exp.train.batch_size.min(n);
     let sample_len: usize = info.sample_shape.iter().product();
-    let maker = BatchMaker::new(
-        &data.train,
-        info,
-        &exp.augment,
-        exp.train.label_smoothing,
-        exp.seed,
-    );
     let mut out = Vec::with_capacity(iters);
     let mut losses = Vec::with_capacity(iters);
     let mut epoch = 0u64;

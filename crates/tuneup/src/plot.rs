@@ -78,85 +78,139 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn panel(p: &Panel, ox: f64, out: &mut String) {
-    let tx = |x: f64| if p.log_x { x.max(1e-12).log10() } else { x };
-    let pts: Vec<(f64, f64)> = p
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().copied())
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    let (mut x0, mut x1) = pts
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |a, (x, _)| {
-            (a.0.min(tx(*x)), a.1.max(tx(*x)))
-        });
-    let (mut y0, mut y1) = pts
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |a, (_, y)| {
-            (a.0.min(*y), a.1.max(*y))
-        });
-    for h in &p.hlines {
-        if h.value.is_finite() {
+/// Where a panel's data land: its data bounds and plot area.
+struct Frame {
+    ox: f64,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    pw: f64,
+    ph: f64,
+    log_x: bool,
+}
+
+impl Frame {
+    /// The bounds of the panel's points and horizontal marks, padded.
+    fn new(p: &Panel, ox: f64) -> Frame {
+        let tx = |x: f64| if p.log_x { x.max(1e-12).log10() } else { x };
+        let pts = finite_points(p);
+        let (mut x0, mut x1) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |a, (x, _)| {
+                (a.0.min(tx(*x)), a.1.max(tx(*x)))
+            });
+        let (mut y0, mut y1) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |a, (_, y)| {
+                (a.0.min(*y), a.1.max(*y))
+            });
+        for h in p.hlines.iter().filter(|h| h.value.is_finite()) {
             y0 = y0.min(h.value);
             y1 = y1.max(h.value);
         }
+        if !x0.is_finite() {
+            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+        }
+        if x1 - x0 < 1e-12 {
+            x1 = x0 + 1.0;
+        }
+        // Start the axis at 0 unless the data sit far from it (a loss around 2.2 in an LR test).
+        if y0 > 0.0 && y0 < (y1 - y0) * 2.0 {
+            y0 = 0.0;
+        }
+        if y1 - y0 < 1e-12 {
+            y1 = y0 + 1.0;
+        }
+        y1 += (y1 - y0) * 0.05;
+        Frame {
+            ox,
+            x0,
+            x1,
+            y0,
+            y1,
+            pw: W - ML - MR,
+            ph: H - MT - MB,
+            log_x: p.log_x,
+        }
     }
-    if !x0.is_finite() {
-        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+
+    fn sx(&self, x: f64) -> f64 {
+        let x = if self.log_x { x.max(1e-12).log10() } else { x };
+        self.ox + ML + (x - self.x0) / (self.x1 - self.x0) * self.pw
     }
-    if x1 - x0 < 1e-12 {
-        x1 = x0 + 1.0;
+
+    fn sy(&self, y: f64) -> f64 {
+        MT + self.ph - (y - self.y0) / (self.y1 - self.y0) * self.ph
     }
-    // Start the axis at 0 unless the data sit far from it (a loss around 2.2 in an LR test).
-    if y0 > 0.0 && y0 < (y1 - y0) * 2.0 {
-        y0 = 0.0;
+
+    /// The left edge of the plot area.
+    fn left(&self) -> f64 {
+        self.ox + ML
     }
-    if y1 - y0 < 1e-12 {
-        y1 = y0 + 1.0;
-    }
-    y1 += (y1 - y0) * 0.05;
-    let (pw, ph) = (W - ML - MR, H - MT - MB);
-    let sx = |x: f64| ox + ML + (tx(x) - x0) / (x1 - x0) * pw;
-    let sy = |y: f64| MT + ph - (y - y0) / (y1 - y0) * ph;
+}
+
+/// The panel's finite points, every series.
+fn finite_points(p: &Panel) -> Vec<(f64, f64)> {
+    p.series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
+}
+
+fn panel(p: &Panel, ox: f64, out: &mut String) {
+    let f = Frame::new(p, ox);
     let _ = writeln!(
         out,
         r##"<text x="{}" y="22" font-size="14" font-weight="bold">{}</text>"##,
-        ox + ML,
+        f.left(),
         esc(&p.title)
     );
     let _ = writeln!(
         out,
-        r##"<rect x="{}" y="{MT}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#999"/>"##,
-        ox + ML
+        r##"<rect x="{}" y="{MT}" width="{}" height="{}" fill="#fafafa" stroke="#999"/>"##,
+        f.left(),
+        f.pw,
+        f.ph
     );
-    for t in nice_ticks(y0, y1, 5) {
-        let y = sy(t);
+    axes(p, &f, out);
+    marks(p, &f, out);
+    for (i, s) in p.series.iter().enumerate() {
+        series(s, i, &f, out);
+    }
+}
+
+/// Ticks, grid lines and axis labels.
+fn axes(p: &Panel, f: &Frame, out: &mut String) {
+    let (ph, pw) = (f.ph, f.pw);
+    for t in nice_ticks(f.y0, f.y1, 5) {
+        let y = f.sy(t);
         let _ = writeln!(
             out,
             r##"<line x1="{}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#e3e3e3"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"##,
-            ox + ML,
-            ox + ML + pw,
-            ox + ML - 6.0,
+            f.left(),
+            f.left() + pw,
+            f.left() - 6.0,
             y + 4.0,
             fmt_tick(t)
         );
     }
-    let integer_x = !p.log_x && pts.iter().all(|(x, _)| x.fract() == 0.0);
+    let integer_x = !p.log_x && finite_points(p).iter().all(|(x, _)| x.fract() == 0.0);
     let xticks: Vec<f64> = if p.log_x {
-        nice_ticks(x0, x1, 5)
+        nice_ticks(f.x0, f.x1, 5)
             .into_iter()
             .map(|t| 10f64.powf(t))
             .collect()
     } else {
         // Epochs are whole numbers: no tick at 1.5.
-        nice_ticks(x0, x1, 6)
+        nice_ticks(f.x0, f.x1, 6)
             .into_iter()
             .filter(|t| !integer_x || t.fract().abs() < 1e-9)
             .collect()
     };
     for t in xticks {
-        let x = sx(t);
+        let x = f.sx(t);
         let label = if p.log_x && (1.0..1e4).contains(&t) {
             format!("{t:.0}")
         } else {
@@ -173,39 +227,39 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
     let _ = writeln!(
         out,
         r##"<text x="{}" y="{}" font-size="12" text-anchor="middle">{}</text>"##,
-        ox + ML + pw / 2.0,
+        f.left() + pw / 2.0,
         H - 10.0,
         esc(&p.x_label)
     );
+    let (yx, yy) = (f.ox + 16.0, MT + ph / 2.0);
     let _ = writeln!(
         out,
-        r##"<text x="{}" y="{}" font-size="12" text-anchor="middle" transform="rotate(-90 {} {})">{}</text>"##,
-        ox + 16.0,
-        MT + ph / 2.0,
-        ox + 16.0,
-        MT + ph / 2.0,
+        r##"<text x="{yx}" y="{yy}" font-size="12" text-anchor="middle" transform="rotate(-90 {yx} {yy})">{}</text>"##,
         esc(&p.y_label)
     );
-    for h in &p.hlines {
-        if h.value.is_finite() {
-            let y = sy(h.value);
-            let _ = writeln!(
-                out,
-                r##"<line x1="{}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{}" stroke-dasharray="6 4"/><text x="{}" y="{:.1}" font-size="11" fill="{}" text-anchor="end">{}</text>"##,
-                ox + ML,
-                ox + ML + pw,
-                h.color,
-                ox + ML + pw - 4.0,
-                y - 4.0,
-                h.color,
-                esc(&h.label)
-            );
-        }
+}
+
+/// Horizontal and vertical marks with their labels.
+fn marks(p: &Panel, f: &Frame, out: &mut String) {
+    let (ph, pw) = (f.ph, f.pw);
+    for h in p.hlines.iter().filter(|h| h.value.is_finite()) {
+        let y = f.sy(h.value);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{}" stroke-dasharray="6 4"/><text x="{}" y="{:.1}" font-size="11" fill="{}" text-anchor="end">{}</text>"##,
+            f.left(),
+            f.left() + pw,
+            h.color,
+            f.left() + pw - 4.0,
+            y - 4.0,
+            h.color,
+            esc(&h.label)
+        );
     }
     for (i, v) in p.vlines.iter().enumerate() {
-        let x = sx(v.value);
+        let x = f.sx(v.value);
         // Labels near the right edge go on the line's left.
-        let (lx, anchor) = if x > ox + ML + pw * 0.7 {
+        let (lx, anchor) = if x > f.left() + pw * 0.7 {
             (x - 4.0, "end")
         } else {
             (x + 4.0, "start")
@@ -220,56 +274,53 @@ fn panel(p: &Panel, ox: f64, out: &mut String) {
             esc(&v.label)
         );
     }
-    for (i, s) in p.series.iter().enumerate() {
-        let finite: Vec<&(f64, f64)> = s
-            .points
-            .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .collect();
-        if s.markers {
-            for (x, y) in &finite {
-                let _ = writeln!(
-                    out,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"##,
-                    sx(*x),
-                    sy(*y),
-                    s.color
-                );
-            }
-        } else if !finite.is_empty() {
-            let d: Vec<String> = finite
-                .iter()
-                .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
-                .collect();
-            let dash = if s.dashed {
-                r#" stroke-dasharray="5 3""#
-            } else {
-                ""
-            };
+}
+
+/// One series (a line, or markers) and its legend entry, the `i`-th.
+fn series(s: &Series, i: usize, f: &Frame, out: &mut String) {
+    let finite: Vec<&(f64, f64)> = s
+        .points
+        .iter()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let dash = if s.dashed {
+        r#" stroke-dasharray="5 3""#
+    } else {
+        ""
+    };
+    if s.markers {
+        for (x, y) in &finite {
             let _ = writeln!(
                 out,
-                r##"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{dash}/>"##,
-                d.join(" "),
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"##,
+                f.sx(*x),
+                f.sy(*y),
                 s.color
             );
         }
-        let ly = MT + 10.0 + 16.0 * i as f64;
-        let lx = ox + ML + pw - 150.0;
-        let dash = if s.dashed {
-            r#" stroke-dasharray="5 3""#
-        } else {
-            ""
-        };
+    } else if !finite.is_empty() {
+        let d: Vec<String> = finite
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", f.sx(*x), f.sy(*y)))
+            .collect();
         let _ = writeln!(
             out,
-            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="11">{}</text>"##,
-            lx + 18.0,
-            s.color,
-            lx + 24.0,
-            ly + 4.0,
-            esc(&s.name)
+            r##"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{dash}/>"##,
+            d.join(" "),
+            s.color
         );
     }
+    let ly = MT + 10.0 + 16.0 * i as f64;
+    let lx = f.left() + f.pw - 150.0;
+    let _ = writeln!(
+        out,
+        r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="11">{}</text>"##,
+        lx + 18.0,
+        s.color,
+        lx + 24.0,
+        ly + 4.0,
+        esc(&s.name)
+    );
 }
 
 /// Panels side by side in one SVG document.

@@ -139,6 +139,156 @@ pub fn load(
     Ok(load_with_group(path, task, target, require_target, None)?.0)
 }
 
+/// Which column is what: the id, the target, the group, the features.
+struct Columns {
+    header: Vec<String>,
+    id: Option<usize>,
+    target: Option<usize>,
+    group: Option<usize>,
+    features: Vec<usize>,
+}
+
+impl Columns {
+    fn resolve(
+        path: &Path,
+        header: Vec<String>,
+        target: Option<&str>,
+        require_target: bool,
+        group: Option<&str>,
+    ) -> Result<Columns, InputError> {
+        let not_found = |what: &str| {
+            InputError::in_file(
+                path,
+                format!("{what} not found; the columns are: {}", header.join(", ")),
+            )
+            .line(1)
+        };
+        let id = header.iter().position(|h| is_id(h));
+        let target = match target {
+            Some(name) => match header.iter().position(|h| h == name) {
+                None if require_target => {
+                    return Err(not_found(&format!("target column `{name}`")));
+                }
+                found => found,
+            },
+            None => Some((0..header.len()).rev().find(|&i| Some(i) != id).ok_or_else(|| {
+                InputError::in_file(
+                    path,
+                    "no columns besides the id: expected features and a target",
+                )
+                .line(1)
+            })?),
+        };
+        let group = match group {
+            None => None,
+            Some(name) => Some(
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .ok_or_else(|| not_found(&format!("group column `{name}` (cv.group)")))?,
+            ),
+        };
+        let features: Vec<usize> = (0..header.len())
+            .filter(|&i| Some(i) != id && Some(i) != target && Some(i) != group)
+            .collect();
+        if features.is_empty() {
+            return Err(InputError::in_file(
+                path,
+                "no feature columns: expected at least one column besides the target",
+            )
+            .line(1));
+        }
+        Ok(Columns {
+            header,
+            id,
+            target,
+            group,
+            features,
+        })
+    }
+
+    fn at(&self, c: usize) -> String {
+        format!("{} (`{}`)", c + 1, self.header[c])
+    }
+}
+
+/// The rows as they are read.
+#[derive(Default)]
+struct Rows {
+    x: Vec<f32>,
+    labels: Vec<String>,
+    values: Vec<f32>,
+    ids: Vec<String>,
+    groups: Vec<String>,
+}
+
+impl Rows {
+    /// Adds one record: its features, target, id and group.
+    fn push(
+        &mut self,
+        path: &Path,
+        cols: &Columns,
+        task: Task,
+        line: usize,
+        rec: &[String],
+    ) -> Result<(), InputError> {
+        if rec.len() != cols.header.len() {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "expected {} fields (as in the header), found {}",
+                    cols.header.len(),
+                    rec.len()
+                ),
+            )
+            .line(line));
+        }
+        if let Some(g) = cols.group {
+            self.groups.push(rec[g].trim().to_string());
+        }
+        for &c in &cols.features {
+            let s = rec[c].trim();
+            let v: f32 = s.parse().map_err(|_| {
+                InputError::in_file(path, format!("expected a number, found `{s}`"))
+                    .line(line)
+                    .column(cols.at(c))
+            })?;
+            if !v.is_finite() {
+                return Err(InputError::in_file(path, format!("feature value `{s}` is not finite: NaN and infinity are not allowed in features"))
+                    .line(line)
+                    .column(cols.at(c)));
+            }
+            self.x.push(v);
+        }
+        if let Some(t) = cols.target {
+            let s = rec[t].trim();
+            let at = |m: String| InputError::in_file(path, m).line(line).column(cols.at(t));
+            match task {
+                Task::Classification if s.is_empty() => {
+                    return Err(at("empty label: expected a class".into()));
+                }
+                Task::Classification => self.labels.push(s.to_string()),
+                Task::Regression => self.values.push(
+                    s.parse()
+                        .ok()
+                        .filter(|v: &f32| v.is_finite())
+                        .ok_or_else(|| {
+                            at(format!(
+                                "expected a finite number as the regression target, found `{s}`"
+                            ))
+                        })?,
+                ),
+            }
+        }
+        let id = match cols.id {
+            Some(c) => rec[c].trim().to_string(),
+            None => self.ids.len().to_string(),
+        };
+        self.ids.push(id);
+        Ok(())
+    }
+}
+
 /// [`load`], with the column `group` (if named) set aside: not a feature; its values returned
 /// one per row. A missing group column is an error naming the columns.
 pub fn load_with_group(
@@ -155,155 +305,35 @@ pub fn load_with_group(
         .next()
         .ok_or_else(|| InputError::in_file(path, "empty file: expected a CSV header line"))?;
     let header: Vec<String> = header.into_iter().map(|s| s.trim().to_string()).collect();
-    let id_col = header.iter().position(|h| is_id(h));
-    let target_col = match target {
-        Some(name) => match header.iter().position(|h| h == name) {
-            Some(i) => Some(i),
-            None if !require_target => None,
-            None => {
-                return Err(InputError::in_file(
-                    path,
-                    format!(
-                        "target column `{name}` not found; the columns are: {}",
-                        header.join(", ")
-                    ),
-                )
-                .line(1));
-            }
-        },
-        None => {
-            let last = (0..header.len()).rev().find(|&i| Some(i) != id_col);
-            match last {
-                Some(i) => Some(i),
-                None => {
-                    return Err(InputError::in_file(
-                        path,
-                        "no columns besides the id: expected features and a target",
-                    )
-                    .line(1));
-                }
-            }
-        }
-    };
-    let group_col = match group {
-        None => None,
-        Some(name) => Some(header.iter().position(|h| h == name).ok_or_else(|| {
-            InputError::in_file(
-                path,
-                format!(
-                    "group column `{name}` (cv.group) not found; the columns are: {}",
-                    header.join(", ")
-                ),
-            )
-            .line(1)
-        })?),
-    };
-    let mut group_values = group_col.map(|_| Vec::new());
-    let feature_cols: Vec<usize> = (0..header.len())
-        .filter(|&i| Some(i) != id_col && Some(i) != target_col && Some(i) != group_col)
-        .collect();
-    if feature_cols.is_empty() {
-        return Err(InputError::in_file(
-            path,
-            "no feature columns: expected at least one column besides the target",
-        )
-        .line(1));
-    }
-    let mut x = Vec::new();
-    let mut labels = Vec::new();
-    let mut values = Vec::new();
-    let mut ids = Vec::new();
+    let cols = Columns::resolve(path, header, target, require_target, group)?;
+    let mut rows = Rows::default();
     for (line, rec) in it {
-        if rec.len() != header.len() {
-            return Err(InputError::in_file(
-                path,
-                format!(
-                    "expected {} fields (as in the header), found {}",
-                    header.len(),
-                    rec.len()
-                ),
-            )
-            .line(line));
-        }
-        if let (Some(g), Some(v)) = (group_col, group_values.as_mut()) {
-            v.push(rec[g].trim().to_string());
-        }
-        for &c in &feature_cols {
-            let s = rec[c].trim();
-            let v: f32 = s.parse().map_err(|_| {
-                InputError::in_file(path, format!("expected a number, found `{s}`"))
-                    .line(line)
-                    .column(format!("{} (`{}`)", c + 1, header[c]))
-            })?;
-            if !v.is_finite() {
-                return Err(InputError::in_file(path, format!("feature value `{s}` is not finite: NaN and infinity are not allowed in features"))
-                    .line(line)
-                    .column(format!("{} (`{}`)", c + 1, header[c])));
-            }
-            x.push(v);
-        }
-        if let Some(t) = target_col {
-            let s = rec[t].trim();
-            match task {
-                Task::Classification => {
-                    if s.is_empty() {
-                        return Err(InputError::in_file(path, "empty label: expected a class")
-                            .line(line)
-                            .column(format!("{} (`{}`)", t + 1, header[t])));
-                    }
-                    labels.push(s.to_string());
-                }
-                Task::Regression => {
-                    let v: f32 =
-                        s.parse()
-                            .ok()
-                            .filter(|v: &f32| v.is_finite())
-                            .ok_or_else(|| {
-                                InputError::in_file(
-                                path,
-                                format!(
-                                    "expected a finite number as the regression target, found `{s}`"
-                                ),
-                            )
-                            .line(line)
-                            .column(format!(
-                                "{} (`{}`)",
-                                t + 1,
-                                header[t]
-                            ))
-                            })?;
-                    values.push(v);
-                }
-            }
-        }
-        ids.push(match id_col {
-            Some(c) => rec[c].trim().to_string(),
-            None => ids.len().to_string(),
-        });
+        rows.push(path, &cols, task, line, &rec)?;
     }
-    if ids.is_empty() {
+    if rows.ids.is_empty() {
         return Err(InputError::in_file(
             path,
             "no data rows: the file has a header and nothing else",
         ));
     }
-    let targets = match (target_col, task) {
+    let targets = match (cols.target, task) {
         (None, _) => Targets::None,
-        (Some(_), Task::Classification) => Targets::Labels(labels),
-        (Some(_), Task::Regression) => Targets::Values(values),
+        (Some(_), Task::Classification) => Targets::Labels(rows.labels),
+        (Some(_), Task::Regression) => Targets::Values(rows.values),
     };
+    let name = |c: usize| cols.header[c].clone();
     Ok((
         Dataset {
             source: path.to_path_buf(),
-            sample_shape: vec![feature_cols.len()],
-            feature_names: feature_cols.iter().map(|&c| header[c].clone()).collect(),
-            target_name: target_col.map(|c| header[c].clone()),
-            x,
+            sample_shape: vec![cols.features.len()],
+            feature_names: cols.features.iter().map(|&c| name(c)).collect(),
+            target_name: cols.target.map(name),
+            x: rows.x,
             targets,
-            ids,
-            id_name: id_col.map(|c| header[c].clone()),
+            ids: rows.ids,
+            id_name: cols.id.map(name),
         },
-        group_values,
+        cols.group.map(|_| rows.groups),
     ))
 }
 

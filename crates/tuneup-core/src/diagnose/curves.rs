@@ -153,6 +153,44 @@ pub fn read_curves(
     out
 }
 
+/// One line for a person.
+pub fn describe_finding(c: &CurveFinding) -> String {
+    match c {
+        CurveFinding::Diverged { detail, .. } => format!("diverged: {detail}"),
+        CurveFinding::Exploding {
+            epoch,
+            min_loss,
+            loss,
+        } => {
+            format!("training loss exploded to {loss:.4} at epoch {epoch} (minimum {min_loss:.4})")
+        }
+        CurveFinding::Oscillating { rises, transitions } => {
+            format!("training loss rose in {rises} of {transitions} epochs (oscillating)")
+        }
+        CurveFinding::Overfitting {
+            since_epoch,
+            best_val_loss,
+            last_val_loss,
+        } => format!(
+            "overfitting since epoch {since_epoch}: validation loss rose from {best_val_loss:.4} to {last_val_loss:.4} while training loss fell (early-stopping point: epoch {since_epoch})"
+        ),
+        CurveFinding::StillImproving {
+            window,
+            relative_drop,
+        } => format!(
+            "still improving: validation loss fell {:.1}% over the last {window} epochs",
+            relative_drop * 100.0
+        ),
+        CurveFinding::Plateau {
+            window,
+            relative_change,
+        } => format!(
+            "plateau: losses changed under {:.1}% over the last {window} epochs",
+            (relative_change * 100.0).max(0.1)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

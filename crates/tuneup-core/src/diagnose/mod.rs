@@ -10,7 +10,7 @@ pub mod remedies;
 
 use serde::{Deserialize, Serialize};
 
-pub use curves::{CurveFinding, read_curves};
+pub use curves::{CurveFinding, describe_finding, read_curves};
 pub use interval::{Gap, Measured};
 pub use remedies::{Change, Remedy, remedies};
 
@@ -232,85 +232,92 @@ fn gap_text(task: Task, name: &str, a: &Assessed, min_gap: f64) -> String {
     )
 }
 
-/// Diagnoses a run. `exp` is the run's experiment, used to write each remedy's concrete change.
-pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
-    let z = t.z;
-    let m = |o: &Observed| Measured::of(ev.task, o.error, o.n, z);
-    let target = Measured::exact(ev.target_error.unwrap_or(0.0));
-    let train = ev.train.as_ref().map(m);
-    let train_dev = ev.train_dev.as_ref().map(m);
-    let val = ev.val.as_ref().map(m);
-    let min_gap = match ev.task {
-        Task::Classification => match val {
-            Some(v) => t.min_gap.min(t.min_gap_relative * v.value),
-            None => t.min_gap,
-        },
-        Task::Regression => t.min_gap_relative * val.map(|v| v.value).unwrap_or(0.0),
-    };
-    let avoidable_bias = train.as_ref().map(|tr| assess(tr, &target, z, min_gap));
-    let variance = match (&train, train_dev.as_ref().or(val.as_ref())) {
-        (Some(tr), Some(other)) => Some(assess(other, tr, z, min_gap)),
-        _ => None,
-    };
-    let data_mismatch = match (&train_dev, &val) {
-        (Some(td), Some(v)) => Some(assess(v, td, z, min_gap)),
-        _ => None,
-    };
-    let curves = read_curves(ev.epochs, ev.failure, t);
-    let task = ev.task;
-    let mut reasons = Vec::new();
-    if ev.target_error.is_none() {
-        reasons
-            .push("no target error given (target_error or --target-error): taken as 0".to_string());
-    }
-    let unstable = curves.iter().find(|c| {
-        matches!(
-            c,
-            CurveFinding::Diverged { .. }
-                | CurveFinding::Exploding { .. }
-                | CurveFinding::Oscillating { .. }
-        )
-    });
-    let bias_high = avoidable_bias.is_some_and(|a| a.high);
-    let var_high = variance.is_some_and(|a| a.high);
-    let mismatch_high = data_mismatch.is_some_and(|a| a.high);
-    if let Some(a) = &avoidable_bias {
-        reasons.push(gap_text(
-            task,
-            "avoidable bias (train − target)",
-            a,
-            min_gap,
-        ));
-    }
-    if let Some(a) = &variance {
-        let other = if train_dev.is_some() {
-            "train-dev"
-        } else {
-            "validation"
+/// The errors measured with their intervals, and the gaps between them.
+struct Gaps {
+    target: Measured,
+    train: Option<Measured>,
+    train_dev: Option<Measured>,
+    val: Option<Measured>,
+    min_gap: f64,
+    avoidable_bias: Option<Assessed>,
+    variance: Option<Assessed>,
+    data_mismatch: Option<Assessed>,
+}
+
+impl Gaps {
+    fn new(ev: &Evidence, t: &Thresholds) -> Gaps {
+        let z = t.z;
+        let m = |o: &Observed| Measured::of(ev.task, o.error, o.n, z);
+        let target = Measured::exact(ev.target_error.unwrap_or(0.0));
+        let train = ev.train.as_ref().map(m);
+        let train_dev = ev.train_dev.as_ref().map(m);
+        let val = ev.val.as_ref().map(m);
+        let min_gap = match ev.task {
+            Task::Classification => match val {
+                Some(v) => t.min_gap.min(t.min_gap_relative * v.value),
+                None => t.min_gap,
+            },
+            Task::Regression => t.min_gap_relative * val.map(|v| v.value).unwrap_or(0.0),
         };
-        reasons.push(gap_text(
-            task,
-            &format!("variance ({other} − train)"),
-            a,
+        let avoidable_bias = train.as_ref().map(|tr| assess(tr, &target, z, min_gap));
+        let variance = match (&train, train_dev.as_ref().or(val.as_ref())) {
+            (Some(tr), Some(other)) => Some(assess(other, tr, z, min_gap)),
+            _ => None,
+        };
+        let data_mismatch = match (&train_dev, &val) {
+            (Some(td), Some(v)) => Some(assess(v, td, z, min_gap)),
+            _ => None,
+        };
+        Gaps {
+            target,
+            train,
+            train_dev,
+            val,
             min_gap,
-        ));
+            avoidable_bias,
+            variance,
+            data_mismatch,
+        }
     }
-    if let Some(a) = &data_mismatch {
-        reasons.push(gap_text(
-            task,
-            "data mismatch (validation − train-dev)",
-            a,
-            min_gap,
-        ));
+
+    /// Each gap in words.
+    fn reasons(&self, task: Task) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if let Some(a) = &self.avoidable_bias {
+            let name = "avoidable bias (train − target)";
+            reasons.push(gap_text(task, name, a, self.min_gap));
+        }
+        if let Some(a) = &self.variance {
+            let other = if self.train_dev.is_some() {
+                "train-dev"
+            } else {
+                "validation"
+            };
+            let name = format!("variance ({other} − train)");
+            reasons.push(gap_text(task, &name, a, self.min_gap));
+        }
+        if let Some(a) = &self.data_mismatch {
+            let name = "data mismatch (validation − train-dev)";
+            reasons.push(gap_text(task, name, a, self.min_gap));
+        }
+        reasons
     }
-    let improving = curves
-        .iter()
-        .any(|c| matches!(c, CurveFinding::StillImproving { .. }));
-    let verdict = if let Some(u) = unstable {
-        reasons.insert(
-            0,
-            format!("the training curves are unstable: {}", describe_finding(u)),
-        );
+}
+
+/// Whether a curve finding says the optimisation itself is unstable.
+fn unstable(c: &CurveFinding) -> bool {
+    matches!(
+        c,
+        CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }
+    )
+}
+
+/// The verdict, from the curves first (unstable training), then the gaps, then whether the
+/// curves still improve.
+fn verdict(g: &Gaps, curves: &[CurveFinding]) -> Verdict {
+    let high = |a: &Option<Assessed>| a.is_some_and(|a| a.high);
+    let (bias_high, var_high) = (high(&g.avoidable_bias), high(&g.variance));
+    if curves.iter().any(unstable) {
         Verdict::UnstableOptimization
     } else if bias_high && var_high {
         Verdict::HighBiasAndVariance
@@ -318,28 +325,40 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
         Verdict::HighBias
     } else if var_high {
         Verdict::HighVariance
-    } else if mismatch_high {
+    } else if high(&g.data_mismatch) {
         Verdict::DataMismatch
-    } else if improving {
+    } else if curves
+        .iter()
+        .any(|c| matches!(c, CurveFinding::StillImproving { .. }))
+    {
         Verdict::UnderTrained
     } else {
         Verdict::Good
-    };
-    for c in &curves {
-        if !matches!(
-            c,
-            CurveFinding::Diverged { .. }
-                | CurveFinding::Exploding { .. }
-                | CurveFinding::Oscillating { .. }
-        ) {
-            reasons.push(describe_finding(c));
-        }
     }
+}
+
+/// Diagnoses a run. `exp` is the run's experiment, used to write each remedy's concrete change.
+pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
+    let g = Gaps::new(ev, t);
+    let curves = read_curves(ev.epochs, ev.failure, t);
+    let task = ev.task;
+    let mut reasons = Vec::new();
+    if ev.target_error.is_none() {
+        reasons
+            .push("no target error given (target_error or --target-error): taken as 0".to_string());
+    }
+    reasons.extend(g.reasons(task));
+    let verdict = verdict(&g, &curves);
+    if let Some(u) = curves.iter().find(|c| unstable(c)) {
+        let why = format!("the training curves are unstable: {}", describe_finding(u));
+        reasons.insert(0, why);
+    }
+    reasons.extend(curves.iter().filter(|c| !unstable(c)).map(describe_finding));
     let remedies = remedies(
         verdict,
         &curves,
-        avoidable_bias.as_ref(),
-        variance.as_ref(),
+        g.avoidable_bias.as_ref(),
+        g.variance.as_ref(),
         exp,
         ev.sample_shape,
         ev.outputs,
@@ -347,59 +366,21 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
     Diagnosis {
         task,
         errors: Errors {
-            target,
+            target: g.target,
             target_assumed: ev.target_error.is_none(),
-            train,
-            train_dev,
-            val,
+            train: g.train,
+            train_dev: g.train_dev,
+            val: g.val,
         },
-        avoidable_bias,
-        variance,
-        data_mismatch,
-        min_gap,
+        avoidable_bias: g.avoidable_bias,
+        variance: g.variance,
+        data_mismatch: g.data_mismatch,
+        min_gap: g.min_gap,
         curves,
         verdict,
         reasons,
         remedies,
         thresholds: t.clone(),
-    }
-}
-
-/// One line for a person.
-pub fn describe_finding(c: &CurveFinding) -> String {
-    match c {
-        CurveFinding::Diverged { detail, .. } => format!("diverged: {detail}"),
-        CurveFinding::Exploding {
-            epoch,
-            min_loss,
-            loss,
-        } => {
-            format!("training loss exploded to {loss:.4} at epoch {epoch} (minimum {min_loss:.4})")
-        }
-        CurveFinding::Oscillating { rises, transitions } => {
-            format!("training loss rose in {rises} of {transitions} epochs (oscillating)")
-        }
-        CurveFinding::Overfitting {
-            since_epoch,
-            best_val_loss,
-            last_val_loss,
-        } => format!(
-            "overfitting since epoch {since_epoch}: validation loss rose from {best_val_loss:.4} to {last_val_loss:.4} while training loss fell (early-stopping point: epoch {since_epoch})"
-        ),
-        CurveFinding::StillImproving {
-            window,
-            relative_drop,
-        } => format!(
-            "still improving: validation loss fell {:.1}% over the last {window} epochs",
-            relative_drop * 100.0
-        ),
-        CurveFinding::Plateau {
-            window,
-            relative_change,
-        } => format!(
-            "plateau: losses changed under {:.1}% over the last {window} epochs",
-            (relative_change * 100.0).max(0.1)
-        ),
     }
 }
 

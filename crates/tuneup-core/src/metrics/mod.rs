@@ -325,100 +325,8 @@ impl Metric {
                     positive,
                 },
                 Needs::Labels | Needs::Probabilities,
-            ) => {
-                if truth.len() != pred.len() {
-                    return Err(MetricError(format!(
-                        "{} true labels but {} predictions",
-                        truth.len(),
-                        pred.len()
-                    )));
-                }
-                if truth.is_empty() {
-                    return Err(MetricError("no samples".into()));
-                }
-                if let Some(bad) = truth.iter().chain(pred).find(|c| **c as usize >= n_classes) {
-                    return Err(MetricError(format!(
-                        "class index {bad} is outside the {n_classes} classes"
-                    )));
-                }
-                let m = || classification::confusion(truth, pred, n_classes);
-                let pos = positive.map(|p| p as usize);
-                let proba = || -> Result<&[f64], MetricError> {
-                    let p =
-                        proba.ok_or_else(|| need("per-class probabilities (p_<class> columns)"))?;
-                    if p.len() != truth.len() * n_classes {
-                        return Err(MetricError(format!(
-                            "{} probabilities for {} samples of {n_classes} classes",
-                            p.len(),
-                            truth.len()
-                        )));
-                    }
-                    Ok(p)
-                };
-                match self {
-                    Metric::Accuracy => classification::accuracy(truth, pred),
-                    Metric::BalancedAccuracy => classification::balanced_accuracy(&m()),
-                    Metric::Precision(a) => {
-                        classification::prf(&m(), classification::Prf::Precision, a, pos)?
-                    }
-                    Metric::Recall(a) => {
-                        classification::prf(&m(), classification::Prf::Recall, a, pos)?
-                    }
-                    Metric::F(b, a) => {
-                        classification::prf(&m(), classification::Prf::F(b), a, pos)?
-                    }
-                    Metric::Mcc => classification::mcc(&m()),
-                    Metric::CohenKappa => classification::cohen_kappa(&m()),
-                    Metric::LogLoss => ranking::log_loss(truth, proba()?, n_classes)?,
-                    Metric::TopK(k) => ranking::top_k(truth, proba()?, n_classes, k)?,
-                    Metric::RocAuc(a) => ranking::one_vs_rest(
-                        truth,
-                        proba()?,
-                        n_classes,
-                        ranking::Curve::Roc,
-                        a,
-                        pos,
-                    )?,
-                    Metric::AveragePrecision(a) => ranking::one_vs_rest(
-                        truth,
-                        proba()?,
-                        n_classes,
-                        ranking::Curve::Pr,
-                        a,
-                        pos,
-                    )?,
-                    _ => unreachable!("label metrics only"),
-                }
-            }
-            (Input::Values { truth, pred }, Needs::Values) => {
-                if truth.len() != pred.len() {
-                    return Err(MetricError(format!(
-                        "{} true values but {} predictions",
-                        truth.len(),
-                        pred.len()
-                    )));
-                }
-                if truth.is_empty() {
-                    return Err(MetricError("no samples".into()));
-                }
-                if let Some(i) = truth.iter().chain(pred).position(|v| !v.is_finite()) {
-                    let which = if i < truth.len() {
-                        format!("true value {}", i + 1)
-                    } else {
-                        format!("prediction {}", i - truth.len() + 1)
-                    };
-                    return Err(MetricError(format!("{which} is not a finite number")));
-                }
-                match self {
-                    Metric::Mse => regression::mse(truth, pred),
-                    Metric::Rmse => regression::mse(truth, pred).sqrt(),
-                    Metric::Mae => regression::mae(truth, pred),
-                    Metric::R2 => regression::r2(truth, pred),
-                    Metric::Mape => regression::mape(truth, pred),
-                    Metric::Rmsle => regression::rmsle(truth, pred)?,
-                    _ => unreachable!("value metrics only"),
-                }
-            }
+            ) => self.on_classes(truth, pred, proba, n_classes, positive)?,
+            (Input::Values { truth, pred }, Needs::Values) => self.on_values(truth, pred)?,
             (Input::Text { refs, hyps }, Needs::Text) => match self {
                 Metric::Bleu(s) => text::corpus_bleu(refs, hyps, s)?,
                 Metric::SentenceBleu => text::mean_sentence_bleu(refs, hyps)?,
@@ -438,6 +346,100 @@ impl Metric {
             )));
         }
         Ok(v)
+    }
+
+    /// A label or probability metric on class indices (and probabilities, rows x classes).
+    fn on_classes(
+        self,
+        truth: &[u32],
+        pred: &[u32],
+        proba: Option<&[f64]>,
+        n_classes: usize,
+        positive: Option<u32>,
+    ) -> Result<f64, MetricError> {
+        if truth.len() != pred.len() {
+            return Err(MetricError(format!(
+                "{} true labels but {} predictions",
+                truth.len(),
+                pred.len()
+            )));
+        }
+        if truth.is_empty() {
+            return Err(MetricError("no samples".into()));
+        }
+        if let Some(bad) = truth.iter().chain(pred).find(|c| **c as usize >= n_classes) {
+            return Err(MetricError(format!(
+                "class index {bad} is outside the {n_classes} classes"
+            )));
+        }
+        let m = || classification::confusion(truth, pred, n_classes);
+        let pos = positive.map(|p| p as usize);
+        let proba = || -> Result<&[f64], MetricError> {
+            let p = proba.ok_or_else(|| {
+                MetricError(format!(
+                    "`{}` needs per-class probabilities (p_<class> columns)",
+                    self.name()
+                ))
+            })?;
+            if p.len() != truth.len() * n_classes {
+                return Err(MetricError(format!(
+                    "{} probabilities for {} samples of {n_classes} classes",
+                    p.len(),
+                    truth.len()
+                )));
+            }
+            Ok(p)
+        };
+        use classification::Prf;
+        Ok(match self {
+            Metric::Accuracy => classification::accuracy(truth, pred),
+            Metric::BalancedAccuracy => classification::balanced_accuracy(&m()),
+            Metric::Precision(a) => classification::prf(&m(), Prf::Precision, a, pos)?,
+            Metric::Recall(a) => classification::prf(&m(), Prf::Recall, a, pos)?,
+            Metric::F(b, a) => classification::prf(&m(), Prf::F(b), a, pos)?,
+            Metric::Mcc => classification::mcc(&m()),
+            Metric::CohenKappa => classification::cohen_kappa(&m()),
+            Metric::LogLoss => ranking::log_loss(truth, proba()?, n_classes)?,
+            Metric::TopK(k) => ranking::top_k(truth, proba()?, n_classes, k)?,
+            Metric::RocAuc(a) => {
+                ranking::one_vs_rest(truth, proba()?, n_classes, ranking::Curve::Roc, a, pos)?
+            }
+            Metric::AveragePrecision(a) => {
+                ranking::one_vs_rest(truth, proba()?, n_classes, ranking::Curve::Pr, a, pos)?
+            }
+            _ => unreachable!("label metrics only"),
+        })
+    }
+
+    /// A regression metric on true and predicted values.
+    fn on_values(self, truth: &[f64], pred: &[f64]) -> Result<f64, MetricError> {
+        if truth.len() != pred.len() {
+            return Err(MetricError(format!(
+                "{} true values but {} predictions",
+                truth.len(),
+                pred.len()
+            )));
+        }
+        if truth.is_empty() {
+            return Err(MetricError("no samples".into()));
+        }
+        if let Some(i) = truth.iter().chain(pred).position(|v| !v.is_finite()) {
+            let which = if i < truth.len() {
+                format!("true value {}", i + 1)
+            } else {
+                format!("prediction {}", i - truth.len() + 1)
+            };
+            return Err(MetricError(format!("{which} is not a finite number")));
+        }
+        Ok(match self {
+            Metric::Mse => regression::mse(truth, pred),
+            Metric::Rmse => regression::mse(truth, pred).sqrt(),
+            Metric::Mae => regression::mae(truth, pred),
+            Metric::R2 => regression::r2(truth, pred),
+            Metric::Mape => regression::mape(truth, pred),
+            Metric::Rmsle => regression::rmsle(truth, pred)?,
+            _ => unreachable!("value metrics only"),
+        })
     }
 }
 

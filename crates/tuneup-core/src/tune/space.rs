@@ -202,151 +202,7 @@ impl Space {
     pub fn parse(table: &toml::Table) -> Result<Space, (String, String)> {
         let mut params: Vec<Param> = Vec::new();
         for (name, spec) in table {
-            let key = format!("search.space.\"{name}\"");
-            let t = spec.as_table().ok_or_else(|| {
-                (
-                    key.clone(),
-                    format!(
-                        "expected a table such as {{ float = [1e-4, 1e-1], log = true }}, {{ int = [1, 8] }} or {{ choices = [...] }}, found {spec}"
-                    ),
-                )
-            })?;
-            for k in t.keys() {
-                if !["float", "int", "choices", "log", "step", "when"].contains(&k.as_str()) {
-                    return Err((
-                        format!("{key}.{k}"),
-                        "unknown field: expected float, int or choices, and log, step, when".into(),
-                    ));
-                }
-            }
-            let log = match t.get("log") {
-                None => false,
-                Some(v) => v.as_bool().ok_or_else(|| {
-                    (
-                        format!("{key}.log"),
-                        format!("expected true or false, found {v}"),
-                    )
-                })?,
-            };
-            let kinds = ["float", "int", "choices"]
-                .iter()
-                .filter(|k| t.contains_key(**k))
-                .count();
-            if kinds != 1 {
-                return Err((
-                    key,
-                    "expected exactly one of float = [low, high], int = [low, high], choices = [...]"
-                        .into(),
-                ));
-            }
-            let dist = if let Some(v) = t.get("float") {
-                let lh = pair(v).filter(|(l, h)| l < h).ok_or_else(|| {
-                    (
-                        format!("{key}.float"),
-                        format!("expected [low, high] with low < high, found {v}"),
-                    )
-                })?;
-                if log && lh.0 <= 0.0 {
-                    return Err((
-                        format!("{key}.float"),
-                        format!("a log domain needs low > 0, found {}", lh.0),
-                    ));
-                }
-                let step = match t.get("step") {
-                    None => None,
-                    Some(s) => Some(
-                        num(s)
-                            .filter(|s| *s > 0.0 && *s <= lh.1 - lh.0)
-                            .ok_or_else(|| {
-                                (
-                                    format!("{key}.step"),
-                                    format!("expected a positive step no larger than high - low, found {s}"),
-                                )
-                            })?,
-                    ),
-                };
-                if log && step.is_some() {
-                    return Err((format!("{key}.step"), "step and log do not combine".into()));
-                }
-                Dist::Float {
-                    low: lh.0,
-                    high: lh.1,
-                    log,
-                    step,
-                }
-            } else if let Some(v) = t.get("int") {
-                let lh = v
-                    .as_array()
-                    .filter(|a| a.len() == 2)
-                    .and_then(|a| Some((a[0].as_integer()?, a[1].as_integer()?)))
-                    .filter(|(l, h)| l <= h)
-                    .ok_or_else(|| {
-                        (
-                            format!("{key}.int"),
-                            format!("expected [low, high], integers with low <= high, found {v}"),
-                        )
-                    })?;
-                let step = match t.get("step") {
-                    None => 1,
-                    Some(s) => s.as_integer().filter(|s| *s > 0).ok_or_else(|| {
-                        (
-                            format!("{key}.step"),
-                            format!("expected a positive integer, found {s}"),
-                        )
-                    })?,
-                };
-                if log && (lh.0 <= 0 || step != 1) {
-                    return Err((
-                        format!("{key}.log"),
-                        "a log integer domain needs low >= 1 and step 1".into(),
-                    ));
-                }
-                Dist::Int {
-                    low: lh.0,
-                    high: lh.1,
-                    step,
-                    log,
-                }
-            } else {
-                let v = &t["choices"];
-                let choices: Vec<Value> = v
-                    .as_array()
-                    .filter(|a| !a.is_empty())
-                    .map(|a| a.iter().map(to_json).collect())
-                    .ok_or_else(|| {
-                        (
-                            format!("{key}.choices"),
-                            format!("expected a non-empty list of values, found {v}"),
-                        )
-                    })?;
-                if log || t.contains_key("step") {
-                    return Err((key, "choices take neither log nor step".into()));
-                }
-                Dist::Categorical { choices }
-            };
-            let mut when = BTreeMap::new();
-            if let Some(w) = t.get("when") {
-                let wt = w.as_table().ok_or_else(|| {
-                    (
-                        format!("{key}.when"),
-                        format!(
-                            "expected a table such as {{ \"optimizer.kind\" = \"sgd\" }}, found {w}"
-                        ),
-                    )
-                })?;
-                for (k, v) in wt {
-                    let vals: Vec<Value> = match v {
-                        toml::Value::Array(a) => a.iter().map(to_json).collect(),
-                        other => vec![to_json(other)],
-                    };
-                    when.insert(k.clone(), vals);
-                }
-            }
-            params.push(Param {
-                name: name.clone(),
-                dist,
-                when,
-            });
+            params.push(parse_param(name, spec)?);
         }
         if params.is_empty() {
             return Err((
@@ -513,4 +369,168 @@ pub fn set_key(doc: &mut toml::Table, key: &str, value: toml::Value) -> Result<(
     }
     t.insert(parts[parts.len() - 1].to_string(), value);
     Ok(())
+}
+
+type KeyError = (String, String);
+
+/// One `[search.space]` entry.
+fn parse_param(name: &str, spec: &toml::Value) -> Result<Param, KeyError> {
+    let key = format!("search.space.\"{name}\"");
+    let t = spec.as_table().ok_or_else(|| {
+        (
+            key.clone(),
+            format!(
+                "expected a table such as {{ float = [1e-4, 1e-1], log = true }}, {{ int = [1, 8] }} or {{ choices = [...] }}, found {spec}"
+            ),
+        )
+    })?;
+    for k in t.keys() {
+        if !["float", "int", "choices", "log", "step", "when"].contains(&k.as_str()) {
+            return Err((
+                format!("{key}.{k}"),
+                "unknown field: expected float, int or choices, and log, step, when".into(),
+            ));
+        }
+    }
+    let log = match t.get("log") {
+        None => false,
+        Some(v) => v.as_bool().ok_or_else(|| {
+            (
+                format!("{key}.log"),
+                format!("expected true or false, found {v}"),
+            )
+        })?,
+    };
+    let kinds = ["float", "int", "choices"]
+        .iter()
+        .filter(|k| t.contains_key(**k))
+        .count();
+    if kinds != 1 {
+        return Err((
+            key,
+            "expected exactly one of float = [low, high], int = [low, high], choices = [...]"
+                .into(),
+        ));
+    }
+    let dist = if let Some(v) = t.get("float") {
+        float_dist(&key, v, t, log)?
+    } else if let Some(v) = t.get("int") {
+        int_dist(&key, v, t, log)?
+    } else {
+        let v = &t["choices"];
+        let choices: Vec<Value> = v
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .map(|a| a.iter().map(to_json).collect())
+            .ok_or_else(|| {
+                (
+                    format!("{key}.choices"),
+                    format!("expected a non-empty list of values, found {v}"),
+                )
+            })?;
+        if log || t.contains_key("step") {
+            return Err((key, "choices take neither log nor step".into()));
+        }
+        Dist::Categorical { choices }
+    };
+    Ok(Param {
+        name: name.to_string(),
+        dist,
+        when: when(&key, t)?,
+    })
+}
+
+/// `float = [low, high]`, with `log` or `step`.
+fn float_dist(key: &str, v: &toml::Value, t: &toml::Table, log: bool) -> Result<Dist, KeyError> {
+    let lh = pair(v).filter(|(l, h)| l < h).ok_or_else(|| {
+        (
+            format!("{key}.float"),
+            format!("expected [low, high] with low < high, found {v}"),
+        )
+    })?;
+    if log && lh.0 <= 0.0 {
+        return Err((
+            format!("{key}.float"),
+            format!("a log domain needs low > 0, found {}", lh.0),
+        ));
+    }
+    let step = match t.get("step") {
+        None => None,
+        Some(s) => Some(
+            num(s)
+                .filter(|s| *s > 0.0 && *s <= lh.1 - lh.0)
+                .ok_or_else(|| {
+                    (
+                        format!("{key}.step"),
+                        format!("expected a positive step no larger than high - low, found {s}"),
+                    )
+                })?,
+        ),
+    };
+    if log && step.is_some() {
+        return Err((format!("{key}.step"), "step and log do not combine".into()));
+    }
+    Ok(Dist::Float {
+        low: lh.0,
+        high: lh.1,
+        log,
+        step,
+    })
+}
+
+/// `int = [low, high]`, with `log` or `step`.
+fn int_dist(key: &str, v: &toml::Value, t: &toml::Table, log: bool) -> Result<Dist, KeyError> {
+    let lh = v
+        .as_array()
+        .filter(|a| a.len() == 2)
+        .and_then(|a| Some((a[0].as_integer()?, a[1].as_integer()?)))
+        .filter(|(l, h)| l <= h)
+        .ok_or_else(|| {
+            (
+                format!("{key}.int"),
+                format!("expected [low, high], integers with low <= high, found {v}"),
+            )
+        })?;
+    let step = match t.get("step") {
+        None => 1,
+        Some(s) => s.as_integer().filter(|s| *s > 0).ok_or_else(|| {
+            (
+                format!("{key}.step"),
+                format!("expected a positive integer, found {s}"),
+            )
+        })?,
+    };
+    if log && (lh.0 <= 0 || step != 1) {
+        return Err((
+            format!("{key}.log"),
+            "a log integer domain needs low >= 1 and step 1".into(),
+        ));
+    }
+    Ok(Dist::Int {
+        low: lh.0,
+        high: lh.1,
+        step,
+        log,
+    })
+}
+
+/// `when = { "other.key" = value | [values] }`: the parameter is searched only then.
+fn when(key: &str, t: &toml::Table) -> Result<BTreeMap<String, Vec<Value>>, KeyError> {
+    let mut when = BTreeMap::new();
+    if let Some(w) = t.get("when") {
+        let wt = w.as_table().ok_or_else(|| {
+            (
+                format!("{key}.when"),
+                format!("expected a table such as {{ \"optimizer.kind\" = \"sgd\" }}, found {w}"),
+            )
+        })?;
+        for (k, v) in wt {
+            let vals: Vec<Value> = match v {
+                toml::Value::Array(a) => a.iter().map(to_json).collect(),
+                other => vec![to_json(other)],
+            };
+            when.insert(k.clone(), vals);
+        }
+    }
+    Ok(when)
 }

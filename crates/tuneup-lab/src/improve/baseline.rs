@@ -6,7 +6,7 @@ use tuneup_store::{NewStep, StepKind, StepState};
 
 use super::{Best, Chain};
 use crate::RunFailed;
-use crate::cv::{CvRequest, Folds, Plan, record};
+use crate::cv::{CvRequest, Folds, Plan, record, train_fold};
 use crate::record::{Request, With, record_and_train};
 
 /// The best run kept so far (a chain resumed), or the baseline trained now.
@@ -80,14 +80,7 @@ fn baseline(chain: &mut Chain, base_folds: Option<(Folds, Vec<Plan>)>) -> anyhow
             let done = record(lab, req, &folds, plans, &mut |id| link(id), &mut |plan, cv_run| {
                 let mut fe = exp.clone();
                 fe.name = Some(super::describe::fold_name(&cv_name, plan, folds.spec.folds));
-                let req = Request {
-                    exp: &fe,
-                    data: &plan.data,
-                    display: &display,
-                    parent: Some(cv_run),
-                    resume: None,
-                };
-                record_and_train(lab, req, With::default()).map(|t| t.run_id)
+                train_fold(lab, &fe, plan, &display, cv_run, None)
             })?;
             let how = format!(
                 " ({}, {} folds over {} rows)",

@@ -13,7 +13,7 @@ use tuneup_core::spec::Experiment;
 
 use super::describe::fold_name;
 use super::{Chain, STUDY_SHARE};
-use crate::cv::{CvRequest, Folds, record};
+use crate::cv::{CvRequest, Folds, record, train_fold};
 use crate::record::{Request, With, check_model, record_and_train};
 
 /// A step's child run, with what it needs besides the remedy.
@@ -214,14 +214,8 @@ impl Child<'_> {
             if let Some((_, e)) = &resume {
                 resumed_from = Some(*e);
             }
-            let req = Request {
-                exp: &fe,
-                data: &plan.data,
-                display: &display,
-                parent: Some(cv_run),
-                resume: resume.as_ref().map(|(p, _)| p.as_path()),
-            };
-            record_and_train(lab, req, With::default()).map(|t| t.run_id)
+            let from = resume.as_ref().map(|(p, _)| p.as_path());
+            train_fold(lab, &fe, plan, &display, cv_run, from)
         })?;
         if let Some(e) = resumed_from {
             note.push_str(&format!(

@@ -12,7 +12,7 @@ mod worker;
 use crate::{Storage, StoreError};
 
 pub use processes::{concurrent_workers, reopen_after_kill};
-pub use records::{ledger_steps, runs_round_trip, studies_and_trials};
+pub use records::{ledger_steps, run_kinds_and_extras, runs_round_trip, studies_and_trials};
 pub use worker::{Job, work};
 
 #[doc(hidden)]
@@ -33,6 +33,7 @@ pub trait Backend {
 /// Every contract test, in turn.
 pub fn run_all(b: &dyn Backend) {
     runs_round_trip(b);
+    run_kinds_and_extras(b);
     studies_and_trials(b);
     ledger_steps(b);
     concurrent_workers(b);

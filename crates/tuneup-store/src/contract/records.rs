@@ -145,7 +145,18 @@ pub fn runs_round_trip(b: &dyn Backend) {
     let eps = store.epochs(id).unwrap();
     assert_eq!(eps[0], epoch(1, 0.7));
     assert!(eps[1].val_metric.is_nan());
-    // Kinds and typed extras of the other runs.
+    assert!(matches!(store.run(9999), Err(crate::StoreError::NoSuchRun(9999))));
+    assert!(store.epochs(9999).unwrap().is_empty());
+}
+
+/// Every kind of run with its typed record: a CV run and its fold (a child), an ensemble;
+/// runs listed in id order.
+pub fn run_kinds_and_extras(b: &dyn Backend) {
+    let store = b.open(&b.fresh()).expect("a fresh store");
+    let exp = experiment("k");
+    let id = store
+        .create_run(&new_run(&exp, RunKind::Train, None))
+        .unwrap();
     let cv = store
         .create_run(&new_run(&exp, RunKind::Cv, None))
         .unwrap();
@@ -201,8 +212,7 @@ pub fn runs_round_trip(b: &dyn Backend) {
         all.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![id, cv, fold, ens]
     );
-    assert!(matches!(store.run(9999), Err(crate::StoreError::NoSuchRun(9999))));
-    assert!(store.epochs(9999).unwrap().is_empty());
+    assert_eq!(all[0].state, RunState::Running);
 }
 
 fn params(lr: f64) -> Params {

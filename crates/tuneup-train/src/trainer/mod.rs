@@ -114,6 +114,42 @@ pub fn train(job: &Job, observer: &mut dyn Observer) -> Result<Outcome, TrainErr
     s.finish()
 }
 
+/// A freshly initialised model (the experiment's seed) with its optimizer, loss and batch
+/// maker: where training and the LR range test start.
+pub(crate) struct Fresh<'a> {
+    pub device: Device,
+    pub model: Net,
+    pub optim: ModuleOptimizer,
+    pub ce: CrossEntropyLoss,
+    pub maker: BatchMaker<'a>,
+}
+
+impl<'a> Fresh<'a> {
+    pub(crate) fn new(exp: &'a Experiment, data: &'a Prepared) -> Result<Fresh<'a>, TrainError> {
+        let info = &data.info;
+        let device = crate::cpu().autodiff();
+        device.seed(exp.seed);
+        let model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
+            .map_err(TrainError::Model)?;
+        let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
+        let ce = CrossEntropyLoss::new(None, &device);
+        let maker = BatchMaker::new(
+            &data.train,
+            info,
+            &exp.augment,
+            exp.train.label_smoothing,
+            exp.seed,
+        );
+        Ok(Fresh {
+            device,
+            model,
+            optim,
+            ce,
+            maker,
+        })
+    }
+}
+
 /// A run in progress: the model, its optimizer and schedule, and where the loop stands.
 struct Session<'a> {
     job: &'a Job<'a>,
@@ -158,23 +194,17 @@ impl<'a> Session<'a> {
     fn new(job: &'a Job<'a>, started: Instant) -> Result<Session<'a>, TrainError> {
         let (exp, data) = (job.exp, job.data);
         let info = &data.info;
-        let device = crate::cpu().autodiff();
-        device.seed(exp.seed);
-        let model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
-            .map_err(TrainError::Model)?;
+        let Fresh {
+            device,
+            model,
+            optim,
+            ce,
+            maker,
+        } = Fresh::new(exp, data)?;
         let params = model.trainable_params();
-        let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
-        let ce = CrossEntropyLoss::new(None, &device);
         let n = data.train.len();
         let batch = exp.train.batch_size.min(n);
         let batches = n.div_ceil(batch);
-        let maker = BatchMaker::new(
-            &data.train,
-            info,
-            &exp.augment,
-            exp.train.label_smoothing,
-            exp.seed,
-        );
         let cached_targets = job
             .teachers
             .filter(|_| !exp.augment.is_on())

@@ -58,19 +58,7 @@ impl Cnn {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Cnn, KeyError> {
         let d = Cnn::default();
-        let hidden = match &m.hidden {
-            None => d.hidden,
-            Some(v) => v
-                .as_integer()
-                .filter(|w| *w >= 0)
-                .map(|w| w as usize)
-                .ok_or_else(|| {
-                    (
-                        "model.hidden".to_string(),
-                        format!("expected the width of the hidden linear layer (an integer), found {v}"),
-                    )
-                })?,
-        };
+        let hidden = m.hidden_width(d.hidden, 0, "the width of the hidden linear layer (an integer)")?;
         if let Rates::Each(_) = rates("model.dropout", m.dropout.as_ref())? {
             return Err((
                 "model.dropout".into(),

@@ -46,19 +46,7 @@ impl Conv1d {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Conv1d, KeyError> {
         let d = Conv1d::default();
-        let hidden = match &m.hidden {
-            None => 0,
-            Some(v) => v
-                .as_integer()
-                .filter(|w| *w >= 0)
-                .map(|w| w as usize)
-                .ok_or_else(|| {
-                    (
-                        "model.hidden".to_string(),
-                        format!("expected the width of the hidden linear layer (an integer; 0 for none), found {v}"),
-                    )
-                })?,
-        };
+        let hidden = m.hidden_width(0, 0, "the width of the hidden linear layer (an integer; 0 for none)")?;
         one_rate(m.dropout.as_ref())?;
         Ok(Conv1d {
             channels: scale_widths(&m.channels.clone().unwrap_or(d.channels), width, depth),

@@ -30,19 +30,7 @@ impl Gru {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Gru, KeyError> {
         let d = Gru::default();
-        let hidden = match &m.hidden {
-            None => d.hidden,
-            Some(v) => v
-                .as_integer()
-                .filter(|w| *w > 0)
-                .map(|w| w as usize)
-                .ok_or_else(|| {
-                    (
-                        "model.hidden".to_string(),
-                        format!("expected the GRU's hidden units (a positive integer), found {v}"),
-                    )
-                })?,
-        };
+        let hidden = m.hidden_width(d.hidden, 1, "the GRU's hidden units (a positive integer)")?;
         one_rate(m.dropout.as_ref())?;
         Ok(Gru {
             hidden: scaled(hidden, width),

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ArchSpec, ModelSpec, Norm, scaled};
+use super::{ArchSpec, ModelSpec, Norm, Stages};
 use crate::spec::KeyError;
-use crate::spec::raw::{RawModel, one_rate};
+use crate::spec::raw::RawModel;
 
 /// A MobileNetV2-style net (Sandler et al. 2018): a 3x3 stem, then stages of inverted residual
 /// blocks (1x1 expansion by `expansion`, 3x3 depthwise conv, linear 1x1 projection; residual
@@ -42,11 +42,16 @@ impl Mobilenet {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Mobilenet, KeyError> {
         let d = Mobilenet::default();
-        one_rate(m.dropout.as_ref())?;
+        let default = Stages {
+            stem: d.stem,
+            channels: d.channels.clone(),
+            blocks: d.blocks,
+        };
+        let st = Stages::from_raw(m, default, width, depth)?;
         Ok(Mobilenet {
-            stem: scaled(RawModel::count("stem", m.stem, d.stem)?, width),
-            channels: m.stages(d.channels, width)?,
-            blocks: scaled(RawModel::count("blocks", m.blocks, d.blocks)?, depth),
+            stem: st.stem,
+            channels: st.channels,
+            blocks: st.blocks,
             expansion: RawModel::count("expansion", m.expansion, d.expansion)?,
         })
     }
@@ -54,8 +59,7 @@ impl Mobilenet {
 
 impl ArchSpec for Mobilenet {
     fn widen(&mut self, factor: f64) {
-        self.stem = scaled(self.stem, factor);
-        self.channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+        Stages::widen(&mut self.stem, &mut self.channels, factor);
     }
 
     fn validate(&self, _: &ModelSpec) -> Result<(), KeyError> {
@@ -63,7 +67,7 @@ impl ArchSpec for Mobilenet {
     }
 
     fn is_wide(&self) -> bool {
-        self.channels.iter().any(|c| *c >= 16)
+        Stages::is_wide(&self.channels)
     }
 
     fn default_norm(&self) -> Norm {

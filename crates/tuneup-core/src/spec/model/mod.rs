@@ -140,6 +140,43 @@ pub(crate) fn scaled(v: usize, factor: f64) -> usize {
     ((v as f64 * factor).round() as usize).max(1)
 }
 
+/// What the staged image nets (ResNet, MobileNet, SqueezeNet, ShuffleNet) share: a stem's
+/// channels, each stage's channels, blocks per stage.
+pub(crate) struct Stages {
+    pub stem: usize,
+    pub channels: Vec<usize>,
+    pub blocks: usize,
+}
+
+impl Stages {
+    /// `stem`, `channels` and `blocks` as `[model]` writes them (else the defaults), widths
+    /// times `width`, blocks times `depth`; one dropout rate.
+    pub(crate) fn from_raw(
+        m: &RawModel,
+        default: Stages,
+        width: f64,
+        depth: f64,
+    ) -> Result<Stages, KeyError> {
+        super::raw::one_rate(m.dropout.as_ref())?;
+        Ok(Stages {
+            stem: scaled(RawModel::count("stem", m.stem, default.stem)?, width),
+            channels: m.stages(default.channels, width)?,
+            blocks: scaled(RawModel::count("blocks", m.blocks, default.blocks)?, depth),
+        })
+    }
+
+    /// Every stage widened: the stem and each stage's channels times `factor`.
+    pub(crate) fn widen(stem: &mut usize, channels: &mut [usize], factor: f64) {
+        *stem = scaled(*stem, factor);
+        channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+    }
+
+    /// Whether some stage is 16 channels wide or more.
+    pub(crate) fn is_wide(channels: &[usize]) -> bool {
+        channels.iter().any(|c| *c >= 16)
+    }
+}
+
 /// The architectures, by their `kind`: each variant's type lives in its own file, with its
 /// defaults, its widening, its knobs as the experiment file writes them and their checks.
 macro_rules! archs {

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ArchSpec, ModelSpec, Norm, scaled};
+use super::{ArchSpec, ModelSpec, Norm, Stages};
 use crate::spec::KeyError;
-use crate::spec::raw::{RawModel, one_rate};
+use crate::spec::raw::RawModel;
 
 /// A small ResNet (He et al. 2016): a 3x3 stem conv, then stages of basic blocks (two 3x3
 /// convs and a shortcut; a stage after the first halves the size with stride 2 and a 1x1
@@ -34,19 +34,23 @@ impl Resnet {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Resnet, KeyError> {
         let d = Resnet::default();
-        one_rate(m.dropout.as_ref())?;
+        let default = Stages {
+            stem: d.stem,
+            channels: d.channels.clone(),
+            blocks: d.blocks,
+        };
+        let st = Stages::from_raw(m, default, width, depth)?;
         Ok(Resnet {
-            stem: scaled(RawModel::count("stem", m.stem, d.stem)?, width),
-            channels: m.stages(d.channels, width)?,
-            blocks: scaled(RawModel::count("blocks", m.blocks, d.blocks)?, depth),
+            stem: st.stem,
+            channels: st.channels,
+            blocks: st.blocks,
         })
     }
 }
 
 impl ArchSpec for Resnet {
     fn widen(&mut self, factor: f64) {
-        self.stem = scaled(self.stem, factor);
-        self.channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+        Stages::widen(&mut self.stem, &mut self.channels, factor);
     }
 
     fn validate(&self, _: &ModelSpec) -> Result<(), KeyError> {
@@ -54,7 +58,7 @@ impl ArchSpec for Resnet {
     }
 
     fn is_wide(&self) -> bool {
-        self.channels.iter().any(|c| *c >= 16)
+        Stages::is_wide(&self.channels)
     }
 
     fn default_norm(&self) -> Norm {

@@ -99,7 +99,7 @@ impl ArchSpec for Shufflenet {
     }
 
     fn is_wide(&self) -> bool {
-        self.channels.iter().any(|c| *c >= 16)
+        super::Stages::is_wide(&self.channels)
     }
 
     fn default_norm(&self) -> Norm {

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ArchSpec, ModelSpec, scaled};
+use super::{ArchSpec, ModelSpec, Stages};
 use crate::spec::KeyError;
-use crate::spec::raw::{RawModel, one_rate};
+use crate::spec::raw::RawModel;
 
 /// A SqueezeNet-style net (Iandola et al. 2016): a 3x3 stem and 2x2 max-pooling, then stages
 /// of fire modules (a 1x1 squeeze to 1/8 of the channels, then 1x1 and 3x3 expand convs side by
@@ -33,19 +33,23 @@ impl Squeezenet {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Squeezenet, KeyError> {
         let d = Squeezenet::default();
-        one_rate(m.dropout.as_ref())?;
+        let default = Stages {
+            stem: d.stem,
+            channels: d.channels.clone(),
+            blocks: d.blocks,
+        };
+        let st = Stages::from_raw(m, default, width, depth)?;
         Ok(Squeezenet {
-            stem: scaled(RawModel::count("stem", m.stem, d.stem)?, width),
-            channels: m.stages(d.channels, width)?,
-            blocks: scaled(RawModel::count("blocks", m.blocks, d.blocks)?, depth),
+            stem: st.stem,
+            channels: st.channels,
+            blocks: st.blocks,
         })
     }
 }
 
 impl ArchSpec for Squeezenet {
     fn widen(&mut self, factor: f64) {
-        self.stem = scaled(self.stem, factor);
-        self.channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+        Stages::widen(&mut self.stem, &mut self.channels, factor);
     }
 
     fn validate(&self, _: &ModelSpec) -> Result<(), KeyError> {
@@ -53,6 +57,6 @@ impl ArchSpec for Squeezenet {
     }
 
     fn is_wide(&self) -> bool {
-        self.channels.iter().any(|c| *c >= 16)
+        Stages::is_wide(&self.channels)
     }
 }

@@ -88,6 +88,19 @@ impl RawModel {
         }
     }
 
+    /// `hidden` as one width: an integer of at least `min`, or the default; `what` says what it
+    /// is in the error.
+    pub fn hidden_width(&self, default: usize, min: i64, what: &str) -> Result<usize, KeyError> {
+        match &self.hidden {
+            None => Ok(default),
+            Some(v) => v
+                .as_integer()
+                .filter(|w| *w >= min)
+                .map(|w| w as usize)
+                .ok_or_else(|| ("model.hidden".to_string(), format!("expected {what}, found {v}"))),
+        }
+    }
+
     /// `channels` (one per stage) or the default, none of them 0, times the width multiplier.
     pub fn stages(&self, default: Vec<usize>, width: f64) -> Result<Vec<usize>, KeyError> {
         let c = self.channels.clone().unwrap_or(default);

@@ -58,6 +58,19 @@ pub(crate) struct RawSchedule {
 
 impl RawSchedule {
     pub(crate) fn into_spec(self) -> Result<ScheduleSpec, KeyError> {
+        self.check_keys()?;
+        let (interval, warmup, warmup_start_factor) =
+            (self.interval, self.warmup, self.warmup_start_factor);
+        Ok(ScheduleSpec {
+            shape: self.shape()?,
+            interval: interval.unwrap_or_default(),
+            warmup: warmup.unwrap_or(0),
+            warmup_start_factor: warmup_start_factor.unwrap_or(0.0),
+        })
+    }
+
+    /// Refuses a knob the kind does not take.
+    fn check_keys(&self) -> Result<(), KeyError> {
         let set: Vec<(&str, bool)> = vec![
             ("step_size", self.step_size.is_some()),
             ("gamma", self.gamma.is_some()),
@@ -121,7 +134,12 @@ impl RawSchedule {
         for (k, is_set) in set {
             not_for("schedule", k, is_set && !allowed.contains(&k), kind)?;
         }
-        let shape = match self.kind {
+        Ok(())
+    }
+
+    /// The kind's shape, its knobs' defaults filled in.
+    fn shape(self) -> Result<Shape, KeyError> {
+        Ok(match self.kind {
             ScheduleKind::Constant => Shape::Constant,
             ScheduleKind::Step => Shape::Step {
                 step_size: self.step_size.unwrap_or(10),
@@ -175,12 +193,6 @@ impl RawSchedule {
                 cooldown: self.cooldown.unwrap_or(0),
                 min_lr: self.min_lr.unwrap_or(0.0),
             },
-        };
-        Ok(ScheduleSpec {
-            shape,
-            interval: self.interval.unwrap_or_default(),
-            warmup: self.warmup.unwrap_or(0),
-            warmup_start_factor: self.warmup_start_factor.unwrap_or(0.0),
         })
     }
 }

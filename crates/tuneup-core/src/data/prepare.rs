@@ -1,0 +1,302 @@
+//! Splitting and encoding: the validation (and train-dev) hold-outs, the normaliser fitted on
+//! the training split, every split encoded; one fold of a cross-validation.
+
+use super::{
+    DataInfo, Dataset, Normalizer, Prepared, Source, Targets, encode, load, load_source,
+    reshape, sort_classes,
+};
+use crate::error::InputError;
+use crate::rng::Rng;
+use crate::spec::{DataFormat, Experiment, Task};
+
+/// Loads and splits the experiment's data, fits the normaliser on the training split, and
+/// encodes everything.
+pub fn prepare(exp: &Experiment) -> Result<Prepared, InputError> {
+    prepare_with(exp, true)
+}
+
+/// [`prepare`]; without `with_test` the test data is not read at all.
+pub fn prepare_with(exp: &Experiment, with_test: bool) -> Result<Prepared, InputError> {
+    let d = &exp.data;
+    let Source {
+        format,
+        full,
+        test,
+        sources: test_sources,
+        split_rng: mut rng,
+        ..
+    } = load_source(exp, with_test)?;
+    let split_seed = d.split_seed.unwrap_or(exp.seed);
+    let mut sources = vec![];
+    let (train, val) = match &d.val {
+        Some(vp) => {
+            let mut val = load(
+                vp,
+                None,
+                exp.task,
+                full.target_name.as_deref().or(d.target.as_deref()),
+                true,
+            )?;
+            reshape(&mut val, d.shape.as_ref())?;
+            check_compatible(&full, &val)?;
+            sources.push(("train".into(), d.train.display().to_string()));
+            sources.push(("val".into(), vp.display().to_string()));
+            (full, val)
+        }
+        None => {
+            let order = full.stratified_order(&mut rng);
+            let n_val = ((full.len() as f64) * d.val_fraction).round() as usize;
+            if n_val == 0 || n_val >= full.len() {
+                return Err(InputError::in_file(
+                    &d.train,
+                    format!("{} samples cannot be split with val_fraction = {}: need at least one sample on each side", full.len(), d.val_fraction),
+                )
+                .key("data.val_fraction"));
+            }
+            let mut val_idx = order[..n_val].to_vec();
+            let mut train_idx = order[n_val..].to_vec();
+            val_idx.sort_unstable();
+            train_idx.sort_unstable();
+            sources.push((
+                "train".into(),
+                format!("{} ({} held out)", d.train.display(), n_val),
+            ));
+            sources.push((
+                "val".into(),
+                format!(
+                    "{} ({:.0}% stratified hold-out, seed {})",
+                    d.train.display(),
+                    d.val_fraction * 100.0,
+                    exp.seed
+                ),
+            ));
+            (full.select(&train_idx), full.select(&val_idx))
+        }
+    };
+    // Train-dev first, then the training subset, so both hold-outs stay fixed across subsets.
+    let (train, train_dev) = match d.train_dev_fraction {
+        Some(f) => {
+            let order = train.stratified_order(&mut Rng::derive(split_seed, 3));
+            let n_td = ((train.len() as f64) * f).round() as usize;
+            if n_td == 0 || n_td >= train.len() {
+                return Err(InputError::in_file(
+                    &d.train,
+                    format!(
+                        "{} training samples cannot give a train-dev split of {f}",
+                        train.len()
+                    ),
+                )
+                .key("data.train_dev_fraction"));
+            }
+            let mut td: Vec<usize> = order[..n_td].to_vec();
+            let mut tr: Vec<usize> = order[n_td..].to_vec();
+            td.sort_unstable();
+            tr.sort_unstable();
+            sources.push((
+                "train_dev".into(),
+                format!("{:.0}% of the training split, stratified", f * 100.0),
+            ));
+            (train.select(&tr), Some(train.select(&td)))
+        }
+        None => (train, None),
+    };
+    let train = match d.train_fraction.filter(|f| *f < 1.0) {
+        Some(f) => {
+            let order = train.stratified_order(&mut Rng::derive(exp.seed, 4));
+            let n = (((train.len() as f64) * f).round() as usize).max(1);
+            let mut keep: Vec<usize> = order[..n].to_vec();
+            keep.sort_unstable();
+            let sub = train.select(&keep);
+            check_targets(&sub, exp.task).map_err(|e| e.key("data.train_fraction"))?;
+            sub
+        }
+        None => train,
+    };
+    sources.extend(test_sources);
+    build(exp, format, train, val, train_dev, test, sources)
+}
+
+/// One fold of a cross-validation: the rows `val_rows` of the source's training data validate,
+/// the rest train; the test data is the source's.
+pub fn prepare_fold(
+    exp: &Experiment,
+    source: &Source,
+    val_rows: &[usize],
+) -> Result<Prepared, InputError> {
+    let mut is_val = vec![false; source.full.len()];
+    for &i in val_rows {
+        is_val[i] = true;
+    }
+    let train_rows: Vec<usize> = (0..source.full.len()).filter(|&i| !is_val[i]).collect();
+    let train = source.full.select(&train_rows);
+    check_targets(&train, exp.task)?;
+    let mut sources = vec![
+        (
+            "train".into(),
+            format!(
+                "{} ({} rows, other folds)",
+                exp.data.train.display(),
+                train.len()
+            ),
+        ),
+        (
+            "val".into(),
+            format!("{} rows of this fold", val_rows.len()),
+        ),
+    ];
+    sources.extend(source.sources.iter().cloned());
+    build(
+        exp,
+        source.format,
+        train,
+        source.full.select(val_rows),
+        None,
+        source.test.clone(),
+        sources,
+    )
+}
+
+/// Classes, normaliser and encoding, from the training split.
+fn build(
+    exp: &Experiment,
+    format: DataFormat,
+    train: Dataset,
+    val: Dataset,
+    train_dev: Option<Dataset>,
+    test: Option<Dataset>,
+    sources: Vec<(String, String)>,
+) -> Result<Prepared, InputError> {
+    let mut classes: Vec<String> = match &train.targets {
+        Targets::Labels(l) => {
+            let mut c: Vec<String> = l
+                .iter()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            sort_classes(&mut c);
+            c
+        }
+        _ => Vec::new(),
+    };
+    classes.shrink_to_fit();
+    let (y_mean, y_std) = match &train.targets {
+        Targets::Values(v) => {
+            let n = v.len() as f64;
+            let m = v.iter().map(|x| *x as f64).sum::<f64>() / n;
+            let s = (v.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / n).sqrt();
+            (m as f32, if s < 1e-12 { 1.0 } else { s as f32 })
+        }
+        _ => (0.0, 1.0),
+    };
+    let info = DataInfo {
+        task: exp.task,
+        sample_shape: train.sample_shape.clone(),
+        classes,
+        feature_names: train.feature_names.clone(),
+        target_name: train.target_name.clone(),
+        id_name: train.id_name.clone(),
+        format,
+        normalizer: Normalizer::fit(&train.x, &train.sample_shape),
+        y_mean,
+        y_std,
+        positive: None,
+    };
+    let mut info = info;
+    info.positive = positive_class(exp, &info)?;
+    Ok(Prepared {
+        train: encode(&info, train, true)?,
+        val: encode(&info, val, true)?,
+        train_dev: train_dev.map(|t| encode(&info, t, true)).transpose()?,
+        test: test.map(|t| encode(&info, t, true)).transpose()?,
+        info,
+        sources,
+    })
+}
+
+/// The positive class of binary metrics as an output index, checking that a binary metric fits
+/// the problem.
+fn positive_class(exp: &Experiment, info: &DataInfo) -> Result<Option<u32>, InputError> {
+    use crate::metrics::Average;
+    let binary = matches!(
+        exp.metric(),
+        crate::metrics::Metric::Precision(Average::Binary)
+            | crate::metrics::Metric::Recall(Average::Binary)
+            | crate::metrics::Metric::F(_, Average::Binary)
+            | crate::metrics::Metric::RocAuc(Average::Binary)
+            | crate::metrics::Metric::AveragePrecision(Average::Binary)
+    );
+    let positive = match &exp.positive_class {
+        Some(name) => Some(info.classes.iter().position(|c| c == name).ok_or_else(|| {
+            InputError::new(format!(
+                "`{name}` is not a class; the classes are: {}",
+                info.classes.join(", ")
+            ))
+            .key("positive_class")
+        })? as u32),
+        None => None,
+    };
+    if binary && info.classes.len() != 2 && positive.is_none() {
+        return Err(InputError::new(format!(
+            "`{}` is a binary metric but the data has {} classes: use its _macro / _weighted form (or _ovr for ROC AUC), or name a positive_class",
+            exp.metric().name(),
+            info.classes.len()
+        ))
+        .key("metric"));
+    }
+    Ok(positive)
+}
+
+/// Classification needs at least two classes.
+pub fn check_targets(d: &Dataset, task: Task) -> Result<(), InputError> {
+    if let (Task::Classification, Targets::Labels(l)) = (task, &d.targets) {
+        let first = &l[0];
+        if l.iter().all(|x| x == first) {
+            let col = d
+                .target_name
+                .as_deref()
+                .map(|c| format!(" in target column `{c}`"))
+                .unwrap_or_default();
+            return Err(InputError::in_file(
+                &d.source,
+                format!(
+                    "a single class (`{first}`){col}: classification needs at least two classes"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A second file must have the training data's shape and feature columns.
+pub(super) fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), InputError> {
+    if other.sample_shape != train.sample_shape {
+        return Err(InputError::in_file(
+            &other.source,
+            format!(
+                "samples have shape {:?} but the training data's are {:?}",
+                other.sample_shape, train.sample_shape
+            ),
+        ));
+    }
+    if other.feature_names != train.feature_names {
+        let missing: Vec<&String> = train
+            .feature_names
+            .iter()
+            .filter(|f| !other.feature_names.contains(f))
+            .collect();
+        return Err(InputError::in_file(
+            &other.source,
+            format!(
+                "feature columns differ from the training data's{}",
+                if missing.is_empty() {
+                    " (order)".to_string()
+                } else {
+                    format!("; missing: {missing:?}")
+                }
+            ),
+        )
+        .line(1));
+    }
+    Ok(())
+}
