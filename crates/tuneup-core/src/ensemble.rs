@@ -59,7 +59,7 @@ impl MemberPred {
             Task::Regression => MemberPred::Values(
                 outputs
                     .iter()
-                    .map(|o| (o * info.y_std + info.y_mean) as f64)
+                    .map(|o| info.to_units(*o) as f64)
                     .collect(),
             ),
         }
@@ -135,7 +135,7 @@ pub fn to_outputs(info: &DataInfo, p: &MemberPred) -> Vec<f32> {
         MemberPred::Proba(v) => v.iter().map(|p| p.max(1e-15).ln() as f32).collect(),
         MemberPred::Values(v) => v
             .iter()
-            .map(|y| ((*y as f32) - info.y_mean) / info.y_std)
+            .map(|y| info.to_model(*y as f32))
             .collect(),
     }
 }
@@ -382,6 +382,8 @@ mod tests {
             y_mean: 0.0,
             y_std: 1.0,
             positive: None,
+            tabular: None,
+            log_target: false,
         };
         let out = to_outputs(&info, &tie.finish());
         let crate::scores::Predictions::Classes { labels, .. } =

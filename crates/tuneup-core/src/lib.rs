@@ -23,6 +23,7 @@ pub mod run;
 pub mod schedule;
 pub mod scores;
 pub mod spec;
+pub mod table;
 pub mod zoo;
 
 pub use error::InputError;

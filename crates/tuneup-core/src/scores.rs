@@ -67,7 +67,7 @@ pub fn predictions(info: &DataInfo, outputs: &[f32]) -> Predictions {
         Task::Regression => Predictions::Values(
             outputs
                 .iter()
-                .map(|o| o * info.y_std + info.y_mean)
+                .map(|o| info.to_units(*o))
                 .collect(),
         ),
     }
@@ -108,14 +108,14 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
         (Task::Regression, Y::Values(truth)) => {
             let pred: Vec<f64> = outputs
                 .iter()
-                .map(|o| (o * info.y_std + info.y_mean) as f64)
+                .map(|o| info.to_units(*o) as f64)
                 .collect();
             let truth64: Vec<f64> = truth.iter().map(|v| *v as f64).collect();
             let n = truth.len().max(1) as f64;
             let loss = outputs
                 .iter()
                 .zip(truth)
-                .map(|(o, t)| ((*o as f64) - ((*t - info.y_mean) / info.y_std) as f64).powi(2))
+                .map(|(o, t)| ((*o as f64) - info.to_model(*t) as f64).powi(2))
                 .sum::<f64>()
                 / n;
             Some(Scores {
@@ -156,6 +156,8 @@ mod tests {
             y_mean: 10.0,
             y_std: 2.0,
             positive: None,
+            tabular: None,
+            log_target: false,
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use tuneup_core::InputError;
-use tuneup_core::data::{self, DataInfo, Dataset, Part};
+use tuneup_core::data::{self, DataInfo, Dataset, ImageOptions, Part, ReadOptions};
 use tuneup_core::ensemble::{self, Combiner, MemberPred, Method};
 use tuneup_core::run::RunState;
 use tuneup_core::spec::{DataFormat, Experiment, Task};
@@ -182,20 +182,25 @@ pub fn data_path(path: &Path) -> PathBuf {
 }
 
 impl Predictor {
-    /// Loads a data file the way the predictor's models read their training data.
+    /// Loads a data file the way the predictor's models read their training data: the same
+    /// target, a table's columns read the same way, pictures at the same size and channels.
     pub fn load_data(&self, path: &Path, require_labels: bool) -> anyhow::Result<Dataset> {
         let path = data_path(path);
-        let target = self
-            .info
-            .target_name
-            .as_deref()
-            .or(self.exp.data.target.as_deref());
-        let format = match self.info.format {
-            DataFormat::Csv => Some(DataFormat::Csv),
-            _ => None,
+        let plan = self.info.plan();
+        let shape = &self.info.sample_shape;
+        let base = ReadOptions::of(&self.exp);
+        let o = ReadOptions {
+            format: None,
+            target: self.info.target_name.as_deref().or(self.exp.data.target.as_deref()),
+            require_target: require_labels,
+            like: plan.as_deref(),
+            images: ImageOptions {
+                channels: (shape.len() == 3).then(|| shape[0]),
+                ..base.images
+            },
+            ..base
         };
-        let group = self.exp.cv.as_ref().and_then(|c| c.group.as_deref());
-        Ok(data::load_excluding(&path, format, self.info.task, target, require_labels, group)?.0)
+        Ok(data::load(&path, &o)?.0)
     }
 
     /// Raw outputs on a dataset (as a model's: log-probabilities or standardised values),
@@ -264,20 +269,25 @@ pub fn check_compatible(members: &[Member]) -> anyhow::Result<()> {
 /// How two models' data differ, if they do (rows of the same CSV read in another shape are
 /// the same data).
 fn difference(i: &DataInfo, first: &DataInfo) -> Option<String> {
+    // Rows of the same CSV read in another shape, or the same table's columns encoded for
+    // another model (one-hot, embeddings), are the same data.
     let same_csv_rows = i.format == DataFormat::Csv
         && first.format == DataFormat::Csv
         && i.sample_shape.iter().product::<usize>() == first.sample_shape.iter().product::<usize>();
+    let same_table = i.tabular.is_some() && first.tabular.is_some();
     if i.task != first.task {
         Some(format!("task {:?} vs {:?}", i.task, first.task))
     } else if i.classes != first.classes {
         Some(format!("classes {:?} vs {:?}", i.classes, first.classes))
-    } else if i.sample_shape != first.sample_shape && !same_csv_rows {
+    } else if i.sample_shape != first.sample_shape && !same_csv_rows && !same_table {
         Some(format!(
             "input shape {:?} vs {:?}",
             i.sample_shape, first.sample_shape
         ))
     } else if i.feature_names != first.feature_names {
         Some("different feature columns".to_string())
+    } else if i.plan() != first.plan() {
+        Some("the table's columns are read as different kinds".to_string())
     } else {
         None
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use tuneup_core::InputError;
-use tuneup_core::data::Prepared;
+use tuneup_core::data::{DataInfo, Prepared};
 use tuneup_core::run::{EpochRecord, RunState};
 use tuneup_core::spec::Experiment;
 use tuneup_store::{Finish, NewRun, RunExtra, RunKind, Snapshot, Splits, StoreError};
@@ -71,12 +71,17 @@ pub struct With<'a> {
 /// recorded); returns its parameter count.
 pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow::Result<usize> {
     exp.augment
-        .check_shape(&data.info.sample_shape)
+        .check_data(&data.info)
         .map_err(|(key, msg)| key_error(exp_path, &key, msg))?;
     let params =
-        tuneup_train::count_params(&exp.model, &data.info.sample_shape, data.info.outputs())
+        tuneup_train::count_params(
+            &exp.model,
+            &data.info.sample_shape,
+            &data.info.cat_levels(),
+            data.info.outputs(),
+        )
             .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
-    check_budget(exp, &data.info.sample_shape, data.info.outputs(), exp_path)?;
+    check_budget(exp, &data.info, exp_path)?;
     Ok(params)
 }
 
@@ -91,13 +96,9 @@ pub fn key_error(exp_path: &Path, key: &str, msg: impl Into<String>) -> InputErr
 }
 
 /// A model over the experiment's parameter or FLOP budget is refused with the numbers.
-pub fn check_budget(
-    exp: &Experiment,
-    shape: &[usize],
-    outputs: usize,
-    exp_path: &Path,
-) -> Result<(), InputError> {
-    let Ok(size) = tuneup_core::zoo::size(&exp.model, shape, outputs) else {
+pub fn check_budget(exp: &Experiment, info: &DataInfo, exp_path: &Path) -> Result<(), InputError> {
+    let (shape, cats) = (&info.sample_shape, info.cat_levels());
+    let Ok(size) = tuneup_core::zoo::size_for(&exp.model, shape, &cats, info.outputs()) else {
         return Ok(());
     };
     let kind = exp.model.kind();

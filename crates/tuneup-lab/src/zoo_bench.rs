@@ -29,7 +29,7 @@ pub fn base_of(source: &Path) -> anyhow::Result<Experiment> {
     if source.extension().is_some_and(|e| e == "toml") {
         Ok(Experiment::load(source)?)
     } else {
-        crate::init::baseline(source, None)
+        crate::init::baseline(source, &crate::init::Choices::default())
     }
 }
 
@@ -49,6 +49,8 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
     let base = base_of(source)?;
     let data = tuneup_core::data::prepare(&base)?;
     let (shape, outputs) = (data.info.sample_shape.clone(), data.info.outputs());
+    let tab = tuneup_core::spec::ModelSpec::new(tuneup_core::spec::Arch::Tabular(Default::default()));
+    let tab_info = tabular_info(&tab, &base, &data);
     let wanted: Option<Vec<&str>> = models.map(|m| m.split(',').map(str::trim).collect());
     let catalogue = zoo::catalogue();
     if let Some(bad) = wanted
@@ -66,7 +68,15 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
     let entries: Vec<_> = catalogue
         .into_iter()
         .filter(|e| wanted.as_ref().is_none_or(|w| w.contains(&e.name)))
-        .filter_map(|e| zoo::size(&e.spec, &shape, outputs).ok().map(|s| (e, s)))
+        .filter_map(|e| {
+            let size = match (&tab_info, e.spec.kind()) {
+                (Some(i), "tabular") => {
+                    zoo::size_for(&e.spec, &i.sample_shape, &i.cat_levels(), outputs)
+                }
+                _ => zoo::size(&e.spec, &shape, outputs),
+            };
+            size.ok().map(|s| (e, s))
+        })
         .collect();
     if entries.is_empty() {
         return Err(
@@ -81,6 +91,21 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
         budget: budget.to_string(),
         display: source.display().to_string(),
     })
+}
+
+/// The data description a tabular model would get on this table (when the data is a table
+/// that is not clean numbers and the spec is the tabular model).
+fn tabular_info(
+    spec: &tuneup_core::spec::ModelSpec,
+    base: &Experiment,
+    data: &tuneup_core::data::Prepared,
+) -> Option<tuneup_core::data::DataInfo> {
+    if spec.kind() != "tabular" || data.info.tabular.is_none() {
+        return None;
+    }
+    let mut exp = base.clone();
+    exp.model = spec.clone();
+    tuneup_core::data::prepare_with(&exp, false).ok().map(|p| p.info)
 }
 
 /// Trains each model for the budget, records the table.
@@ -116,9 +141,16 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<Bench> {
             "-- {} ({} parameters, {} FLOPs)",
             e.name, size.params, size.flops
         ));
+        let own;
+        let data = if tuneup_core::data::same_encoding(&exp, &base) {
+            &data
+        } else {
+            own = tuneup_core::data::prepare(&exp)?;
+            &own
+        };
         let req = Request {
             exp: &exp,
-            data: &data,
+            data,
             display: &display,
             parent: Some(parent),
             resume: None,

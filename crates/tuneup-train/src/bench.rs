@@ -36,7 +36,7 @@ pub fn step_throughput(
     let device = crate::cpu().autodiff();
     device.seed(0);
     let len: usize = shape.iter().product();
-    let mut net = Net::new(spec, shape, 10, &device)?;
+    let mut net = Net::new(spec, shape, &[], 10, &device)?;
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let ce = CrossEntropyLoss::new(None, &device);
     let data: Vec<(Vec<f32>, Vec<i64>)> = (0..8)

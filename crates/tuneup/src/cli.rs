@@ -83,17 +83,41 @@ pub enum ZooAction {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// A CSV file, an MNIST folder or IDX file, or an image folder (one subfolder per class).
+    /// A table (CSV, TSV ..., `.gz`, Parquet), an MNIST folder or IDX file, or an image folder
+    /// (one subfolder per class, or pictures with a labels.csv).
     pub data: PathBuf,
-    /// The CSV target column (default: the last column).
-    #[arg(long)]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub choices: DataChoices,
     /// Where to write the experiment (default: `<data name>.toml` in this folder).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// What to take from a data file: the target, a test file, rows without a target.
+#[derive(Args, Debug, Default)]
+pub struct DataChoices {
+    /// A table's target column (default: the last column that is not an id).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// A test file (the same columns; the target too, to be scored), scored once at the end.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// Drop the rows whose target is missing (otherwise they are an error that counts them).
+    #[arg(long)]
+    pub drop_missing_target: bool,
+}
+
+impl DataChoices {
+    pub fn lab(&self) -> tuneup_lab::init::Choices<'_> {
+        tuneup_lab::init::Choices {
+            target: self.target.as_deref(),
+            test: self.test.as_deref(),
+            drop_missing_target: self.drop_missing_target,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -292,6 +316,9 @@ pub struct DistillArgs {
 pub struct ImproveArgs {
     /// An experiment file, or a data set (its `tuneup init` baseline is the start).
     pub source: PathBuf,
+    /// For a data set: its target, a test file, rows without a target.
+    #[command(flatten)]
+    pub data: DataChoices,
     /// Total time for the chain (across resumes): 90s, 15m, 1h.
     #[arg(long, default_value = "15m")]
     pub budget: String,

@@ -25,6 +25,8 @@ pub struct Augmenter {
     /// The normaliser's mean and std for every value of a sample.
     mean: Vec<f32>,
     std: Vec<f32>,
+    /// A table's trailing categorical codes (embedded columns): never perturbed.
+    codes: usize,
 }
 
 impl Augmenter {
@@ -41,6 +43,7 @@ impl Augmenter {
             shape: info.sample_shape.clone(),
             mean,
             std,
+            codes: info.cat_levels().len(),
         }
     }
 
@@ -85,7 +88,8 @@ impl Augmenter {
             }
         }
         if s.noise > 0.0 {
-            for v in x.iter_mut() {
+            let numbers = x.len() - self.codes;
+            for v in x[..numbers].iter_mut() {
                 *v += (s.noise * rng.normal()) as f32;
             }
         }
@@ -384,7 +388,7 @@ impl<'a> BatchMaker<'a> {
             Y::Classes(y) => BatchTarget::Classes(idx.iter().map(|&i| y[i]).collect()),
             Y::Values(v) => BatchTarget::Values(
                 idx.iter()
-                    .map(|&i| (v[i] - self.info.y_mean) / self.info.y_std)
+                    .map(|&i| self.info.to_model(v[i]))
                     .collect(),
             ),
             Y::None => unreachable!("training data is labelled"),
@@ -409,10 +413,17 @@ impl<'a> BatchMaker<'a> {
                 lambda = self.cutmix(&mut x, &src, rows, len, lambda, &mut rng);
             } else {
                 let l = lambda as f32;
+                // A table's categorical codes are not mixed: each row keeps the code of the
+                // sample that dominates it.
+                let numbers = len - self.info.cat_levels().len();
                 for r in 0..rows {
                     let p = rows - 1 - r;
-                    for j in 0..len {
+                    for j in 0..numbers {
                         x[r * len + j] = l * src[r * len + j] + (1.0 - l) * src[p * len + j];
+                    }
+                    if l < 0.5 {
+                        x[r * len + numbers..(r + 1) * len]
+                            .copy_from_slice(&src[p * len + numbers..(p + 1) * len]);
                     }
                 }
             }

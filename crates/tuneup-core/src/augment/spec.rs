@@ -228,6 +228,24 @@ impl AugmentSpec {
         Ok(())
     }
 
+    /// Checks the keys against the data: its samples' shape, and a table takes only `noise`
+    /// (on its numbers), `mixup` and `cutmix`.
+    pub fn check_data(&self, info: &crate::data::DataInfo) -> Result<(), (String, String)> {
+        if info.tabular.is_some() {
+            if let Some((k, _)) = self
+                .active()
+                .into_iter()
+                .find(|(k, _)| !matches!(*k, "noise" | "mixup" | "cutmix"))
+            {
+                return Err((
+                    format!("augment.{k}"),
+                    format!("`{k}` does not apply to a table's rows: use noise, mixup or cutmix"),
+                ));
+            }
+        }
+        self.check_shape(&info.sample_shape)
+    }
+
     /// Checks the keys against the samples' shape (`[c, h, w]` images or `[n]` vectors).
     pub fn check_shape(&self, sample_shape: &[usize]) -> Result<(), (String, String)> {
         let image = sample_shape.len() == 3;

@@ -25,6 +25,8 @@ fn info(shape: &[usize], classes: usize) -> DataInfo {
         y_mean: 0.0,
         y_std: 1.0,
         positive: None,
+        tabular: None,
+        log_target: false,
     }
 }
 

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use crate::rng::Rng;
+use crate::spec::ColumnKind;
+use crate::table::{RawTable, ReadAs};
 
 /// Targets as read from a file, before classes are encoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,35 @@ pub struct Dataset {
     /// Row ids for submissions: the file's `id` column, or the 0-based row number.
     pub ids: Vec<String>,
     pub id_name: Option<String>,
+    /// A table that is not clean numbers (text categories, missing cells, dates ...): its raw
+    /// feature columns and their kinds, encoded once the encoder is fitted on the training
+    /// split. `x` is empty until then.
+    pub table: Option<TableRows>,
+    /// What reading left out and why (pictures that did not decode), for reports.
+    pub notes: Vec<String>,
+}
+
+/// A table's feature columns as read, with what each is.
+#[derive(Debug, Clone)]
+pub struct TableRows {
+    pub table: RawTable,
+    pub kinds: Vec<(String, ColumnKind)>,
+}
+
+impl TableRows {
+    /// Each column's name, kind and how it was read: how another file must be read to match.
+    pub fn plan(&self) -> Vec<(String, ColumnKind, Option<ReadAs>)> {
+        self.kinds
+            .iter()
+            .map(|(name, kind)| {
+                let read = self
+                    .table
+                    .position(name)
+                    .and_then(|i| self.table.cols[i].read_as());
+                (name.clone(), *kind, read)
+            })
+            .collect()
+    }
 }
 
 impl Dataset {
@@ -60,6 +91,11 @@ impl Dataset {
             },
             ids: idx.iter().map(|&i| self.ids[i].clone()).collect(),
             id_name: self.id_name.clone(),
+            table: self.table.as_ref().map(|t| TableRows {
+                table: t.table.select(idx),
+                kinds: t.kinds.clone(),
+            }),
+            notes: self.notes.clone(),
         }
     }
 

@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tabular::Planned;
 use super::{Dataset, Targets, reshape};
 use crate::error::InputError;
 use crate::spec::{DataFormat, Task};
+use crate::table::encode::TabularEncoder;
+use crate::table::{NumFormat, RawCol};
 
 /// How inputs are standardised: `(x - mean) / std`, per feature for vectors, per channel for
 /// images. Statistics come from the training split only.
@@ -18,6 +21,15 @@ pub struct Normalizer {
 }
 
 impl Normalizer {
+    /// No change: `block` values of `width` features (features already standardised).
+    pub(super) fn identity(width: usize) -> Normalizer {
+        Normalizer {
+            mean: vec![0.0; width],
+            std: vec![1.0; width],
+            block: 1,
+        }
+    }
+
     pub(super) fn fit(x: &[f32], sample_shape: &[usize]) -> Normalizer {
         let s: usize = sample_shape.iter().product();
         let (groups, block) = if sample_shape.len() >= 2 {
@@ -87,9 +99,47 @@ pub struct DataInfo {
     /// The positive class of binary metrics (`positive_class`), as an output index.
     #[serde(default)]
     pub positive: Option<u32>,
+    /// A table that is not clean numbers: its encoder, fitted on the training split
+    /// (`feature_names` are then the raw columns it reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tabular: Option<TabularEncoder>,
+    /// Regression targets modelled as `ln(1 + y)` (`data.log_target`): `y_mean` and `y_std`
+    /// are of the logs.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub log_target: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl DataInfo {
+    /// A regression target as the model learns it: standardised (after the log, with
+    /// `log_target`).
+    pub fn to_model(&self, y: f32) -> f32 {
+        let y = if self.log_target { y.ln_1p() } else { y };
+        (y - self.y_mean) / self.y_std
+    }
+
+    /// A model's regression output in the target's units.
+    pub fn to_units(&self, o: f32) -> f32 {
+        let y = o * self.y_std + self.y_mean;
+        if self.log_target { y.exp_m1() } else { y }
+    }
+
+    /// Under the tabular model's layout, each categorical column's number of level codes (the
+    /// last features of a row); empty otherwise.
+    pub fn cat_levels(&self) -> Vec<usize> {
+        self.tabular.as_ref().map(|t| t.cat_levels()).unwrap_or_default()
+    }
+
+    /// How a new table must be read for this model: its columns, kinds and storage.
+    pub fn plan(&self) -> Option<Vec<Planned>> {
+        self.tabular
+            .as_ref()
+            .map(|t| t.columns.iter().map(|c| (c.name.clone(), c.kind, c.read)).collect())
+    }
+
     /// The number of model outputs: classes, or 1 for regression.
     pub fn outputs(&self) -> usize {
         if self.task == Task::Classification {
@@ -138,6 +188,46 @@ pub struct Prepared {
     pub sources: Vec<(String, String)>,
 }
 
+/// The feature columns must be the training data's.
+fn check_names(info: &DataInfo, d: &Dataset) -> Result<(), InputError> {
+    if d.feature_names != info.feature_names {
+        let missing: Vec<&String> = info
+            .feature_names
+            .iter()
+            .filter(|f| !d.feature_names.contains(f))
+            .collect();
+        return Err(InputError::in_file(
+            &d.source,
+            format!("feature columns differ from the training data's; missing: {missing:?}"),
+        )
+        .line(1));
+    }
+    Ok(())
+}
+
+/// A table with text or missing cells for a model trained on plain numbers: an error naming
+/// the first such cell.
+pub(super) fn unclean(t: &crate::table::RawTable) -> InputError {
+    for (name, col) in t.names.iter().zip(&t.cols) {
+        let bad = match col {
+            RawCol::Num(v, NumFormat::Plain) => v.iter().position(|x| x.is_nan()),
+            _ => Some(0),
+        };
+        if let Some(r) = bad {
+            return InputError::in_file(
+                &t.source,
+                format!(
+                    "`{}` is missing or not a plain number, but the training data is a table of plain numbers only",
+                    col.text(r)
+                ),
+            )
+            .line(t.lines[r] as usize)
+            .column(name.clone());
+        }
+    }
+    InputError::in_file(&t.source, "the training data is a table of plain numbers only")
+}
+
 /// Orders class labels: numerically when all are numbers, else as text.
 pub fn sort_classes(classes: &mut [String]) {
     if classes.iter().all(|c| c.parse::<f64>().is_ok()) {
@@ -154,6 +244,14 @@ pub fn sort_classes(classes: &mut [String]) {
 /// Normalises and encodes a dataset the way the training data was. With `require_labels`, a
 /// file without targets is an error; an unknown class always is.
 pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<Part, InputError> {
+    if let Some(rows) = d.table.take() {
+        let Some(enc) = &info.tabular else {
+            return Err(unclean(&rows.table));
+        };
+        check_names(info, &d)?;
+        d.x = enc.transform(&rows.table)?;
+        d.sample_shape = vec![enc.width()];
+    }
     // A CSV read for a model trained with `data.shape`: the same columns, as images (or, read
     // as images for another member of an ensemble, as the flat columns a dense model takes).
     if info.format == DataFormat::Csv
@@ -171,18 +269,7 @@ pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<P
             ),
         ));
     }
-    if d.feature_names != info.feature_names {
-        let missing: Vec<&String> = info
-            .feature_names
-            .iter()
-            .filter(|f| !d.feature_names.contains(f))
-            .collect();
-        return Err(InputError::in_file(
-            &d.source,
-            format!("feature columns differ from the training data's; missing: {missing:?}"),
-        )
-        .line(1));
-    }
+    check_names(info, &d)?;
     info.normalizer.apply(&mut d.x);
     let y = match std::mem::replace(&mut d.targets, Targets::None) {
         Targets::Labels(labels) => {

@@ -133,5 +133,7 @@ pub fn load(images: &Path, labels: Option<&Path>) -> Result<Dataset, InputError>
         targets,
         ids: (0..n).map(|i| i.to_string()).collect(),
         id_name: None,
+        table: None,
+        notes: Vec::new(),
     })
 }

@@ -1,4 +1,4 @@
-//! Data: loading (CSV, MNIST IDX, image folders) in [`source`], seeded stratified splits and
+//! Data: loading (tables in [`tabular`], MNIST IDX, image folders) in [`source`], seeded stratified splits and
 //! encoding in [`prepare`], normalisation with statistics from the training split only in
 //! [`encoded`].
 
@@ -9,11 +9,16 @@ pub mod idx;
 pub mod images;
 mod prepare;
 mod source;
+mod tabular;
 
-pub use dataset::{Dataset, Targets};
+pub use dataset::{Dataset, TableRows, Targets};
 pub use encoded::{DataInfo, Normalizer, Part, Prepared, Y, encode, sort_classes};
-pub use prepare::{check_targets, prepare, prepare_fold, prepare_with};
-pub use source::{Source, detect_format, load, load_excluding, load_source, reshape};
+pub use images::ImageOptions;
+pub use prepare::{
+    DEFAULT_RARE_COUNT, check_targets, prepare, prepare_fold, prepare_with, same_encoding,
+};
+pub use source::{ReadOptions, Source, detect_format, load, load_like, load_source, reshape};
+pub use tabular::Planned;
 
 #[cfg(test)]
 mod tests {
@@ -32,6 +37,8 @@ mod tests {
             targets: Targets::Labels(labels.iter().map(|s| s.to_string()).collect()),
             ids: (0..labels.len()).map(|i| i.to_string()).collect(),
             id_name: None,
+            table: None,
+            notes: Vec::new(),
         }
     }
 

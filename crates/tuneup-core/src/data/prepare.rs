@@ -1,13 +1,12 @@
 //! Splitting and encoding: the validation (and train-dev) hold-outs, the normaliser fitted on
 //! the training split, every split encoded; one fold of a cross-validation.
 
-use super::{
-    DataInfo, Dataset, Normalizer, Prepared, Source, Targets, encode, load, load_source,
-    reshape, sort_classes,
-};
+use super::source::load_like;
+use super::{DataInfo, Dataset, Normalizer, Prepared, Source, Targets, encode, load_source, sort_classes};
 use crate::error::InputError;
 use crate::rng::Rng;
 use crate::spec::{DataFormat, Experiment, Task};
+use crate::table::encode::{Layout, TabularEncoder};
 
 /// Loads and splits the experiment's data, fits the normaliser on the training split, and
 /// encodes everything.
@@ -30,15 +29,7 @@ pub fn prepare_with(exp: &Experiment, with_test: bool) -> Result<Prepared, Input
     let mut sources = vec![];
     let (train, val) = match &d.val {
         Some(vp) => {
-            let mut val = load(
-                vp,
-                None,
-                exp.task,
-                full.target_name.as_deref().or(d.target.as_deref()),
-                true,
-            )?;
-            reshape(&mut val, d.shape.as_ref())?;
-            check_compatible(&full, &val)?;
+            let val = load_like(exp, &full, vp)?;
             sources.push(("train".into(), d.train.display().to_string()));
             sources.push(("val".into(), vp.display().to_string()));
             (full, val)
@@ -180,27 +171,37 @@ fn build(
         _ => Vec::new(),
     };
     classes.shrink_to_fit();
+    let log_target = exp.data.log_target;
     let (y_mean, y_std) = match &train.targets {
-        Targets::Values(v) => {
-            let n = v.len() as f64;
-            let m = v.iter().map(|x| *x as f64).sum::<f64>() / n;
-            let s = (v.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / n).sqrt();
-            (m as f32, if s < 1e-12 { 1.0 } else { s as f32 })
-        }
+        Targets::Values(v) => target_stats(&train, v, log_target)?,
         _ => (0.0, 1.0),
+    };
+    let tabular = train.table.as_ref().map(|t| {
+        let layout = layout(exp);
+        let rare = exp.data.rare_level_count.unwrap_or(DEFAULT_RARE_COUNT);
+        TabularEncoder::fit(&t.table, &t.kinds, layout, rare)
+    });
+    let (sample_shape, normalizer) = match &tabular {
+        Some(e) => (vec![e.width()], Normalizer::identity(e.width())),
+        None => (
+            train.sample_shape.clone(),
+            Normalizer::fit(&train.x, &train.sample_shape),
+        ),
     };
     let info = DataInfo {
         task: exp.task,
-        sample_shape: train.sample_shape.clone(),
+        sample_shape,
         classes,
         feature_names: train.feature_names.clone(),
         target_name: train.target_name.clone(),
         id_name: train.id_name.clone(),
         format,
-        normalizer: Normalizer::fit(&train.x, &train.sample_shape),
+        normalizer,
         y_mean,
         y_std,
         positive: None,
+        tabular,
+        log_target,
     };
     let mut info = info;
     info.positive = positive_class(exp, &info)?;
@@ -212,6 +213,47 @@ fn build(
         info,
         sources,
     })
+}
+
+/// Whether two experiments read and encode their data alike, so that one's prepared data serves
+/// the other: the same `[data]`, and (for tables) the same categorical layout (the tabular
+/// model's embeddings, or one-hot).
+pub fn same_encoding(a: &Experiment, b: &Experiment) -> bool {
+    a.data == b.data && layout(a) == layout(b)
+}
+
+fn layout(exp: &Experiment) -> Layout {
+    if exp.model.kind() == "tabular" {
+        Layout::Codes
+    } else {
+        Layout::OneHot
+    }
+}
+
+/// Categorical levels seen in fewer training rows than this merge into one level, unless
+/// `data.rare_level_count` says otherwise.
+pub const DEFAULT_RARE_COUNT: usize = 5;
+
+/// The mean and standard deviation of the regression targets (of `ln(1 + y)` with `log`, which
+/// needs targets of at least 0).
+fn target_stats(d: &Dataset, v: &[f32], log: bool) -> Result<(f32, f32), InputError> {
+    if log {
+        if let Some(i) = v.iter().position(|y| *y < 0.0) {
+            return Err(InputError::in_file(
+                &d.source,
+                format!(
+                    "data.log_target models ln(1 + y), which needs targets of at least 0; row {} has {}",
+                    d.ids[i], v[i]
+                ),
+            )
+            .key("data.log_target"));
+        }
+    }
+    let n = v.len() as f64;
+    let t = |x: f32| if log { (x as f64).ln_1p() } else { x as f64 };
+    let m = v.iter().map(|x| t(*x)).sum::<f64>() / n;
+    let s = (v.iter().map(|x| (t(*x) - m).powi(2)).sum::<f64>() / n).sqrt();
+    Ok((m as f32, if s < 1e-12 { 1.0 } else { s as f32 }))
 }
 
 /// The positive class of binary metrics as an output index, checking that a binary metric fits
@@ -270,6 +312,9 @@ pub fn check_targets(d: &Dataset, task: Task) -> Result<(), InputError> {
 
 /// A second file must have the training data's shape and feature columns.
 pub(super) fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), InputError> {
+    if let (None, Some(t)) = (&train.table, &other.table) {
+        return Err(super::encoded::unclean(&t.table));
+    }
     if other.sample_shape != train.sample_shape {
         return Err(InputError::in_file(
             &other.source,

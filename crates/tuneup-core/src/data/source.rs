@@ -1,13 +1,17 @@
 //! Reading an experiment's data: the format, the training file (reshaped, limited, its test
 //! hold-out taken out) and the test data.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::images::ImageOptions;
 use super::prepare::check_compatible;
-use super::{Dataset, check_targets, csv, idx, images};
+use super::tabular::{Planned, TableLoad};
+use super::{Dataset, check_targets, idx, images, tabular};
 use crate::error::InputError;
 use crate::rng::Rng;
-use crate::spec::{DataFormat, Experiment, Task};
+use crate::spec::{ColumnKind, DataFormat, Experiment, Task};
+use crate::table;
 
 /// Where a data path points, by its layout.
 pub fn detect_format(path: &Path) -> Result<DataFormat, InputError> {
@@ -23,53 +27,135 @@ pub fn detect_format(path: &Path) -> Result<DataFormat, InputError> {
         }
         return Err(InputError::in_file(
             path,
-            "folder is neither MNIST (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz]) nor an image folder (one subfolder of PNG / JPEG files per class)",
+            "folder is neither MNIST (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz]) nor an image folder (one subfolder of PNG / JPEG files per class, or pictures with a labels.csv of file, label)",
         ));
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.contains("-idx") || name.contains("ubyte") {
         return Ok(DataFormat::Mnist);
     }
+    if table::is_parquet(path) {
+        return Ok(DataFormat::Parquet);
+    }
     Ok(DataFormat::Csv)
 }
 
-/// Loads one data source. For an MNIST folder this is the training pair (`train-*`).
-pub fn load(
-    path: &Path,
-    format: Option<DataFormat>,
-    task: Task,
-    target: Option<&str>,
-    require_target: bool,
-) -> Result<Dataset, InputError> {
-    let format = match format {
+static NO_COLUMNS: BTreeMap<String, ColumnKind> = BTreeMap::new();
+
+/// How to read a data file.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions<'a> {
+    /// Detected from the path when not given.
+    pub format: Option<DataFormat>,
+    pub task: Task,
+    /// Tables: the target column (default: the last that is not an id).
+    pub target: Option<&'a str>,
+    /// Whether a table without the target column is an error (else it loads unlabelled).
+    pub require_target: bool,
+    /// Tables: the group column (`cv.group`), set aside and returned.
+    pub group: Option<&'a str>,
+    /// Tables: `[data.columns]`.
+    pub columns: &'a BTreeMap<String, ColumnKind>,
+    /// Tables: read the feature columns exactly so (another file of the same data, new data
+    /// for a trained model).
+    pub like: Option<&'a [Planned]>,
+    pub drop_missing_target: bool,
+    pub images: ImageOptions<'a>,
+}
+
+impl<'a> ReadOptions<'a> {
+    /// A labelled file of `task`, everything else detected.
+    pub fn new(task: Task) -> ReadOptions<'a> {
+        ReadOptions {
+            format: None,
+            task,
+            target: None,
+            require_target: true,
+            group: None,
+            columns: &NO_COLUMNS,
+            like: None,
+            drop_missing_target: false,
+            images: ImageOptions::default(),
+        }
+    }
+
+    /// As an experiment's `[data]` says (the target column, columns, images) and its group.
+    pub fn of(exp: &'a Experiment) -> ReadOptions<'a> {
+        let d = &exp.data;
+        ReadOptions {
+            format: d.format,
+            task: exp.task,
+            target: d.target.as_deref(),
+            require_target: true,
+            group: exp.cv.as_ref().and_then(|c| c.group.as_deref()),
+            columns: &d.columns,
+            like: None,
+            drop_missing_target: d.drop_missing_target,
+            images: ImageOptions {
+                size: d.image_size,
+                skip_bad: d.skip_bad,
+                labels: d.labels.as_deref(),
+                channels: None,
+            },
+        }
+    }
+}
+
+/// Loads one data source (for an MNIST folder, its training pair), with the group column's
+/// values when one is named.
+pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>>), InputError> {
+    let format = match o.format {
         Some(f) => f,
         None => detect_format(path)?,
     };
-    match format {
-        DataFormat::Csv => csv::load(path, task, target, require_target),
-        DataFormat::ImageFolder => images::load(path),
-        DataFormat::Mnist => {
-            if path.is_dir() {
-                let (img, lab) = idx::find_pair(path, "train")
-                    .ok_or_else(|| InputError::in_file(path, "no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] in this folder"))?;
-                idx::load(&img, Some(&lab))
-            } else {
-                let labels = idx::labels_beside(path);
-                if labels.is_none() && require_target {
-                    return Err(InputError::in_file(
-                        path,
-                        "no labels file beside it (expected the same name with `labels-idx1` for `images-idx3`)",
-                    ));
-                }
-                idx::load(path, labels.as_deref())
-            }
-        }
+    if o.group.is_some() && !matches!(format, DataFormat::Csv | DataFormat::Parquet) {
+        return Err(InputError::in_file(path, "a group column needs a table (CSV or Parquet)").key("cv.group"));
     }
+    let d = match format {
+        DataFormat::Csv | DataFormat::Parquet => {
+            return tabular::load(
+                path,
+                &TableLoad {
+                    task: o.task,
+                    target: o.target,
+                    require_target: o.require_target,
+                    group: o.group,
+                    declared: o.columns,
+                    like: o.like,
+                    drop_missing_target: o.drop_missing_target,
+                },
+            );
+        }
+        DataFormat::ImageFolder => images::load(path, &o.images, o.require_target)?,
+        DataFormat::Mnist if path.is_dir() => {
+            let (img, lab) = idx::find_pair(path, "train")
+                .ok_or_else(|| InputError::in_file(path, "no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] in this folder"))?;
+            idx::load(&img, Some(&lab))?
+        }
+        DataFormat::Mnist => {
+            let labels = idx::labels_beside(path);
+            if labels.is_none() && o.require_target {
+                return Err(InputError::in_file(
+                    path,
+                    "no labels file beside it (expected the same name with `labels-idx1` for `images-idx3`)",
+                ));
+            }
+            idx::load(path, labels.as_deref())?
+        }
+    };
+    Ok((d, None))
 }
 
 /// Reads a CSV's feature vectors as images of `shape` (`data.shape`).
 pub fn reshape(d: &mut Dataset, shape: Option<&Vec<usize>>) -> Result<(), InputError> {
     let Some(shape) = shape else { return Ok(()) };
+    if d.table.is_some() {
+        return Err(InputError::in_file(
+            &d.source,
+            "this table has cells that are not plain numbers (text, missing cells, dates ...): its rows cannot be read as images",
+        )
+        .key("data.shape"));
+    }
     let want: usize = shape.iter().product();
     if d.sample_len() != want {
         return Err(InputError::in_file(
@@ -100,28 +186,28 @@ pub struct Source {
     pub(super) split_rng: Rng,
 }
 
-/// Loads a data file as [`load`] does, with an experiment's group column (`cv.group`) set aside.
-pub fn load_excluding(
+/// Loads another file of the experiment's data (validation, test) the way the training file
+/// was read: the same target and, for tables, the same columns read the same way.
+pub fn load_like(
+    exp: &Experiment,
+    full: &Dataset,
     path: &Path,
-    format: Option<DataFormat>,
-    task: Task,
-    target: Option<&str>,
-    require_target: bool,
-    group: Option<&str>,
-) -> Result<(Dataset, Option<Vec<String>>), InputError> {
-    let format = match format {
-        Some(f) => f,
-        None => detect_format(path)?,
+) -> Result<Dataset, InputError> {
+    let plan = full.table.as_ref().map(|t| t.plan());
+    let o = ReadOptions {
+        format: None,
+        target: full.target_name.as_deref().or(exp.data.target.as_deref()),
+        like: plan.as_deref(),
+        images: ImageOptions {
+            channels: full.sample_shape.first().copied().filter(|_| full.sample_shape.len() == 3),
+            ..ReadOptions::of(exp).images
+        },
+        ..ReadOptions::of(exp)
     };
-    match (format, group) {
-        (DataFormat::Csv, Some(_)) => {
-            csv::load_with_group(path, task, target, require_target, group)
-        }
-        (_, Some(_)) => {
-            Err(InputError::in_file(path, "a group column needs CSV data").key("cv.group"))
-        }
-        (f, None) => Ok((load(path, Some(f), task, target, require_target)?, None)),
-    }
+    let (mut d, _) = load(path, &o)?;
+    reshape(&mut d, exp.data.shape.as_ref())?;
+    check_compatible(full, &d)?;
+    Ok(d)
 }
 
 /// Loads the training file (and, with `with_test`, the test data) and takes the `limit` subset
@@ -132,15 +218,11 @@ pub fn load_source(exp: &Experiment, with_test: bool) -> Result<Source, InputErr
         Some(f) => f,
         None => detect_format(&d.train)?,
     };
-    let group = exp.cv.as_ref().and_then(|c| c.group.as_deref());
-    let (mut full, mut groups) = load_excluding(
-        &d.train,
-        Some(format),
-        exp.task,
-        d.target.as_deref(),
-        true,
-        group,
-    )?;
+    let o = ReadOptions {
+        format: Some(format),
+        ..ReadOptions::of(exp)
+    };
+    let (mut full, mut groups) = load(&d.train, &o)?;
     reshape(&mut full, d.shape.as_ref())?;
     check_targets(&full, exp.task)?;
     let split_seed = d.split_seed.unwrap_or(exp.seed);
@@ -156,7 +238,8 @@ pub fn load_source(exp: &Experiment, with_test: bool) -> Result<Source, InputErr
         full = full.select(&keep);
         groups = keep_groups(&groups, &keep);
     }
-    let mut sources = vec![];
+    let mut sources: Vec<(String, String)> =
+        full.notes.iter().map(|n| ("train".to_string(), n.clone())).collect();
     let mut test = None;
     if let Some(f) = d.test_fraction {
         let order = full.stratified_order(&mut Rng::derive(split_seed, 5));
@@ -194,18 +277,8 @@ pub fn load_source(exp: &Experiment, with_test: bool) -> Result<Source, InputErr
         None => None,
     };
     if let (Some(tp), true) = (&test_path, with_test) {
-        let (mut t, _) = load_excluding(
-            tp,
-            None,
-            exp.task,
-            full.target_name.as_deref().or(d.target.as_deref()),
-            true,
-            group,
-        )?;
-        reshape(&mut t, d.shape.as_ref())?;
-        check_compatible(&full, &t)?;
+        test = Some(load_like(exp, &full, tp)?);
         sources.push(("test".into(), tp.display().to_string()));
-        test = Some(t);
     }
     Ok(Source {
         format,

@@ -1,5 +1,6 @@
 //! `[data]`: where the data comes from and how it is split.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -10,13 +11,62 @@ use super::KeyError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataFormat {
-    /// A CSV file with a header; numeric features, the target column by name.
+    /// A table with a header (CSV, TSV ..., `.gz` too): features of any kind, the target column
+    /// by name.
     Csv,
+    /// A Parquet file: a table like a CSV's, its columns typed.
+    Parquet,
     /// MNIST IDX files: a folder in the MNIST layout, or an `*-images-idx3-ubyte[.gz]` file with
     /// its `*-labels-idx1-ubyte[.gz]` beside it.
     Mnist,
-    /// A folder with one subfolder of PNG / JPEG images per class.
+    /// A folder with one subfolder of PNG / JPEG images per class, or a folder of images with a
+    /// `labels.csv` (file, label).
     ImageFolder,
+}
+
+/// What a table column is to the model (`[data.columns]`): `tuneup init` infers each and writes
+/// them down; an edited choice that the data contradicts is an error naming the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Numbers (also written as text: `1,234`, `$5.00`, `12%`): the training median fills a
+    /// missing cell, and a missing-indicator feature says it was missing.
+    Numeric,
+    /// Levels: one-hot for dense nets, learned embeddings for the tabular model; a level of its
+    /// own for missing, one for levels unseen in training, rare levels merged.
+    Categorical,
+    /// Two values (yes / no, true / false, y / n, 0 / 1).
+    Boolean,
+    /// Dates and times: year, month, day, day of week, day of year, elapsed days.
+    Date,
+    /// Free text (long strings): not a feature yet.
+    Text,
+    /// Unique per row: kept for submissions, never a feature.
+    Id,
+    /// Not used.
+    Ignore,
+}
+
+impl ColumnKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Date => "date",
+            ColumnKind::Text => "text",
+            ColumnKind::Id => "id",
+            ColumnKind::Ignore => "ignore",
+        }
+    }
+
+    /// Whether the column becomes model features.
+    pub fn is_feature(self) -> bool {
+        matches!(
+            self,
+            ColumnKind::Numeric | ColumnKind::Categorical | ColumnKind::Boolean | ColumnKind::Date
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +116,36 @@ pub struct DataSpec {
     /// `split_seed`), taken before the validation split: for data that comes as one file.
     #[serde(default)]
     pub test_fraction: Option<f64>,
+    /// Tables: what each column is (`numeric`, `categorical`, `boolean`, `date`, `text`, `id`,
+    /// `ignore`); a column not named is inferred from the data.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, ColumnKind>,
+    /// Categorical levels seen in fewer training rows than this merge into one `rare` level
+    /// (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare_level_count: Option<usize>,
+    /// Regression: model `ln(1 + y)` (a skewed positive target such as a price); metrics and
+    /// predictions stay in the original units.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub log_target: bool,
+    /// Drop the rows whose target is missing (otherwise they are an error that counts them).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub drop_missing_target: bool,
+    /// Images: resize each picture's shorter side to this and crop its centre square, so that
+    /// pictures of any size and mode (grey, RGB, RGBA, palette) train together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<usize>,
+    /// Images: skip a picture that does not decode (counted and said) instead of stopping.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub skip_bad: bool,
+    /// Images: a CSV of (file, label) for a folder of pictures (Kaggle's layout); default: the
+    /// folder's `labels.csv`, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<PathBuf>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_val_fraction() -> f64 {
@@ -128,6 +208,24 @@ impl DataSpec {
                     "only CSV rows are reshaped into images".into(),
                 );
             }
+        }
+        if self.rare_level_count == Some(0) {
+            return err(
+                "data.rare_level_count",
+                "expected a positive count of rows, found 0".into(),
+            );
+        }
+        if let Some(s) = self.image_size.filter(|s| *s < 4 || *s > 4096) {
+            return err(
+                "data.image_size",
+                format!("expected a side of 4 to 4096 pixels, found {s}"),
+            );
+        }
+        if self.shape.is_some() && !self.columns.is_empty() {
+            return err(
+                "data.shape",
+                "a table with [data.columns] is read column by column, not as images".into(),
+            );
         }
         if let Some(f) = self.test_fraction {
             if !(f > 0.0 && f < 1.0) {

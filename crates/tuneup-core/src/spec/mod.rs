@@ -26,11 +26,11 @@ pub use crate::cv::CvSpec;
 use crate::error::InputError;
 use crate::metrics::{self, Metric};
 use crate::schedule::ScheduleSpec;
-pub use data::{DataFormat, DataSpec};
+pub use data::{ColumnKind, DataFormat, DataSpec};
 pub use edit::locate_key;
 pub use model::{
     Activation, Arch, Cnn, Conv1d, Gru, Mlp, Mobilenet, ModelSpec, Norm, PoolPlacement, Rates,
-    Resmlp, Resnet, Shufflenet, Squeezenet,
+    Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, embedding_width,
 };
 pub use optimizer::OptimizerSpec;
 pub use train::{EarlyStopping, Keep, Monitor, TrainSpec};
@@ -153,6 +153,9 @@ impl Experiment {
             join(p);
         }
         if let Some(p) = self.data.test.as_mut() {
+            join(p);
+        }
+        if let Some(p) = self.data.labels.as_mut() {
             join(p);
         }
         if self.metric.is_none() {

@@ -43,6 +43,13 @@ pub fn catalogue() -> Vec<Entry> {
             Norm::Layer,
         ),
         entry(
+            "tabular",
+            "tables",
+            "fastai's tabular model: embeddings for many-level categories, batch norm, 200-100",
+            Arch::Tabular(Tabular::default()),
+            Norm::Batch,
+        ),
+        entry(
             "conv1d",
             "signals",
             "1-D CNN of the MNIST-1D paper: 3 x conv(25, k5, s2, p1) + linear",

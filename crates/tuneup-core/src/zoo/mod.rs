@@ -13,6 +13,7 @@ mod resmlp;
 mod resnet;
 mod shufflenet;
 mod squeezenet;
+mod tabular;
 #[cfg(test)]
 mod tests;
 
@@ -56,8 +57,20 @@ impl Size {
 }
 
 /// The parameters and FLOPs of `spec` on samples of `shape` with `outputs` outputs; an error
-/// (as text) when the model does not fit the input.
+/// (as text) when the model does not fit the input. A table's categorical columns count as
+/// numbers here: [`size_for`] sizes their embeddings.
 pub fn size(spec: &ModelSpec, shape: &[usize], outputs: usize) -> Result<Size, String> {
+    size_for(spec, shape, &[], outputs)
+}
+
+/// [`size`], for a table whose last `cats.len()` features are categorical codes, each column
+/// with that many codes (the tabular model embeds them).
+pub fn size_for(
+    spec: &ModelSpec,
+    shape: &[usize],
+    cats: &[usize],
+    outputs: usize,
+) -> Result<Size, String> {
     let mut s = Size {
         params: 0,
         flops: 0,
@@ -73,6 +86,7 @@ pub fn size(spec: &ModelSpec, shape: &[usize], outputs: usize) -> Result<Size, S
         Arch::Squeezenet(a) => squeezenet::size(&mut s, a, norm, shape, outputs)?,
         Arch::Shufflenet(a) => shufflenet::size(&mut s, a, norm, shape, outputs)?,
         Arch::Gru(a) => gru::size(&mut s, a, shape, outputs)?,
+        Arch::Tabular(a) => tabular::size(&mut s, a, norm, shape, cats, outputs)?,
     }
     Ok(s)
 }

@@ -63,7 +63,7 @@ impl Child<'_> {
             return self.run_cv(spec, parent_exp, child, how, &changes, remaining);
         }
         let own;
-        let data = if child.data == chain.base.data {
+        let data = if tuneup_core::data::same_encoding(&child, &chain.base) {
             &chain.base_data
         } else {
             own = match tuneup_core::data::prepare(&child) {

@@ -65,6 +65,8 @@ pub struct Options<'a> {
     pub remedies: Option<&'a [String]>,
     /// `auto`, `off` or a number of folds: judge candidates by cross-validation.
     pub cv: &'a str,
+    /// For a data file: the target column, a test file, whether to drop rows without a target.
+    pub data: crate::init::Choices<'a>,
 }
 
 /// How a chain ended this time.

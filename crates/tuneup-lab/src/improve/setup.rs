@@ -65,9 +65,17 @@ fn remedy_filter(ids: Option<&[String]>) -> Result<Option<Vec<RemedyId>>, InputE
 /// file; without a `[search]`.
 fn base_experiment(opts: &Options) -> anyhow::Result<Experiment> {
     let mut base = if opts.source.extension().is_some_and(|e| e == "toml") {
+        let d = &opts.data;
+        if d.target.is_some() || d.test.is_some() || d.drop_missing_target {
+            return Err(InputError::new(
+                "--target, --test and --drop-missing-target apply to a data file; an experiment file says them in [data] (target, test, drop_missing_target)",
+            )
+            .key("--target")
+            .into());
+        }
         Experiment::load(opts.source)?
     } else {
-        crate::init::baseline(opts.source, None)?
+        crate::init::baseline(opts.source, &opts.data)?
     };
     base.search = None;
     if let Some(p) = opts.max_params {

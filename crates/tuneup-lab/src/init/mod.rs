@@ -1,16 +1,40 @@
-//! `tuneup init DATA`: look at the data, say what it is, write a commented baseline experiment
-//! ([`text`]); the same baseline in memory for the commands that start from a data file.
+//! `tuneup init DATA`: look at the data, say what it is (for a table, column by column; for
+//! pictures, their sizes and modes), write a commented baseline experiment ([`text`]); the same
+//! baseline in memory for the commands that start from a data file.
 
+mod columns;
 mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use tuneup_core::InputError;
-use tuneup_core::data::{self, Targets};
+use tuneup_core::data::{self, ImageOptions, ReadOptions, Targets, images};
 use tuneup_core::spec::{DataFormat, Experiment, Task};
+use tuneup_core::table::{self, infer::ColumnReport};
 
+pub use columns::seen_text;
 pub use text::shape_text;
+
+/// What the user chose on the command line about the data.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choices<'a> {
+    /// The target column (default: the last that is not an id).
+    pub target: Option<&'a str>,
+    /// A test file, scored once at the end.
+    pub test: Option<&'a Path>,
+    /// Drop rows whose target is missing.
+    pub drop_missing_target: bool,
+}
+
+/// A table's columns as `init` saw them.
+pub struct TableSeen {
+    /// Every column but the target.
+    pub columns: Vec<ColumnReport>,
+    /// Every feature a plain number, none missing: read as a numeric matrix, no
+    /// `[data.columns]` needed.
+    pub clean: bool,
+}
 
 /// What `init` found in the data.
 pub struct Inspection {
@@ -22,7 +46,20 @@ pub struct Inspection {
     /// Class name → count, for classification.
     pub classes: Vec<(String, usize)>,
     pub why_task: String,
+    pub table: Option<TableSeen>,
+    /// Pictures' sizes and modes.
+    pub images: Option<images::Survey>,
+    /// The side every picture is resized to (`data.image_size`), when they differ.
+    pub image_size: Option<usize>,
+    /// A regression target's skewness, when it is positive and skewed enough to model in log
+    /// space (`data.log_target`).
+    pub log_skew: Option<f64>,
+    pub test: Option<PathBuf>,
+    pub drop_missing_target: bool,
 }
+
+/// Skewness above which a positive regression target is modelled in log space.
+const LOG_SKEW: f64 = 1.0;
 
 /// A numeric target with few distinct integer values is a class label; anything else numeric is
 /// a regression target.
@@ -55,36 +92,84 @@ fn guess_task(labels: &[String]) -> (Task, String) {
     }
 }
 
-pub fn inspect(path: &Path, target: Option<&str>) -> Result<Inspection, InputError> {
+/// The sample skewness of a target that is never negative (`None` otherwise).
+fn positive_skew(labels: &[String]) -> Option<f64> {
+    let v: Vec<f64> = labels.iter().filter_map(|l| l.parse::<f64>().ok()).collect();
+    if v.is_empty() || v.iter().any(|x| *x < 0.0) {
+        return None;
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let s2 = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    let s3 = v.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n;
+    (s2 > 0.0).then(|| s3 / s2.powf(1.5))
+}
+
+/// Class name → count, numerically ordered when the names are numbers.
+fn class_counts(labels: &[String]) -> Vec<(String, usize)> {
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for l in labels {
+        *counts.entry(l).or_default() += 1;
+    }
+    let mut classes: Vec<(String, usize)> =
+        counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    if classes.iter().all(|(c, _)| c.parse::<f64>().is_ok()) {
+        classes.sort_by(|a, b| {
+            a.0.parse::<f64>()
+                .unwrap()
+                .total_cmp(&b.0.parse::<f64>().unwrap())
+        });
+    }
+    classes
+}
+
+/// Looks at a data set: its layout, target and task; a table's columns; pictures' sizes.
+pub fn inspect(path: &Path, choices: &Choices) -> Result<Inspection, InputError> {
     let format = data::detect_format(path)?;
+    let survey = match format {
+        DataFormat::ImageFolder => Some(images::survey(path, &ImageOptions::default())?),
+        _ => None,
+    };
+    let image_size = survey.as_ref().and_then(images::Survey::proposed_size);
     // Read labels as text first; decide the task from them.
-    let d = data::load(path, Some(format), Task::Classification, target, true)?;
+    let o = ReadOptions {
+        format: Some(format),
+        target: choices.target,
+        drop_missing_target: choices.drop_missing_target,
+        images: ImageOptions {
+            size: image_size,
+            ..ImageOptions::default()
+        },
+        ..ReadOptions::new(Task::Classification)
+    };
+    let (d, _) = data::load(path, &o)?;
     let Targets::Labels(labels) = &d.targets else {
         unreachable!("labelled load")
     };
-    let (task, why_task) = match format {
-        DataFormat::Csv => guess_task(labels),
-        _ => (Task::Classification, "images with class labels".into()),
+    let tabular = matches!(format, DataFormat::Csv | DataFormat::Parquet);
+    let (task, why_task) = if tabular {
+        guess_task(labels)
+    } else {
+        (Task::Classification, "images with class labels".into())
     };
     let mut classes = Vec::new();
     if task == Task::Classification {
         data::check_targets(&d, task)?;
-        let mut counts = BTreeMap::<&str, usize>::new();
-        for l in labels {
-            *counts.entry(l).or_default() += 1;
-        }
-        classes = counts
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        if classes.iter().all(|(c, _)| c.parse::<f64>().is_ok()) {
-            classes.sort_by(|a, b| {
-                a.0.parse::<f64>()
-                    .unwrap()
-                    .total_cmp(&b.0.parse::<f64>().unwrap())
-            });
-        }
+        classes = class_counts(labels);
     }
+    let table = if tabular {
+        let raw = table::read(path, &BTreeMap::new())?;
+        Some(TableSeen {
+            columns: table::infer::kinds(&raw, &BTreeMap::new(), d.target_name.as_deref())?,
+            clean: d.table.is_none(),
+        })
+    } else {
+        None
+    };
+    let log_skew = (task == Task::Regression)
+        .then(|| positive_skew(labels))
+        .flatten()
+        .filter(|s| *s > LOG_SKEW);
     Ok(Inspection {
         format,
         task,
@@ -93,6 +178,12 @@ pub fn inspect(path: &Path, target: Option<&str>) -> Result<Inspection, InputErr
         target: d.target_name.clone(),
         classes,
         why_task,
+        table,
+        images: survey,
+        image_size,
+        log_skew,
+        test: choices.test.map(Path::to_path_buf),
+        drop_missing_target: choices.drop_missing_target,
     })
 }
 
@@ -127,11 +218,11 @@ pub struct Written {
 /// existing file is kept unless `force`.
 pub fn write(
     data: &Path,
-    target: Option<&str>,
+    choices: &Choices,
     output: Option<&Path>,
     force: bool,
 ) -> anyhow::Result<Written> {
-    let ins = inspect(data, target)?;
+    let ins = inspect(data, choices)?;
     let stem = data
         .file_stem()
         .and_then(|s| s.to_str())
@@ -151,7 +242,8 @@ pub fn write(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let text = text::experiment_text(&ins, &relative(data, out_dir), &stem);
+    let test = ins.test.as_deref().map(|t| relative(t, out_dir));
+    let text = text::experiment_text(&ins, &relative(data, out_dir), test.as_deref(), &stem);
     // What init writes must be a valid experiment: parse it back before writing.
     Experiment::parse(&text, out_dir)
         .map_err(|e| anyhow::anyhow!("internal error: init wrote an invalid experiment: {e}"))?;
@@ -164,15 +256,16 @@ pub fn write(
 
 /// The baseline experiment `init` would write for `data`, in memory (for `tuneup improve` and
 /// `tuneup zoo bench` on a data file).
-pub fn baseline(data: &Path, target: Option<&str>) -> anyhow::Result<Experiment> {
-    let ins = inspect(data, target)?;
+pub fn baseline(data: &Path, choices: &Choices) -> anyhow::Result<Experiment> {
+    let ins = inspect(data, choices)?;
     let abs = std::path::absolute(data)?;
+    let test = ins.test.as_deref().map(std::path::absolute).transpose()?;
     let stem = data
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("data")
         .to_string();
-    let text = text::experiment_text(&ins, &abs, &stem);
+    let text = text::experiment_text(&ins, &abs, test.as_deref(), &stem);
     Ok(Experiment::parse(&text, Path::new(""))?)
 }
 

@@ -10,11 +10,17 @@ use super::Inspection;
 
 /// The experiment file for the inspected data at `data_rel` (relative to the file), named for
 /// `name`.
-pub(super) fn experiment_text(ins: &Inspection, data_rel: &Path, name: &str) -> String {
+pub(super) fn experiment_text(
+    ins: &Inspection,
+    data_rel: &Path,
+    test_rel: Option<&Path>,
+    name: &str,
+) -> String {
     let mut s = String::new();
     let imbalance = header(&mut s, ins, name);
     top_level(&mut s, ins, name, imbalance);
-    data_table(&mut s, ins, data_rel);
+    data_table(&mut s, ins, data_rel, test_rel);
+    super::columns::columns_table(&mut s, ins);
     let (batch, epochs) = model_table(&mut s, ins);
     training_tables(&mut s, ins, batch, epochs);
     s
@@ -36,7 +42,7 @@ fn header(s: &mut String, ins: &Inspection, name: &str) -> f64 {
         s,
         "# What init saw: {} samples, {}; {}.",
         ins.rows,
-        shape_text(&ins.sample_shape),
+        super::columns::seen_text(ins),
         ins.why_task
     );
     let imbalance = if ins.classes.is_empty() {
@@ -102,13 +108,18 @@ fn top_level(s: &mut String, ins: &Inspection, name: &str, imbalance: f64) {
 }
 
 /// `[data]`.
-fn data_table(s: &mut String, ins: &Inspection, data_rel: &Path) {
+fn data_table(s: &mut String, ins: &Inspection, data_rel: &Path, test_rel: Option<&Path>) {
     let _ = writeln!(s);
     let _ = writeln!(s, "[data]");
     let _ = writeln!(s, "train = {:?}", data_rel.display().to_string());
     if let Some(t) = &ins.target {
         let _ = writeln!(s, "target = {t:?}");
     }
+    if let Some(t) = test_rel {
+        let _ = writeln!(s, "# Scored once, at the end of training.");
+        let _ = writeln!(s, "test = {:?}", t.display().to_string());
+    }
+    super::columns::data_keys(s, ins);
     let test_note = if ins.format == DataFormat::Mnist {
         " The folder's t10k-* files are the test set."
     } else {
@@ -123,10 +134,12 @@ fn data_table(s: &mut String, ins: &Inspection, data_rel: &Path) {
         s,
         "# val = \"path/to/val.csv\"    # an explicit validation file instead of the hold-out"
     );
-    let _ = writeln!(
-        s,
-        "# test = \"path/to/test.csv\"  # scored once, at the end of training"
-    );
+    if test_rel.is_none() {
+        let _ = writeln!(
+            s,
+            "# test = \"path/to/test.csv\"  # scored once, at the end of training"
+        );
+    }
     let _ = writeln!(
         s,
         "# limit = 1000                # train on a subset, for quick experiments"
@@ -161,6 +174,24 @@ fn model_table(s: &mut String, ins: &Inspection) -> (usize, usize) {
             (30_000 / n_train.max(1)).clamp(5, 30)
         };
         (128, epochs)
+    } else if ins.table.as_ref().is_some_and(|t| !t.clean) {
+        let _ = writeln!(
+            s,
+            "# The tabular model (fastai's): learned embeddings for categorical columns with many levels"
+        );
+        let _ = writeln!(
+            s,
+            "# (one-hot for few), batch-normed numbers, then linear layers with batch norm."
+        );
+        let _ = writeln!(s, "kind = \"tabular\"");
+        let _ = writeln!(s, "hidden = [200, 100]");
+        let _ = writeln!(
+            s,
+            "emb_dropout = 0.0    # dropout on the embeddings; emb_width = 1.0 scales their widths"
+        );
+        let _ = writeln!(s, "dropout = 0.0");
+        let steps_per_epoch = n_train.div_ceil(64).max(1);
+        (64, (3_000 / steps_per_epoch).clamp(10, 100))
     } else {
         let _ = writeln!(
             s,

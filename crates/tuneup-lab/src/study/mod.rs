@@ -153,7 +153,7 @@ fn run_trial(
         exp.train.time_budget = Some(exp.train.time_budget.map_or(left, |b| b.min(left)));
     }
     let own;
-    let data = if exp.data == t.base.data {
+    let data = if tuneup_core::data::same_encoding(&exp, t.base) {
         t.data
     } else {
         own = match tuneup_core::data::prepare(&exp) {

@@ -75,6 +75,8 @@ fn info() -> DataInfo {
         y_mean: 0.0,
         y_std: 1.0,
         positive: Some(1),
+        tabular: None,
+        log_target: false,
     }
 }
 

@@ -13,6 +13,7 @@ mod resnet;
 mod shufflenet;
 mod squeezenet;
 mod staged;
+mod tabular;
 #[cfg(test)]
 mod tests;
 
@@ -31,21 +32,24 @@ pub enum Net {
     ResMlp(resmlp::ResMlp),
     Staged(staged::Staged),
     Gru(gru::GruNet),
+    Tabular(tabular::TabularNet),
 }
 
 impl Net {
-    /// Builds a freshly initialised model for samples of `sample_shape` and `outputs` outputs.
-    /// Errors (as text) when the spec does not fit the input (a CNN on vectors, a spatial size
-    /// that shrinks to nothing).
+    /// Builds a freshly initialised model for samples of `sample_shape` (a table's last
+    /// `cats.len()` features being categorical codes, each column with that many) and `outputs`
+    /// outputs. Errors (as text) when the spec does not fit the input (a CNN on vectors, a
+    /// spatial size that shrinks to nothing).
     pub fn new(
         spec: &ModelSpec,
         sample_shape: &[usize],
+        cats: &[usize],
         outputs: usize,
         device: &Device,
     ) -> Result<Net, String> {
         // Whether the model fits the input (images for the CNN, signals for the 1-D CNN, no
         // spatial size shrinking to nothing) is the zoo's size check, shared with `tuneup zoo`.
-        tuneup_core::zoo::size(spec, sample_shape, outputs)?;
+        tuneup_core::zoo::size_for(spec, sample_shape, cats, outputs)?;
         let input: usize = sample_shape.iter().product();
         let norm = spec.norm;
         let staged = |(body, ch): (Vec<staged::Block>, usize), stem: usize| {
@@ -77,6 +81,9 @@ impl Net {
             Arch::Squeezenet(a) => staged(squeezenet::body(a, norm, device), a.stem),
             Arch::Shufflenet(a) => staged(shufflenet::body(a, norm, device), a.stem),
             Arch::Gru(a) => Net::Gru(gru::GruNet::new(a, spec, sample_shape, outputs, device)?),
+            Arch::Tabular(a) => Net::Tabular(tabular::TabularNet::new(
+                a, spec, input, cats, outputs, device,
+            )),
         })
     }
 
@@ -88,6 +95,7 @@ impl Net {
             Net::ResMlp(r) => r.forward(x),
             Net::Staged(s) => s.forward(x),
             Net::Gru(g) => g.forward(x),
+            Net::Tabular(t) => t.forward(x),
         }
     }
 
@@ -101,6 +109,7 @@ impl Net {
             Net::ResMlp(r) => r.norms(),
             Net::Staged(s) => s.norms(),
             Net::Gru(_) => Vec::new(),
+            Net::Tabular(t) => t.norms(),
         };
         let buffers: usize = norms.iter().map(|n| n.buffers()).sum();
         self.num_params() - buffers
@@ -116,6 +125,7 @@ impl Net {
             Net::ResMlp(r) => r.l1(),
             Net::Staged(s) => s.l1(),
             Net::Gru(g) => g.l1(),
+            Net::Tabular(t) => t.l1(),
         }
     }
 }
@@ -124,7 +134,8 @@ impl Net {
 pub fn count_params(
     spec: &ModelSpec,
     sample_shape: &[usize],
+    cats: &[usize],
     outputs: usize,
 ) -> Result<usize, String> {
-    Ok(Net::new(spec, sample_shape, outputs, &crate::cpu())?.trainable_params())
+    Ok(Net::new(spec, sample_shape, cats, outputs, &crate::cpu())?.trainable_params())
 }

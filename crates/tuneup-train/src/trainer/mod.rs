@@ -129,7 +129,7 @@ impl<'a> Fresh<'a> {
         let info = &data.info;
         let device = crate::cpu().autodiff();
         device.seed(exp.seed);
-        let model = Net::new(&exp.model, &info.sample_shape, info.outputs(), &device)
+        let model = Net::new(&exp.model, &info.sample_shape, &info.cat_levels(), info.outputs(), &device)
             .map_err(TrainError::Model)?;
         let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
         let ce = CrossEntropyLoss::new(None, &device);

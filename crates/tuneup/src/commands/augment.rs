@@ -14,7 +14,7 @@ pub fn run(a: AugmentPreviewArgs) -> anyhow::Result<()> {
     }
     let data = tuneup_core::data::prepare(&exp)?;
     exp.augment
-        .check_shape(&data.info.sample_shape)
+        .check_data(&data.info)
         .map_err(|(key, msg)| tuneup_lab::record::key_error(&a.experiment, &key, msg))?;
     if !exp.augment.is_on() {
         eprintln!(

@@ -18,6 +18,7 @@ pub fn run(ctx: &Ctx, a: ImproveArgs) -> anyhow::Result<()> {
         ensemble: a.ensemble,
         remedies: a.remedies.as_deref(),
         cv: &a.cv,
+        data: a.data.lab(),
     };
     let checked = tuneup_lab::improve::check(&opts)?;
     let store = ctx.open()?;

@@ -199,6 +199,21 @@ fn candidates(
     shape: Option<&[usize]>,
 ) -> (&'static [&'static str], Option<serde_json::Value>, &'static str) {
     let dense = matches!(exp.model.arch, Arch::Mlp(_) | Arch::Resmlp(_));
+    if super::is_table(exp) {
+        return if dense {
+            (
+                &["tabular"],
+                None,
+                "the tabular model learns an embedding per categorical level (fastai's: entity embeddings, Guo & Berkhahn 2016) and batch-normalises the numbers",
+            )
+        } else {
+            (
+                &["mlp", "resmlp"],
+                None,
+                "a dense net over one-hot levels: on small tables it can beat learned embeddings",
+            )
+        };
+    }
     let square = |n: usize| {
         let s = (n as f64).sqrt().round() as usize;
         (s >= 8 && s * s == n).then_some(s)

@@ -183,6 +183,12 @@ fn round(v: f64) -> f64 {
     (v * p).round() / p
 }
 
+/// Whether the experiment's data is a table read column by column (text categories, missing
+/// cells ...): the tabular model's, or one with `[data.columns]`.
+fn is_table(exp: &Experiment) -> bool {
+    exp.model.kind() == "tabular" || !exp.data.columns.is_empty()
+}
+
 /// Whether a model fits the experiment's parameter / FLOP budget on these samples.
 fn within_budget(exp: &Experiment, spec: &crate::spec::ModelSpec, shape: &[usize], outputs: usize) -> bool {
     crate::zoo::size(spec, shape, outputs).is_ok_and(|s| {

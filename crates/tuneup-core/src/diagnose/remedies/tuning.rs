@@ -67,9 +67,19 @@ fn bias_space(
         "model.width_mult".into(),
         json!({"float": [0.5, widest], "log": true}),
     );
-    if let Arch::Mlp(m) = &exp.model.arch {
-        if let Some(&last) = m.hidden.last() {
-            let hidden = &m.hidden;
+    let hidden = match &exp.model.arch {
+        Arch::Mlp(m) => Some(&m.hidden),
+        Arch::Tabular(t) => {
+            space.insert(
+                "model.emb_width".into(),
+                json!({"float": [0.5, 2.0], "log": true}),
+            );
+            Some(&t.hidden)
+        }
+        _ => None,
+    };
+    if let Some(hidden) = hidden {
+        if let Some(&last) = hidden.last() {
             let mut choices = vec![json!(hidden)];
             if hidden.len() > 1 {
                 choices.push(json!(hidden[..hidden.len() - 1]));
@@ -96,6 +106,12 @@ fn variance_space(exp: &Experiment) -> serde_json::Map<String, Value> {
         "model.dropout".into(),
         json!({"float": [0.0, 0.5], "step": 0.05}),
     );
+    if exp.model.kind() == "tabular" {
+        space.insert(
+            "model.emb_dropout".into(),
+            json!({"float": [0.0, 0.5], "step": 0.05}),
+        );
+    }
     if exp.task == Task::Classification {
         space.insert(
             "train.label_smoothing".into(),

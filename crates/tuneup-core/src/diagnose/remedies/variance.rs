@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{
     Category::{Data, Variance},
-    Change, Remedy, RemedyId, change, not_yet, remedy, round,
+    Change, Remedy, RemedyId, change, is_table, not_yet, remedy, round,
 };
 use crate::spec::{Experiment, Norm, Task};
 
@@ -33,16 +33,22 @@ pub(super) fn early_stopping(exp: &Experiment, overfit_at: Option<usize>) -> Rem
 pub(super) fn dropout(exp: &Experiment) -> Remedy {
     let d = exp.model.max_dropout();
     let to = if d == 0.0 { 0.2 } else { (d + 0.2).min(0.5) };
+    let mut changes = vec![change(
+        "model.dropout",
+        exp.model.dropout_value(),
+        json!(round(to)),
+    )];
+    // The tabular model drops embedding values too (fastai's emb_drop).
+    if let crate::spec::Arch::Tabular(t) = &exp.model.arch {
+        let e = if t.emb_dropout == 0.0 { 0.1 } else { (t.emb_dropout + 0.1).min(0.5) };
+        changes.push(change("model.emb_dropout", json!(t.emb_dropout), json!(round(e))));
+    }
     remedy(
         RemedyId::Dropout,
         Variance,
         "Dropout",
         "randomly dropping units regularises the model",
-        vec![change(
-            "model.dropout",
-            exp.model.dropout_value(),
-            json!(round(to)),
-        )],
+        changes,
     )
 }
 
@@ -60,7 +66,7 @@ pub(super) fn weight_decay(exp: &Experiment) -> Remedy {
 
 /// Augmentation that fits the samples, or `None` when the experiment already augments.
 /// Images: small shifts and rotations (no flips: they change digits and text). Long vectors
-/// (signals): shifts and noise. Short vectors (tabular rows): noise and mixup.
+/// (signals): shifts and noise. Tables and short vectors: noise and mixup.
 fn augmentation(exp: &Experiment, shape: Option<&[usize]>) -> Option<Vec<Change>> {
     if exp.augment.is_on() {
         return None;
@@ -73,7 +79,7 @@ fn augmentation(exp: &Experiment, shape: Option<&[usize]>) -> Option<Vec<Change>
             c("rotate", json!(a.rotate), json!(10.0)),
             c("scale", json!(a.scale), json!(0.1)),
         ],
-        Some([n]) | Some([1, n]) if *n > 32 => vec![
+        Some([n]) | Some([1, n]) if *n > 32 && !is_table(exp) => vec![
             c("shift", json!(a.shift), json!((n / 16).max(1))),
             c("noise", json!(a.noise), json!(0.05)),
         ],

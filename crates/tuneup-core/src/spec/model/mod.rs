@@ -12,6 +12,7 @@ mod resmlp;
 mod resnet;
 mod shufflenet;
 mod squeezenet;
+mod tabular;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,7 @@ pub use resmlp::Resmlp;
 pub use resnet::Resnet;
 pub use shufflenet::Shufflenet;
 pub use squeezenet::Squeezenet;
+pub use tabular::{Tabular, embedding_width};
 
 use super::raw::RawModel;
 use super::KeyError;
@@ -236,6 +238,7 @@ archs! {
     Squeezenet(Squeezenet) = "squeezenet",
     Shufflenet(Shufflenet) = "shufflenet",
     Gru(Gru) = "gru",
+    Tabular(Tabular) = "tabular",
 }
 
 /// The model: an architecture and the options they share. As JSON and TOML it is one flat

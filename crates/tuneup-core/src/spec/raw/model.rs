@@ -27,6 +27,8 @@ pub(crate) struct RawModel {
     pub expansion: Option<usize>,
     pub groups: Option<usize>,
     pub layers: Option<usize>,
+    pub emb_dropout: Option<f64>,
+    pub emb_width: Option<f64>,
     /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
     pub width_mult: Option<f64>,
     /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
@@ -54,6 +56,8 @@ impl RawModel {
             ("expansion", self.expansion.is_some()),
             ("groups", self.groups.is_some()),
             ("layers", self.layers.is_some()),
+            ("emb_dropout", self.emb_dropout.is_some()),
+            ("emb_width", self.emb_width.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, set)| set.then_some(k))

@@ -1,0 +1,534 @@
+//! The features a table's columns become, fitted on the training rows only and kept with the run,
+//! so that new data is encoded the same way: numbers and booleans standardised with the training
+//! median filling a missing cell and a missing-indicator feature beside; dates as their parts;
+//! categorical columns one-hot (dense nets) or as level codes (the tabular model's embeddings),
+//! with levels of their own for missing, rare (seen in fewer than `rare_count` training rows) and
+//! unknown (unseen in training) values.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::infer::boolean_value;
+use super::{MISSING, RawCol, RawTable, ReadAs, date};
+use crate::error::InputError;
+use crate::spec::ColumnKind;
+
+/// How categorical columns reach the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A 0 / 1 feature per level (dense nets).
+    OneHot,
+    /// Columns with many levels ([`EMBED_FROM`] or more kept) as one level code each, after
+    /// every other feature (the tabular model's embeddings); columns with few one-hot.
+    Codes,
+}
+
+/// Under [`Layout::Codes`], a categorical column with at least this many kept levels is
+/// embedded; one with fewer is one-hot.
+pub const EMBED_FROM: usize = 8;
+
+/// One-hot columns at most per categorical column (the most frequent levels; the rest are rare).
+pub const MAX_ONE_HOT: usize = 256;
+
+/// Codes of the levels every categorical column has (the kept levels follow).
+pub const UNKNOWN: u32 = 0;
+pub const MISSING_LEVEL: u32 = 1;
+pub const RARE: u32 = 2;
+const FIRST_LEVEL: u32 = 3;
+
+/// Centre and scale of one feature, with the value a missing cell takes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub median: f64,
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Stats {
+    fn fit(values: &[f64]) -> Stats {
+        let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        present.sort_by(f64::total_cmp);
+        let median = match present.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => present[n / 2],
+            n => (present[n / 2 - 1] + present[n / 2]) / 2.0,
+        };
+        let filled: Vec<f64> = values.iter().map(|v| if v.is_nan() { median } else { *v }).collect();
+        let n = filled.len().max(1) as f64;
+        let mean = filled.iter().sum::<f64>() / n;
+        let std = (filled.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        Stats {
+            median,
+            mean,
+            std: if std < 1e-12 { 1.0 } else { std },
+        }
+    }
+
+    fn apply(&self, v: f64) -> f32 {
+        let v = if v.is_nan() { self.median } else { v };
+        ((v - self.mean) / self.std) as f32
+    }
+}
+
+/// What was fitted for one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "fit")]
+pub enum Fit {
+    /// Not a feature (an id, free text, ignored).
+    Skip,
+    /// A number (or a boolean as 0 / 1).
+    Number { stats: Stats, indicator: bool },
+    /// A date's parts ([`date::PARTS`]).
+    Date { parts: Vec<Stats>, indicator: bool },
+    /// Categorical: the kept levels (code = 3 + index), whether the training rows had missing
+    /// or rare values.
+    Levels {
+        levels: Vec<String>,
+        missing: bool,
+        rare: bool,
+        /// The training levels merged as rare (a level in neither list is unknown).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rare_levels: Vec<String>,
+    },
+}
+
+/// One column: its name, kind, how it is read, what was fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub read: Option<ReadAs>,
+    #[serde(flatten)]
+    pub fit: Fit,
+}
+
+/// A table's encoder, fitted on the training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TabularEncoder {
+    pub layout: Layout,
+    pub columns: Vec<Column>,
+}
+
+/// The numbers of a column of a numeric or boolean kind (NaN where missing or not a boolean
+/// word).
+fn numbers(col: &RawCol) -> Vec<f64> {
+    match col {
+        RawCol::Num(v, _) => v.iter().map(|x| *x as f64).collect(),
+        RawCol::Str(codes, levels) => codes
+            .iter()
+            .map(|&c| {
+                (c != MISSING)
+                    .then(|| boolean_value(&levels[c as usize]))
+                    .flatten()
+                    .map_or(f64::NAN, f64::from)
+            })
+            .collect(),
+        RawCol::Date(v, _) => v.clone(),
+        RawCol::Skipped(n) => vec![f64::NAN; *n],
+    }
+}
+
+/// The parts of each date (NaN where missing).
+fn date_parts(col: &RawCol) -> Vec<[f64; 6]> {
+    let days = numbers(col);
+    days.iter()
+        .map(|d| if d.is_nan() { [f64::NAN; 6] } else { date::parts(*d) })
+        .collect()
+}
+
+/// The level text of each row (`None` where missing).
+fn level_texts(col: &RawCol) -> Vec<Option<String>> {
+    (0..col.len())
+        .map(|i| (!col.missing(i)).then(|| col.text(i)))
+        .collect()
+}
+
+impl TabularEncoder {
+    /// Fits every column of `kinds` (name, kind) on the training rows of `table`.
+    pub fn fit(
+        table: &RawTable,
+        kinds: &[(String, ColumnKind)],
+        layout: Layout,
+        rare_count: usize,
+    ) -> TabularEncoder {
+        let columns = kinds
+            .iter()
+            .map(|(name, kind)| {
+                let col = table.position(name).map(|i| &table.cols[i]);
+                let fit = match (col, kind) {
+                    (Some(c), ColumnKind::Numeric | ColumnKind::Boolean) => {
+                        let v = numbers(c);
+                        Fit::Number {
+                            indicator: v.iter().any(|x| x.is_nan()),
+                            stats: Stats::fit(&v),
+                        }
+                    }
+                    (Some(c), ColumnKind::Date) => {
+                        let p = date_parts(c);
+                        Fit::Date {
+                            indicator: p.iter().any(|x| x[0].is_nan()),
+                            parts: (0..6)
+                                .map(|k| Stats::fit(&p.iter().map(|x| x[k]).collect::<Vec<_>>()))
+                                .collect(),
+                        }
+                    }
+                    (Some(c), ColumnKind::Categorical) => fit_levels(c, layout, rare_count),
+                    _ => Fit::Skip,
+                };
+                Column {
+                    name: name.clone(),
+                    kind: *kind,
+                    read: col.and_then(RawCol::read_as),
+                    fit,
+                }
+            })
+            .collect();
+        TabularEncoder { layout, columns }
+    }
+}
+
+/// The kept levels of a categorical column: those seen in at least `rare_count` training rows,
+/// most frequent first (at most [`MAX_ONE_HOT`] for one-hot).
+fn fit_levels(col: &RawCol, layout: Layout, rare_count: usize) -> Fit {
+    let texts = level_texts(col);
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, t) in texts.iter().enumerate() {
+        if let Some(t) = t {
+            counts.entry(t.as_str()).or_insert((0, i)).0 += 1;
+        }
+    }
+    let mut kept: Vec<(&str, usize, usize)> = counts
+        .iter()
+        .map(|(l, (n, first))| (*l, *n, *first))
+        .filter(|(_, n, _)| *n >= rare_count)
+        .collect();
+    kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    if layout == Layout::OneHot {
+        kept.truncate(MAX_ONE_HOT);
+    }
+    let levels: Vec<String> = kept.into_iter().map(|(l, _, _)| l.to_string()).collect();
+    let mut rare_levels: Vec<(usize, String)> = counts
+        .iter()
+        .filter(|(l, _)| !levels.iter().any(|k| k == *l))
+        .map(|(l, (_, first))| (*first, l.to_string()))
+        .collect();
+    rare_levels.sort();
+    Fit::Levels {
+        rare: !rare_levels.is_empty(),
+        missing: texts.iter().any(Option::is_none),
+        levels,
+        rare_levels: rare_levels.into_iter().map(|(_, l)| l).collect(),
+    }
+}
+
+impl Column {
+    /// Whether the column is a level code for an embedding (else one-hot, or not categorical).
+    fn embedded(&self, layout: Layout) -> bool {
+        matches!(&self.fit, Fit::Levels { levels, .. } if layout == Layout::Codes && levels.len() >= EMBED_FROM)
+    }
+
+    /// Features this column becomes in `layout` (an embedded column's code counts in
+    /// [`TabularEncoder::cat_levels`] instead).
+    fn width(&self, layout: Layout) -> usize {
+        match &self.fit {
+            Fit::Skip => 0,
+            Fit::Number { indicator, .. } => 1 + usize::from(*indicator),
+            Fit::Date { indicator, .. } => 6 + usize::from(*indicator),
+            Fit::Levels { .. } if self.embedded(layout) => 0,
+            Fit::Levels {
+                levels,
+                missing,
+                rare,
+                ..
+            } => levels.len() + usize::from(*missing) + usize::from(*rare),
+        }
+    }
+
+    fn names(&self, layout: Layout) -> Vec<String> {
+        let n = &self.name;
+        let mut out = Vec::new();
+        match &self.fit {
+            Fit::Skip => {}
+            Fit::Number { indicator, .. } => {
+                out.push(n.clone());
+                if *indicator {
+                    out.push(format!("{n}_missing"));
+                }
+            }
+            Fit::Date { indicator, .. } => {
+                out.extend(date::PARTS.iter().map(|p| format!("{n}_{p}")));
+                if *indicator {
+                    out.push(format!("{n}_missing"));
+                }
+            }
+            Fit::Levels { .. } if self.embedded(layout) => {}
+            Fit::Levels {
+                levels,
+                missing,
+                rare,
+                ..
+            } => {
+                out.extend(levels.iter().map(|l| format!("{n}={l}")));
+                if *missing {
+                    out.push(format!("{n}=<missing>"));
+                }
+                if *rare {
+                    out.push(format!("{n}=<rare>"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl TabularEncoder {
+    /// Features per row.
+    pub fn width(&self) -> usize {
+        self.columns.iter().map(|c| c.width(self.layout)).sum::<usize>() + self.cat_levels().len()
+    }
+
+    /// The features' names, in order.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|c| c.names(self.layout))
+            .collect();
+        names.extend(
+            self.columns
+                .iter()
+                .filter(|c| c.embedded(self.layout))
+                .map(|c| c.name.clone()),
+        );
+        names
+    }
+
+    /// Each embedded column's number of codes (unknown, missing, rare and the kept levels), in
+    /// the order their codes follow the other features.
+    pub fn cat_levels(&self) -> Vec<usize> {
+        self.columns
+            .iter()
+            .filter(|c| c.embedded(self.layout))
+            .filter_map(|c| match &c.fit {
+                Fit::Levels { levels, .. } => Some(FIRST_LEVEL as usize + levels.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// How each column is read (for a new file to be read the same way).
+    pub fn read_as(&self) -> Vec<(String, Option<ReadAs>)> {
+        self.columns.iter().map(|c| (c.name.clone(), c.read)).collect()
+    }
+
+    /// The rows of `table` as features, row-major. A column the encoder needs and the table
+    /// lacks is an error naming it; a value that is not finite is an error naming its line.
+    pub fn transform(&self, table: &RawTable) -> Result<Vec<f32>, InputError> {
+        let n = table.len();
+        let width = self.width();
+        let mut x = vec![0f32; n * width];
+        let mut at = 0;
+        let mut codes: Vec<Vec<u32>> = Vec::new();
+        for c in &self.columns {
+            if matches!(c.fit, Fit::Skip) {
+                continue;
+            }
+            let Some(i) = table.position(&c.name) else {
+                return Err(InputError::in_file(
+                    &table.source,
+                    format!("no column `{}`, which the model was trained with", c.name),
+                ));
+            };
+            let col = &table.cols[i];
+            match &c.fit {
+                Fit::Number { stats, indicator } => {
+                    let v = numbers(col);
+                    finite(table, &c.name, &v)?;
+                    for (r, val) in v.iter().enumerate() {
+                        x[r * width + at] = stats.apply(*val);
+                        if *indicator {
+                            x[r * width + at + 1] = f32::from(u8::from(val.is_nan()));
+                        }
+                    }
+                }
+                Fit::Date { parts, indicator } => {
+                    for (r, p) in date_parts(col).iter().enumerate() {
+                        for (k, s) in parts.iter().enumerate() {
+                            x[r * width + at + k] = s.apply(p[k]);
+                        }
+                        if *indicator {
+                            x[r * width + at + 6] = f32::from(u8::from(p[0].is_nan()));
+                        }
+                    }
+                }
+                Fit::Levels {
+                    levels,
+                    missing,
+                    rare,
+                    rare_levels,
+                } => {
+                    let code = level_codes(col, levels, rare_levels);
+                    if c.embedded(self.layout) {
+                        codes.push(code);
+                        continue;
+                    }
+                    let (m, r) = (levels.len(), levels.len() + usize::from(*missing));
+                    for (row, k) in code.iter().enumerate() {
+                        let slot = match *k {
+                            MISSING_LEVEL if *missing => Some(m),
+                            RARE if *rare => Some(r),
+                            k if k >= FIRST_LEVEL => Some((k - FIRST_LEVEL) as usize),
+                            _ => None,
+                        };
+                        if let Some(s) = slot {
+                            x[row * width + at + s] = 1.0;
+                        }
+                    }
+                }
+                Fit::Skip => unreachable!("skipped above"),
+            }
+            at += c.width(self.layout);
+        }
+        for (k, code) in codes.iter().enumerate() {
+            for (row, v) in code.iter().enumerate() {
+                x[row * width + at + k] = *v as f32;
+            }
+        }
+        Ok(x)
+    }
+}
+
+/// Each row's level code: a kept level, missing, rare (seen in training, but rarely) or unknown.
+fn level_codes(col: &RawCol, levels: &[String], rare: &[String]) -> Vec<u32> {
+    let index: HashMap<&str, u32> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), FIRST_LEVEL + i as u32))
+        .chain(rare.iter().map(|l| (l.as_str(), RARE)))
+        .collect();
+    level_texts(col)
+        .iter()
+        .map(|t| match t {
+            None => MISSING_LEVEL,
+            Some(t) => index.get(t.as_str()).copied().unwrap_or(UNKNOWN),
+        })
+        .collect()
+}
+
+/// Infinities are not values a model can read: an error naming the line.
+fn finite(table: &RawTable, name: &str, v: &[f64]) -> Result<(), InputError> {
+    match v.iter().position(|x| x.is_infinite()) {
+        None => Ok(()),
+        Some(i) => Err(InputError::in_file(
+            &table.source,
+            format!(
+                "value `{}` is not finite: infinity is not allowed in features",
+                v[i]
+            ),
+        )
+        .line(table.lines[i] as usize)
+        .column(name.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::NumFormat;
+
+    fn table() -> RawTable {
+        let strs = |v: &[&str]| {
+            let mut levels: Vec<String> = Vec::new();
+            let codes = v
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        return MISSING;
+                    }
+                    match levels.iter().position(|l| l == s) {
+                        Some(i) => i as u32,
+                        None => {
+                            levels.push(s.to_string());
+                            levels.len() as u32 - 1
+                        }
+                    }
+                })
+                .collect();
+            RawCol::Str(codes, levels)
+        };
+        RawTable {
+            source: "t.csv".into(),
+            names: vec!["age".into(), "city".into(), "member".into()],
+            cols: vec![
+                RawCol::Num(vec![20.0, f32::NAN, 40.0, 30.0, 50.0, 60.0], NumFormat::Plain),
+                strs(&["a", "a", "b", "", "a", "c"]),
+                strs(&["yes", "no", "yes", "yes", "", "no"]),
+            ],
+            lines: (2..8).collect(),
+        }
+    }
+
+    fn kinds() -> Vec<(String, ColumnKind)> {
+        vec![
+            ("age".into(), ColumnKind::Numeric),
+            ("city".into(), ColumnKind::Categorical),
+            ("member".into(), ColumnKind::Boolean),
+        ]
+    }
+
+    #[test]
+    fn one_hot_with_medians_indicators_and_rare_levels() {
+        let t = table();
+        let e = TabularEncoder::fit(&t, &kinds(), Layout::OneHot, 2);
+        assert_eq!(
+            e.feature_names(),
+            [
+                "age", "age_missing", "city=a", "city=<missing>", "city=<rare>", "member",
+                "member_missing"
+            ]
+        );
+        let x = e.transform(&t).unwrap();
+        let w = e.width();
+        assert_eq!(w, 7);
+        // Row 1: age missing takes the median (40), standardised; its indicator is 1.
+        let Fit::Number { stats, .. } = &e.columns[0].fit else { panic!() };
+        assert_eq!(stats.median, 40.0);
+        assert!((x[w] - ((40.0 - stats.mean) / stats.std) as f32).abs() < 1e-6);
+        assert_eq!(x[w + 1], 1.0);
+        // city: b and c are rare (1 row each), row 3 is missing.
+        assert_eq!(&x[2 * w + 2..2 * w + 5], &[0.0, 0.0, 1.0]);
+        assert_eq!(&x[3 * w + 2..3 * w + 5], &[0.0, 1.0, 0.0]);
+        // A level never seen in training is all zeros.
+        let mut new = t.select(&[0]);
+        new.cols[1] = RawCol::Str(vec![0], vec!["zzz".into()]);
+        let y = e.transform(&new).unwrap();
+        assert_eq!(&y[2..5], &[0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn codes_follow_the_other_features() {
+        // Few levels stay one-hot under the codes layout.
+        let few = TabularEncoder::fit(&table(), &kinds(), Layout::Codes, 1);
+        assert!(few.cat_levels().is_empty());
+        assert_eq!(few.width(), 2 + 3 + 1 + 2);
+        // Nine levels (and a missing row) are one code, after the other features.
+        let mut t = table().select(&[0, 1, 2, 3, 4, 5, 0, 1, 2, 3]);
+        let levels: Vec<String> = "abcdefghi".chars().map(String::from).collect();
+        t.cols[1] = RawCol::Str(vec![0, 0, 1, MISSING, 2, 3, 4, 5, 6, 7, 8][1..].to_vec(), levels);
+        let e = TabularEncoder::fit(&t, &kinds(), Layout::Codes, 1);
+        assert_eq!(e.cat_levels(), vec![3 + 9]);
+        assert_eq!(e.width(), 2 + 2 + 1);
+        assert_eq!(e.feature_names().last().map(String::as_str), Some("city"));
+        let x = e.transform(&t).unwrap();
+        let codes: Vec<f32> = (0..10).map(|r| x[r * 5 + 4]).collect();
+        // Levels seen once each keep their order of appearance (a is first, code 3); the
+        // missing row is code 1.
+        assert_eq!(codes, vec![3.0, 4.0, 1.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        let mut lacking = t.clone();
+        lacking.take(1);
+        let err = e.transform(&lacking).unwrap_err();
+        assert!(err.message.contains("no column `city`"), "{err}");
+    }
+}
