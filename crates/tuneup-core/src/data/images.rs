@@ -44,14 +44,14 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(v)
 }
 
-/// True when `dir` has a subfolder holding an image, or a `labels.csv` beside images.
+/// True when `dir` has a subfolder holding an image, or images of its own (with a `labels.csv`
+/// to train on, or without one to predict).
 pub fn looks_like_image_folder(dir: &Path) -> bool {
     let Ok(entries) = sorted_entries(dir) else {
         return false;
     };
     let has_images = |d: &Path| sorted_entries(d).is_ok_and(|f| f.iter().any(|p| is_image(p)));
-    entries.iter().filter(|p| p.is_dir()).any(|d| has_images(d))
-        || (dir.join("labels.csv").is_file() && has_images(dir))
+    entries.iter().filter(|p| p.is_dir()).any(|d| has_images(d)) || has_images(dir)
 }
 
 /// One picture to read: its file, its label (when the folder has labels), its id.

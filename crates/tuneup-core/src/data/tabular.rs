@@ -223,6 +223,17 @@ fn features(path: &Path, mut d: Dataset, t: RawTable, o: &TableLoad) -> Result<D
             .map(|r| (r.name, r.kind))
             .collect(),
     };
+    if !kinds.iter().any(|(_, k)| k.is_feature()) {
+        let list: Vec<String> = kinds.iter().map(|(n, k)| format!("{n} ({})", k.as_str())).collect();
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "no feature columns: every column besides the target is an id, text, constant or ignored ({}); name one numeric or categorical in [data.columns]",
+                list.join(", ")
+            ),
+        )
+        .line(1));
+    }
     d.feature_names = kinds.iter().map(|(n, _)| n.clone()).collect();
     d.table = Some(TableRows { table: t, kinds });
     Ok(d)

@@ -205,3 +205,6 @@ pub fn header(path: &Path) -> Result<Vec<String>, InputError> {
         csv_read::header(path)
     }
 }
+
+#[cfg(test)]
+mod tests;

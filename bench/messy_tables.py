@@ -1,0 +1,137 @@
+"""The peers of bench/messy_tables.sh: scikit-learn on the same rows tuneup trains and tests on.
+
+For each table: a seeded 20% test hold-out (stratified by class, or by target quintile for
+regression) written as train.csv / test.csv with the file's own lines (tuneup reads them raw);
+then, fitted on train.csv and scored on test.csv with the metric tuneup's init chooses:
+  - linear: one-hot (unknown levels ignored) + median-imputed standardised numbers, then
+    LogisticRegression (max_iter 5000) or Ridge (alpha 1);
+  - HistGradientBoosting: native categorical support (pandas category dtype), numbers
+    median-imputed, default settings, random_state 0.
+
+  python bench/messy_tables.py TUNEUP DATA_DIR BUDGET WORK_DIR
+prints one line per table: tuneup's test score (the final model of its improve chain), the
+linear model's and HistGradientBoosting's, and how far tuneup is from each.
+"""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, f1_score, mean_squared_error
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+
+def split(path, target, out):
+    df = pd.read_csv(path)
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    header, rows = lines[0], lines[1:]
+    assert len(rows) == len(df), "one line per row expected"
+    y = df[target]
+    if not pd.api.types.is_numeric_dtype(y):
+        strata = y
+    else:
+        strata = pd.qcut(y, 5, labels=False, duplicates="drop")
+    idx = np.arange(len(df))
+    tr, te = train_test_split(idx, test_size=0.2, random_state=0, stratify=strata)
+    for name, part in (("train", sorted(tr)), ("test", sorted(te))):
+        with open(f"{out}/{name}.csv", "w", encoding="utf-8") as f:
+            f.write(header + "\n")
+            f.write("\n".join(rows[i] for i in part) + "\n")
+
+
+def score(metric, truth, pred):
+    if metric == "accuracy":
+        return accuracy_score(truth, pred)
+    if metric == "f1_macro":
+        return f1_score(truth, pred, average="macro")
+    if metric == "rmse":
+        return float(np.sqrt(mean_squared_error(truth, pred)))
+    raise SystemExit(f"unknown metric {metric}")
+
+
+def peers(out, target, metric):
+    tr = pd.read_csv(f"{out}/train.csv")
+    te = pd.read_csv(f"{out}/test.csv")
+    ytr, yte = tr.pop(target), te.pop(target)
+    ids = [c for c in tr.columns if c.lower() == "id"]
+    tr, te = tr.drop(columns=ids), te.drop(columns=ids)
+    cats = [c for c in tr.columns if not pd.api.types.is_numeric_dtype(tr[c])]
+    nums = [c for c in tr.columns if c not in cats]
+    regression = metric == "rmse"
+    linear_pre = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="missing"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                cats,
+            ),
+        ]
+    )
+    linear = make_pipeline(
+        linear_pre, Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=5000)
+    )
+    linear.fit(tr, ytr)
+    out_scores = {"linear": score(metric, yte, linear.predict(te))}
+    med = tr[nums].median()
+    for d in (tr, te):
+        d[nums] = d[nums].fillna(med)
+        for c in cats:
+            d[c] = pd.Categorical(d[c], categories=sorted(tr[c].dropna().unique()))
+    hgb = (HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier)(
+        categorical_features="from_dtype", random_state=0
+    )
+    hgb.fit(tr, ytr)
+    out_scores["hgb"] = score(metric, yte, hgb.predict(te))
+    with open(f"{out}/peers.json", "w") as f:
+        json.dump(out_scores, f)
+
+
+TABLES = [
+    ("credit_data", "Status"),
+    ("attrition", "Attrition"),
+    ("sacramento", "price"),
+    ("islr_credit", "Balance"),
+    ("creditcard", "card"),
+]
+
+
+def tuneup(exe, cwd, *args):
+    r = subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"tuneup {' '.join(args)} failed:\n{r.stderr[-3000:]}")
+    return r.stdout
+
+
+def main(exe, data, budget, work):
+    print(f"{'table':12} {'metric':9} {'tuneup':>10} {'linear':>10} {'hgb':>10}  final model")
+    for name, target in TABLES:
+        out = f"{work}/{name}"
+        subprocess.run(["mkdir", "-p", out], check=True)
+        split(f"{data}/{name}.csv", target, out)
+        tuneup(exe, out, "improve", "train.csv", "--target", target, "--test", "test.csv",
+               "--budget", budget, "--chain", name)
+        last = json.loads(tuneup(exe, out, "history", name, "--json"))[-1]
+        run = json.loads(tuneup(exe, out, "show", str(last["run_id"]), "--json"))
+        metric = run["metric"]["name"]
+        ours = run["metric"]["test"]
+        peers(out, target, metric)
+        theirs = json.loads(open(f"{out}/peers.json").read())
+        print(f"{name:12} {metric:9} {ours:10.4f} {theirs['linear']:10.4f} {theirs['hgb']:10.4f}"
+              f"  run {last['run_id']} ({run['kind']}, {run['model']})",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
