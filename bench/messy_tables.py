@@ -88,7 +88,9 @@ def peers(out, target, metric):
     for d in (tr, te):
         d[nums] = d[nums].fillna(med)
         for c in cats:
-            d[c] = pd.Categorical(d[c], categories=sorted(tr[c].dropna().unique()))
+            known = sorted(tr[c].dropna().unique())
+            # A level unseen in training is missing to the model (as tuneup's "unknown").
+            d[c] = pd.Categorical(d[c].where(d[c].isin(known)), categories=known)
     hgb = (HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier)(
         categorical_features="from_dtype", random_state=0
     )
@@ -116,7 +118,10 @@ def tuneup(exe, cwd, *args):
 
 def main(exe, data, budget, work):
     print(f"{'table':12} {'metric':9} {'tuneup':>10} {'linear':>10} {'hgb':>10}  final model")
+    only = sys.argv[5].split(",") if len(sys.argv) > 5 else None
     for name, target in TABLES:
+        if only and name not in only:
+            continue
         out = f"{work}/{name}"
         subprocess.run(["mkdir", "-p", out], check=True)
         split(f"{data}/{name}.csv", target, out)
@@ -134,4 +139,4 @@ def main(exe, data, budget, work):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:5])  # an optional 5th argument: only these tables (comma-separated)

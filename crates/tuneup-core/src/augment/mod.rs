@@ -62,6 +62,7 @@ impl Augmenter {
             || s.vflip > 0.0
             || s.rotate > 0.0
             || s.scale > 0.0
+            || s.resized_crop > 0.0
             || s.shear > 0.0
             || s.brightness > 0.0
             || s.contrast > 0.0
@@ -118,6 +119,9 @@ impl Augmenter {
                     }
                 }
             }
+        }
+        if s.resized_crop > 0.0 {
+            resized_crop(raw, (c, h, w), s.resized_crop, rng);
         }
         let shift = s.shift as i64;
         let (dx, dy) = if shift > 0 {
@@ -228,6 +232,29 @@ impl Augmenter {
 }
 
 /// Bilinear sample of one `h x w` plane at (y, x); zero outside.
+/// A crop of at least `min_area` of the image (aspect ratio in [3/4, 4/3], log-uniform), placed
+/// at random and resized back to `h x w` (bilinear).
+fn resized_crop(raw: &mut [f32], (c, h, w): (usize, usize, usize), min_area: f64, rng: &mut Rng) {
+    let area = rng.uniform(min_area, 1.0) * (h * w) as f64;
+    let ratio = rng.uniform((0.75f64).ln(), (4.0f64 / 3.0).ln()).exp();
+    let cw = (area * ratio).sqrt().min(w as f64);
+    let ch = (area / ratio).sqrt().min(h as f64);
+    let x0 = rng.uniform(0.0, w as f64 - cw);
+    let y0 = rng.uniform(0.0, h as f64 - ch);
+    let plane = h * w;
+    let src = raw.to_vec();
+    for i in 0..h {
+        // Sample centres, kept inside the image (no black border at the crop's edges).
+        let sy = (y0 + (i as f64 + 0.5) * ch / h as f64 - 0.5).clamp(0.0, (h - 1) as f64);
+        for j in 0..w {
+            let sx = (x0 + (j as f64 + 0.5) * cw / w as f64 - 0.5).clamp(0.0, (w - 1) as f64);
+            for k in 0..c {
+                raw[k * plane + i * w + j] = bilinear(&src[k * plane..(k + 1) * plane], h, w, sy, sx);
+            }
+        }
+    }
+}
+
 fn bilinear(p: &[f32], h: usize, w: usize, y: f64, x: f64) -> f32 {
     let (y0, x0) = (y.floor(), x.floor());
     let (fy, fx) = ((y - y0) as f32, (x - x0) as f32);

@@ -32,6 +32,11 @@ pub struct AugmentSpec {
     /// Images: a random zoom by a factor in [1 - scale, 1 + scale].
     #[serde(default)]
     pub scale: f64,
+    /// Images: random resized crop (Szegedy et al. 2015; timm's `RandomResizedCrop`): a crop of
+    /// at least this share of the image's area, aspect ratio in [3/4, 4/3], resized back to the
+    /// image's size. 0 is off; 0.35 is timm's lower bound for small images, 0.08 ImageNet's.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resized_crop: f64,
     /// Images: a random shear of up to this many degrees each way (along x).
     #[serde(default)]
     pub shear: f64,
@@ -72,6 +77,10 @@ pub struct AugmentSpec {
     pub mix_off_epochs: usize,
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 fn default_erase_area() -> [f64; 2] {
     [0.02, 0.2]
 }
@@ -88,6 +97,7 @@ impl Default for AugmentSpec {
             vflip: 0.0,
             rotate: 0.0,
             scale: 0.0,
+            resized_crop: 0.0,
             shear: 0.0,
             erase: 0.0,
             erase_area: default_erase_area(),
@@ -130,6 +140,7 @@ impl AugmentSpec {
         on("rotate", self.rotate > 0.0, Images);
         on("scale", self.scale > 0.0, Images);
         on("shear", self.shear > 0.0, Images);
+        on("resized_crop", self.resized_crop > 0.0, Images);
         on("erase", self.erase > 0.0, Images);
         on("brightness", self.brightness > 0.0, Images);
         on("contrast", self.contrast > 0.0, Images);
@@ -183,6 +194,7 @@ impl AugmentSpec {
         }
         for (k, v) in [
             ("scale", self.scale),
+            ("resized_crop", self.resized_crop),
             ("brightness", self.brightness),
             ("contrast", self.contrast),
             ("amplitude", self.amplitude),

@@ -77,6 +77,7 @@ fn each_transform_is_deterministic_under_a_seed_and_keeps_shapes() {
         spec(|s| s.rotate = 20.0),
         spec(|s| s.scale = 0.2),
         spec(|s| s.shear = 10.0),
+        spec(|s| s.resized_crop = 0.35),
         spec(|s| s.erase = 1.0),
         spec(|s| s.brightness = 0.3),
         spec(|s| s.contrast = 0.3),
@@ -139,6 +140,27 @@ fn shift_moves_an_image_by_at_most_the_shift() {
         seen.insert((i, j));
     }
     assert_eq!(seen.len(), 25, "every shift in [-2, 2]^2 is drawn");
+}
+
+#[test]
+fn resized_crop_zooms_into_part_of_the_image() {
+    // A left-to-right ramp: a crop of part of it, resized back, spans a narrower range of
+    // values; the values stay within the image's.
+    let inf = info(&[1, 16, 16], 2);
+    let mut p = part(1, 256, 2);
+    p.x = (0..256).map(|i| (i % 16) as f32 / 15.0).collect();
+    let m = BatchMaker::new(&p, &inf, &spec(|s| s.resized_crop = 0.3), 0.0, 3);
+    let mut narrower = 0;
+    for e in 0..50 {
+        let b = m.make(&[0], e, 0, Mix::Off);
+        let row = &b.x[8 * 16..9 * 16];
+        assert!(b.x.iter().all(|v| (-1e-5..=1.0 + 1e-5).contains(v)));
+        assert!(row.windows(2).all(|w| w[1] >= w[0] - 1e-5), "the ramp keeps its direction");
+        if row[15] - row[0] < 0.9 {
+            narrower += 1;
+        }
+    }
+    assert!(narrower > 25, "most crops are smaller than the image ({narrower} of 50)");
 }
 
 #[test]

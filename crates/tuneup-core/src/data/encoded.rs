@@ -188,21 +188,24 @@ pub struct Prepared {
     pub sources: Vec<(String, String)>,
 }
 
-/// The feature columns must be the training data's.
-fn check_names(info: &DataInfo, d: &Dataset) -> Result<(), InputError> {
-    if d.feature_names != info.feature_names {
-        let missing: Vec<&String> = info
-            .feature_names
-            .iter()
-            .filter(|f| !d.feature_names.contains(f))
-            .collect();
-        return Err(InputError::in_file(
-            &d.source,
-            format!("feature columns differ from the training data's; missing: {missing:?}"),
-        )
-        .line(1));
+/// The feature columns must be the training data's, in its order.
+pub(super) fn same_columns(want: &[String], d: &Dataset) -> Result<(), InputError> {
+    if d.feature_names == want {
+        return Ok(());
     }
-    Ok(())
+    let missing: Vec<&String> = want.iter().filter(|f| !d.feature_names.contains(f)).collect();
+    Err(InputError::in_file(
+        &d.source,
+        format!(
+            "feature columns differ from the training data's{}",
+            if missing.is_empty() {
+                " (order)".to_string()
+            } else {
+                format!("; missing: {missing:?}")
+            }
+        ),
+    )
+    .line(1))
 }
 
 /// A table with text or missing cells for a model trained on plain numbers: an error naming
@@ -248,7 +251,7 @@ pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<P
         let Some(enc) = &info.tabular else {
             return Err(unclean(&rows.table));
         };
-        check_names(info, &d)?;
+        same_columns(&info.feature_names, &d)?;
         d.x = enc.transform(&rows.table)?;
         d.sample_shape = vec![enc.width()];
     }
@@ -269,7 +272,7 @@ pub fn encode(info: &DataInfo, mut d: Dataset, require_labels: bool) -> Result<P
             ),
         ));
     }
-    check_names(info, &d)?;
+    same_columns(&info.feature_names, &d)?;
     info.normalizer.apply(&mut d.x);
     let y = match std::mem::replace(&mut d.targets, Targets::None) {
         Targets::Labels(labels) => {

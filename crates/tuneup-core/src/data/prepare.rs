@@ -324,24 +324,5 @@ pub(super) fn check_compatible(train: &Dataset, other: &Dataset) -> Result<(), I
             ),
         ));
     }
-    if other.feature_names != train.feature_names {
-        let missing: Vec<&String> = train
-            .feature_names
-            .iter()
-            .filter(|f| !other.feature_names.contains(f))
-            .collect();
-        return Err(InputError::in_file(
-            &other.source,
-            format!(
-                "feature columns differ from the training data's{}",
-                if missing.is_empty() {
-                    " (order)".to_string()
-                } else {
-                    format!("; missing: {missing:?}")
-                }
-            ),
-        )
-        .line(1));
-    }
-    Ok(())
+    super::encoded::same_columns(&train.feature_names, other)
 }

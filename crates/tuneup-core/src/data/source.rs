@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::images::ImageOptions;
 use super::prepare::check_compatible;
-use super::tabular::{Planned, TableLoad};
+use super::tabular::Planned;
 use super::{Dataset, check_targets, idx, images, tabular};
 use crate::error::InputError;
 use crate::rng::Rng;
@@ -112,20 +112,7 @@ pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>
         return Err(InputError::in_file(path, "a group column needs a table (CSV or Parquet)").key("cv.group"));
     }
     let d = match format {
-        DataFormat::Csv | DataFormat::Parquet => {
-            return tabular::load(
-                path,
-                &TableLoad {
-                    task: o.task,
-                    target: o.target,
-                    require_target: o.require_target,
-                    group: o.group,
-                    declared: o.columns,
-                    like: o.like,
-                    drop_missing_target: o.drop_missing_target,
-                },
-            );
-        }
+        DataFormat::Csv | DataFormat::Parquet => return tabular::load(path, o),
         DataFormat::ImageFolder => images::load(path, &o.images, o.require_target)?,
         DataFormat::Mnist if path.is_dir() => {
             let (img, lab) = idx::find_pair(path, "train")

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{Dataset, TableRows, Targets};
+use super::{Dataset, ReadOptions, TableRows, Targets};
 use crate::error::InputError;
 use crate::spec::{ColumnKind, Task};
 use crate::table::{self, Forced, NumFormat, RawCol, RawTable, ReadAs, infer};
@@ -15,31 +15,14 @@ use crate::table::{self, Forced, NumFormat, RawCol, RawTable, ReadAs, infer};
 /// A column as a model (or the training file) reads it: its name, kind, how it is stored.
 pub type Planned = (String, ColumnKind, Option<ReadAs>);
 
-/// How to load a table.
-pub struct TableLoad<'a> {
-    pub task: Task,
-    /// The target column (default: the last column that is not an id).
-    pub target: Option<&'a str>,
-    pub require_target: bool,
-    /// The group column (`cv.group`), set aside.
-    pub group: Option<&'a str>,
-    /// `[data.columns]`.
-    pub declared: &'a BTreeMap<String, ColumnKind>,
-    /// Read exactly like this (the training file's columns, a trained model's): the file must
-    /// have these columns and no others.
-    pub like: Option<&'a [Planned]>,
-    /// Drop rows whose target is missing instead of refusing them.
-    pub drop_missing_target: bool,
-}
-
 fn is_id(name: &str) -> bool {
     name.eq_ignore_ascii_case("id")
 }
 
 /// How each column must be read, where that is known before sniffing.
-fn forced(o: &TableLoad, header: &[String], target: Option<&str>) -> BTreeMap<String, Forced> {
+fn forced(o: &ReadOptions, header: &[String], target: Option<&str>) -> BTreeMap<String, Forced> {
     let mut f = BTreeMap::new();
-    for (name, kind) in o.declared {
+    for (name, kind) in o.columns {
         let how = match kind {
             ColumnKind::Numeric => Forced::AnyNum,
             ColumnKind::Date => Forced::AnyDate,
@@ -71,7 +54,7 @@ fn forced(o: &TableLoad, header: &[String], target: Option<&str>) -> BTreeMap<St
 
 /// The target column's name: as given (an error listing the columns when it is not there and
 /// must be), else the last column that is not an id.
-fn target_name(path: &Path, o: &TableLoad, header: &[String]) -> Result<Option<String>, InputError> {
+fn target_name(path: &Path, o: &ReadOptions, header: &[String]) -> Result<Option<String>, InputError> {
     match o.target {
         Some(name) if header.iter().any(|h| h == name) => Ok(Some(name.to_string())),
         Some(name) if o.require_target => Err(InputError::in_file(
@@ -94,7 +77,7 @@ fn target_name(path: &Path, o: &TableLoad, header: &[String]) -> Result<Option<S
 }
 
 /// Loads a table file; returns the dataset and the group column's values (when named).
-pub fn load(path: &Path, o: &TableLoad) -> Result<(Dataset, Option<Vec<String>>), InputError> {
+pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>>), InputError> {
     let header = table::header(path)?;
     let target = target_name(path, o, &header)?;
     let mut t = table::read(path, &forced(o, &header, target.as_deref()))?;
@@ -156,7 +139,7 @@ pub fn load(path: &Path, o: &TableLoad) -> Result<(Dataset, Option<Vec<String>>)
 #[allow(clippy::type_complexity)]
 fn take_targets(
     t: &RawTable,
-    o: &TableLoad,
+    o: &ReadOptions,
     target: Option<(String, RawCol)>,
 ) -> Result<((Option<String>, Targets), Option<Vec<usize>>), InputError> {
     let Some((name, col)) = target else {
@@ -199,11 +182,11 @@ fn take_targets(
 
 /// The feature columns: a numeric matrix when the table is clean numbers, else the raw columns
 /// with their kinds.
-fn features(path: &Path, mut d: Dataset, t: RawTable, o: &TableLoad) -> Result<Dataset, InputError> {
+fn features(path: &Path, mut d: Dataset, t: RawTable, o: &ReadOptions) -> Result<Dataset, InputError> {
     if let Some(plan) = o.like {
         check_columns(path, &t, plan)?;
     }
-    let clean = o.declared.is_empty()
+    let clean = o.columns.is_empty()
         && o.like.is_none()
         && t.cols.iter().all(|c| matches!(c, RawCol::Num(v, NumFormat::Plain) if v.iter().all(|x| !x.is_nan())));
     if t.names.is_empty() {
@@ -218,7 +201,7 @@ fn features(path: &Path, mut d: Dataset, t: RawTable, o: &TableLoad) -> Result<D
     }
     let kinds: Vec<(String, ColumnKind)> = match o.like {
         Some(plan) => plan.iter().map(|(n, k, _)| (n.clone(), *k)).collect(),
-        None => infer::kinds(&t, o.declared, None)?
+        None => infer::kinds(&t, o.columns, None)?
             .into_iter()
             .map(|r| (r.name, r.kind))
             .collect(),

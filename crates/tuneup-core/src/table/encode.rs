@@ -78,8 +78,14 @@ impl Stats {
 pub enum Fit {
     /// Not a feature (an id, free text, ignored).
     Skip,
-    /// A number (or a boolean as 0 / 1).
-    Number { stats: Stats, indicator: bool },
+    /// A number (or a boolean as 0 / 1); `log`: a skewed non-negative number, read as
+    /// `ln(1 + x)` before it is standardised (as AutoGluon's networks treat skewed features).
+    Number {
+        stats: Stats,
+        indicator: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        log: bool,
+    },
     /// A date's parts ([`date::PARTS`]).
     Date { parts: Vec<Stats>, indicator: bool },
     /// Categorical: the kept levels (code = 3 + index), whether the training rows had missing
@@ -160,9 +166,12 @@ impl TabularEncoder {
                 let fit = match (col, kind) {
                     (Some(c), ColumnKind::Numeric | ColumnKind::Boolean) => {
                         let v = numbers(c);
+                        let log = *kind == ColumnKind::Numeric && skewed(&v);
+                        let t: Vec<f64> = if log { v.iter().map(|x| log1p(*x)).collect() } else { v };
                         Fit::Number {
-                            indicator: v.iter().any(|x| x.is_nan()),
-                            stats: Stats::fit(&v),
+                            indicator: t.iter().any(|x| x.is_nan()),
+                            stats: Stats::fit(&t),
+                            log,
                         }
                     }
                     (Some(c), ColumnKind::Date) => {
@@ -187,6 +196,28 @@ impl TabularEncoder {
             .collect();
         TabularEncoder { layout, columns }
     }
+}
+
+/// Skewness above which a non-negative number is read in log space.
+const SKEWED: f64 = 1.0;
+
+/// `ln(1 + x)` of a non-negative number (a negative one, unseen in training, counts as 0).
+fn log1p(x: f64) -> f64 {
+    if x.is_nan() { x } else { x.max(0.0).ln_1p() }
+}
+
+/// Whether the present values are non-negative, of more than two distinct values, and skewed
+/// to the right past [`SKEWED`].
+fn skewed(v: &[f64]) -> bool {
+    let p: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    if p.len() < 3 || p.iter().any(|x| *x < 0.0) {
+        return false;
+    }
+    let n = p.len() as f64;
+    let m = p.iter().sum::<f64>() / n;
+    let s2 = p.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    let s3 = p.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n;
+    s2 > 0.0 && s3 / s2.powf(1.5) > SKEWED
 }
 
 /// The kept levels of a categorical column: those seen in at least `rare_count` training rows,
@@ -343,10 +374,11 @@ impl TabularEncoder {
             };
             let col = &table.cols[i];
             match &c.fit {
-                Fit::Number { stats, indicator } => {
+                Fit::Number { stats, indicator, log } => {
                     let v = numbers(col);
                     finite(table, &c.name, &v)?;
                     for (r, val) in v.iter().enumerate() {
+                        let val = &if *log { log1p(*val) } else { *val };
                         x[r * width + at] = stats.apply(*val);
                         if *indicator {
                             x[r * width + at + 1] = f32::from(u8::from(val.is_nan()));

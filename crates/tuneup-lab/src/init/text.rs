@@ -189,7 +189,9 @@ fn model_table(s: &mut String, ins: &Inspection) -> (usize, usize) {
             s,
             "emb_dropout = 0.0    # dropout on the embeddings; emb_width = 1.0 scales their widths"
         );
-        let _ = writeln!(s, "dropout = 0.0");
+        // Small tables overfit a 200-100 net quickly: some dropout (and weight decay, below)
+        // from the start, as fastai's tabular learner regularises by default.
+        let _ = writeln!(s, "dropout = 0.2");
         let steps_per_epoch = n_train.div_ceil(64).max(1);
         (64, (3_000 / steps_per_epoch).clamp(10, 100))
     } else {
@@ -221,6 +223,9 @@ fn training_tables(s: &mut String, ins: &Inspection, batch: usize, epochs: usize
         "kind = \"adam\"  # adam (lr, beta1, beta2, eps, weight_decay) or sgd (lr, momentum, nesterov, weight_decay)"
     );
     let _ = writeln!(s, "lr = 0.001");
+    if ins.table.as_ref().is_some_and(|t| !t.clean) {
+        let _ = writeln!(s, "weight_decay = 0.01");
+    }
     let _ = writeln!(s);
     let _ = writeln!(s, "[train]");
     let _ = writeln!(s, "epochs = {epochs}");

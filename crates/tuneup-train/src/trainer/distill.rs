@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use tuneup_core::augment::Batch;
 use tuneup_core::data::{DataInfo, Normalizer, Part, Y};
 use tuneup_core::scores;
 use tuneup_core::spec::ModelSpec;
@@ -84,5 +85,29 @@ impl Teachers {
             }
         }
         acc.into_iter().map(|p| p as f32).collect()
+    }
+}
+
+/// The teachers' softened targets for a batch: from the cache (every training sample, when not
+/// augmenting), or computed on the batch as augmented.
+pub(super) struct Targets<'a> {
+    pub(super) teachers: Option<&'a Teachers>,
+    pub(super) cached: Option<&'a [f32]>,
+    pub(super) info: &'a DataInfo,
+}
+
+impl Targets<'_> {
+    pub(super) fn of(&self, b: &Batch) -> Option<(Vec<f32>, f64, f64)> {
+        let t = self.teachers?;
+        let k = self.info.outputs();
+        let probs = match self.cached {
+            Some(all) => b
+                .idx
+                .iter()
+                .flat_map(|&i| all[i * k..(i + 1) * k].iter().copied())
+                .collect(),
+            None => t.soft_targets(&b.x, self.info),
+        };
+        Some((probs, t.temperature, t.alpha))
     }
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
-use tuneup_core::augment::{Batch, BatchMaker, loader};
+use tuneup_core::augment::{BatchMaker, loader};
 use tuneup_core::data::{Prepared, Y};
 use tuneup_core::rng::Rng;
 pub use tuneup_core::run::EpochRecord;
@@ -22,6 +22,7 @@ use tuneup_core::scores::{self, Scores};
 use tuneup_core::spec::{Experiment, Keep, Monitor};
 
 pub use distill::Teachers;
+use distill::Targets;
 pub use resume::{ResumeState, read_resume_state};
 
 use crate::eval;
@@ -551,30 +552,6 @@ impl<'a> Session<'a> {
             out_of_time: self.out_of_time,
             pruned: self.pruned,
         })
-    }
-}
-
-/// The teachers' softened targets for a batch: from the cache (every training sample, when not
-/// augmenting), or computed on the batch as augmented.
-struct Targets<'a> {
-    teachers: Option<&'a Teachers>,
-    cached: Option<&'a [f32]>,
-    info: &'a tuneup_core::data::DataInfo,
-}
-
-impl Targets<'_> {
-    fn of(&self, b: &Batch) -> Option<(Vec<f32>, f64, f64)> {
-        let t = self.teachers?;
-        let k = self.info.outputs();
-        let probs = match self.cached {
-            Some(all) => b
-                .idx
-                .iter()
-                .flat_map(|&i| all[i * k..(i + 1) * k].iter().copied())
-                .collect(),
-            None => t.soft_targets(&b.x, self.info),
-        };
-        Some((probs, t.temperature, t.alpha))
     }
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ArchSpec, ModelSpec, scaled};
 use crate::spec::KeyError;
-use crate::spec::raw::{RawModel, scale_widths, widths};
+use crate::spec::raw::RawModel;
 
 /// Linear layers of the given widths, then the output layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,17 +25,8 @@ impl Mlp {
     pub(crate) const KEYS: &[&str] = &["hidden", "activation", "dropout", "norm"];
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Mlp, KeyError> {
-        let hidden = match &m.hidden {
-            None => Mlp::default().hidden,
-            Some(v) => widths(v).ok_or_else(|| {
-                (
-                    "model.hidden".to_string(),
-                    format!("expected a list of layer widths such as [256, 128], found {v}"),
-                )
-            })?,
-        };
         Ok(Mlp {
-            hidden: scale_widths(&hidden, width, depth),
+            hidden: m.hidden_list(Mlp::default().hidden, width, depth)?,
         })
     }
 }

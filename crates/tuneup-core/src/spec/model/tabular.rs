@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ArchSpec, ModelSpec, Norm, scaled};
 use crate::spec::KeyError;
-use crate::spec::raw::{RawModel, scale_widths, widths};
+use crate::spec::raw::RawModel;
 
 /// A learned embedding per categorical column with many levels (columns with few are one-hot
 /// among the numbers), embedding dropout, the numbers batch-normed, then linear layers of the
@@ -48,17 +48,9 @@ impl Tabular {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Tabular, KeyError> {
         let d = Tabular::default();
-        let hidden = match &m.hidden {
-            None => d.hidden,
-            Some(v) => widths(v).ok_or_else(|| {
-                (
-                    "model.hidden".to_string(),
-                    format!("expected a list of layer widths such as [200, 100], found {v}"),
-                )
-            })?,
-        };
+        let hidden = m.hidden_list(d.hidden, width, depth)?;
         Ok(Tabular {
-            hidden: scale_widths(&hidden, width, depth),
+            hidden,
             emb_dropout: m.emb_dropout.unwrap_or(d.emb_dropout),
             emb_width: m.emb_width.unwrap_or(d.emb_width),
         })

@@ -9,7 +9,7 @@ mod schedule;
 
 use serde::Deserialize;
 
-pub(crate) use model::{RawModel, one_rate, rates, scale_widths, widths};
+pub(crate) use model::{RawModel, one_rate, rates, scale_widths};
 
 use super::{
     AugmentSpec, CvSpec, DataSpec, EarlyStopping, Experiment, KeyError, Task, TrainSpec,

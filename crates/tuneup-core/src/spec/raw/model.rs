@@ -106,6 +106,21 @@ impl RawModel {
     }
 
     /// `channels` (one per stage) or the default, none of them 0, times the width multiplier.
+    /// `hidden` as a list of layer widths (else `default`), widths times `width`, layers times
+    /// `depth`.
+    pub fn hidden_list(&self, default: Vec<usize>, width: f64, depth: f64) -> Result<Vec<usize>, KeyError> {
+        let hidden = match &self.hidden {
+            None => default,
+            Some(v) => widths(v).ok_or_else(|| {
+                (
+                    "model.hidden".to_string(),
+                    format!("expected a list of layer widths such as [256, 128], found {v}"),
+                )
+            })?,
+        };
+        Ok(scale_widths(&hidden, width, depth))
+    }
+
     pub fn stages(&self, default: Vec<usize>, width: f64) -> Result<Vec<usize>, KeyError> {
         let c = self.channels.clone().unwrap_or(default);
         if c.is_empty() || c.contains(&0) {
