@@ -56,12 +56,9 @@ impl MemberPred {
             Task::Classification => {
                 MemberPred::Proba(softmax_rows_f64(outputs, info.classes.len()))
             }
-            Task::Regression => MemberPred::Values(
-                outputs
-                    .iter()
-                    .map(|o| info.to_units(*o) as f64)
-                    .collect(),
-            ),
+            Task::Regression => {
+                MemberPred::Values(outputs.iter().map(|o| info.to_units(*o) as f64).collect())
+            }
         }
     }
 }
@@ -133,10 +130,7 @@ impl Combiner {
 pub fn to_outputs(info: &DataInfo, p: &MemberPred) -> Vec<f32> {
     match p {
         MemberPred::Proba(v) => v.iter().map(|p| p.max(1e-15).ln() as f32).collect(),
-        MemberPred::Values(v) => v
-            .iter()
-            .map(|y| info.to_model(*y as f32))
-            .collect(),
+        MemberPred::Values(v) => v.iter().map(|y| info.to_model(*y as f32)).collect(),
     }
 }
 

@@ -35,7 +35,9 @@ pub fn write_with<E>(
     let tmp = temp_beside(path);
     let res = write(&tmp).map_err(AtomicError::Write).and_then(|()| {
         let io = |e| AtomicError::Io(path.to_path_buf(), e);
-        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io)?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)?;
         sync_dir(dir).map_err(io)
     });

@@ -64,12 +64,9 @@ pub fn predictions(info: &DataInfo, outputs: &[f32]) -> Predictions {
                 proba: softmax_rows(outputs, k),
             }
         }
-        Task::Regression => Predictions::Values(
-            outputs
-                .iter()
-                .map(|o| info.to_units(*o))
-                .collect(),
-        ),
+        Task::Regression => {
+            Predictions::Values(outputs.iter().map(|o| info.to_units(*o)).collect())
+        }
     }
 }
 
@@ -106,10 +103,7 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
             })
         }
         (Task::Regression, Y::Values(truth)) => {
-            let pred: Vec<f64> = outputs
-                .iter()
-                .map(|o| info.to_units(*o) as f64)
-                .collect();
+            let pred: Vec<f64> = outputs.iter().map(|o| info.to_units(*o) as f64).collect();
             let truth64: Vec<f64> = truth.iter().map(|v| *v as f64).collect();
             let n = truth.len().max(1) as f64;
             let loss = outputs

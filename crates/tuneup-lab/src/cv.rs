@@ -352,7 +352,14 @@ fn finish(
     };
     let all_folds = pool.failed.is_empty();
     let oof_scores = all_folds
-        .then(|| scores::score(&info, metric, &tuneup_core::ensemble::to_outputs(&info, &pred), &y))
+        .then(|| {
+            scores::score(
+                &info,
+                metric,
+                &tuneup_core::ensemble::to_outputs(&info, &pred),
+                &y,
+            )
+        })
         .flatten();
     let dir = lab.store.artifacts_dir().join(format!("run-{cv_run}"));
     std::fs::create_dir_all(&dir)?;
@@ -430,7 +437,12 @@ fn test_scores(
     info: &DataInfo,
     fold_models: &[Model],
 ) -> anyhow::Result<Option<Scores>> {
-    let Some(t) = folds.source.test.as_ref().filter(|_| !fold_models.is_empty()) else {
+    let Some(t) = folds
+        .source
+        .test
+        .as_ref()
+        .filter(|_| !fold_models.is_empty())
+    else {
         return Ok(None);
     };
     let p = Predictor {

@@ -8,9 +8,9 @@ use tuneup_core::run::{RunState, Scores};
 use tuneup_core::scores;
 use tuneup_store::{EnsembleInfo, Finish, NewRun, RunExtra, RunKind};
 
+use crate::Lab;
 use crate::held_out::{HeldOut, held_out};
 use crate::predictor::{Member, Predictor, check_compatible, classes_of, member};
-use crate::Lab;
 
 /// An ensemble as recorded: its run id, label, description and test scores.
 pub struct Recorded {

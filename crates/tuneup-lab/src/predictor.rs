@@ -191,7 +191,11 @@ impl Predictor {
         let base = ReadOptions::of(&self.exp);
         let o = ReadOptions {
             format: None,
-            target: self.info.target_name.as_deref().or(self.exp.data.target.as_deref()),
+            target: self
+                .info
+                .target_name
+                .as_deref()
+                .or(self.exp.data.target.as_deref()),
             require_target: require_labels,
             like: plan.as_deref(),
             images: ImageOptions {

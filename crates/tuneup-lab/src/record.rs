@@ -73,14 +73,13 @@ pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow
     exp.augment
         .check_data(&data.info)
         .map_err(|(key, msg)| key_error(exp_path, &key, msg))?;
-    let params =
-        tuneup_train::count_params(
-            &exp.model,
-            &data.info.sample_shape,
-            &data.info.cat_levels(),
-            data.info.outputs(),
-        )
-            .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
+    let params = tuneup_train::count_params(
+        &exp.model,
+        &data.info.sample_shape,
+        &data.info.cat_levels(),
+        data.info.outputs(),
+    )
+    .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
     check_budget(exp, &data.info, exp_path)?;
     Ok(params)
 }
@@ -156,7 +155,8 @@ impl Observer for Recorder<'_> {
 
 /// The line a run starts with: its model, splits, epochs and batch.
 fn header(run_id: i64, exp: &Experiment, data: &Prepared) -> String {
-    let extra = |name: &str, n: Option<usize>| n.map(|n| format!(" / {n} {name}")).unwrap_or_default();
+    let extra =
+        |name: &str, n: Option<usize>| n.map(|n| format!(" / {n} {name}")).unwrap_or_default();
     format!(
         "run {run_id}: {} on {} train / {} val{}{} samples, {} epochs, batch {}",
         exp.model.kind(),
@@ -221,7 +221,13 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
     let outcome = match result {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => return failed(lab, run_id, e.to_string()),
-        Err(panic) => return failed(lab, run_id, format!("internal error: {}", panic_text(&panic))),
+        Err(panic) => {
+            return failed(
+                lab,
+                run_id,
+                format!("internal error: {}", panic_text(&panic)),
+            );
+        }
     };
     if let Some(e) = recorder.store_error {
         return Err(e).context("recording epochs");

@@ -175,7 +175,12 @@ impl<'a> Table<'a> {
     }
 
     /// The column's finite numbers, an error at the first cell that is not one.
-    fn numbers(path: &Path, rows: &Rows, col: usize, header: &[String]) -> Result<Vec<f64>, InputError> {
+    fn numbers(
+        path: &Path,
+        rows: &Rows,
+        col: usize,
+        header: &[String],
+    ) -> Result<Vec<f64>, InputError> {
         rows.iter()
             .map(|(line, r)| {
                 let s = r[col].trim();
@@ -275,9 +280,16 @@ impl Table<'_> {
                     .ok()
                     .filter(|x: &f64| x.is_finite())
                     .ok_or_else(|| {
-                        InputError::in_file(self.pred, format!("expected a probability, found `{s}`"))
-                            .line(*line)
-                            .column(format!("{} (`{}`)", col + 1, self.ph[*col]))
+                        InputError::in_file(
+                            self.pred,
+                            format!("expected a probability, found `{s}`"),
+                        )
+                        .line(*line)
+                        .column(format!(
+                            "{} (`{}`)",
+                            col + 1,
+                            self.ph[*col]
+                        ))
                     })?;
                 v[row * classes.len() + index(c)] = x;
             }
@@ -306,13 +318,18 @@ impl Table<'_> {
             return Err(InputError::in_file(self.pred, "no p_<class> probability columns: the chosen metrics need them (`tuneup predict --proba` writes them)").line(1));
         }
         let pred_idx: Vec<u32> = match (self.pcol, &proba) {
-            (Some(pc), _) => self.prows.iter().map(|(_, r)| index(r[pc].trim())).collect(),
+            (Some(pc), _) => self
+                .prows
+                .iter()
+                .map(|(_, r)| index(r[pc].trim()))
+                .collect(),
             (None, Some(p)) => p
                 .chunks(classes.len())
                 .map(|row| {
                     row.iter()
                         .enumerate()
-                        .fold(0, |b, (i, v)| if *v > row[b] { i } else { b }) as u32
+                        .fold(0, |b, (i, v)| if *v > row[b] { i } else { b })
+                        as u32
                 })
                 .collect(),
             (None, None) => {

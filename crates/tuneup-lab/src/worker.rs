@@ -54,6 +54,9 @@ mod tests {
         let other: u64 = start.parse::<u64>().unwrap() + 1;
         assert!(!alive(&format!("{rest}:{other}")));
         assert!(!alive("garbage"));
-        assert!(alive("some-other-host:1:1"), "other hosts are assumed alive");
+        assert!(
+            alive("some-other-host:1:1"),
+            "other hosts are assumed alive"
+        );
     }
 }

@@ -49,7 +49,8 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
     let base = base_of(source)?;
     let data = tuneup_core::data::prepare(&base)?;
     let (shape, outputs) = (data.info.sample_shape.clone(), data.info.outputs());
-    let tab = tuneup_core::spec::ModelSpec::new(tuneup_core::spec::Arch::Tabular(Default::default()));
+    let tab =
+        tuneup_core::spec::ModelSpec::new(tuneup_core::spec::Arch::Tabular(Default::default()));
     let tab_info = tabular_info(&tab, &base, &data);
     let wanted: Option<Vec<&str>> = models.map(|m| m.split(',').map(str::trim).collect());
     let catalogue = zoo::catalogue();
@@ -105,7 +106,9 @@ fn tabular_info(
     }
     let mut exp = base.clone();
     exp.model = spec.clone();
-    tuneup_core::data::prepare_with(&exp, false).ok().map(|p| p.info)
+    tuneup_core::data::prepare_with(&exp, false)
+        .ok()
+        .map(|p| p.info)
 }
 
 /// Trains each model for the budget, records the table.
@@ -173,8 +176,9 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<Bench> {
             info: data.info.clone(),
             checkpoint,
         };
-        let net = tuneup_train::TrainedModel::load(&model.exp.model, &model.info, &model.checkpoint)
-            .map_err(|e| anyhow!(e))?;
+        let net =
+            tuneup_train::TrainedModel::load(&model.exp.model, &model.info, &model.checkpoint)
+                .map_err(|e| anyhow!(e))?;
         let t0 = Instant::now();
         let _ = net.outputs(&data.val);
         let latency_ms = t0.elapsed().as_secs_f64() * 1000.0 / data.val.len().max(1) as f64;

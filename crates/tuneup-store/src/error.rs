@@ -21,6 +21,9 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the user's input caused it (a wrong --store, a run id that is not there).
     pub fn is_input(&self) -> bool {
-        matches!(self, StoreError::NotAStore { .. } | StoreError::NoSuchRun(_))
+        matches!(
+            self,
+            StoreError::NotAStore { .. } | StoreError::NoSuchRun(_)
+        )
     }
 }

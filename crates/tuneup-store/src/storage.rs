@@ -65,8 +65,12 @@ pub trait StudyStore {
         value: f64,
     ) -> Result<(), StoreError>;
     /// Ends a running trial; `false` when it had already ended.
-    fn finish_trial(&self, study_id: i64, number: usize, end: &TrialEnd)
-    -> Result<bool, StoreError>;
+    fn finish_trial(
+        &self,
+        study_id: i64,
+        number: usize,
+        end: &TrialEnd,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The improve loop's ledger: one row per step of a chain.

@@ -54,6 +54,9 @@ fn main() {
         "{{\"peer\": \"tuneup\", \"backend\": \"burn-flex 0.22.1\", \"model\": \"{model}\", \"batch\": {batch}, \"params\": {}, \"samples_per_s\": {:.1}, \"windows\": {:?}}}",
         t.params,
         t.samples_per_s,
-        t.windows.iter().map(|r| r.round() as i64).collect::<Vec<_>>()
+        t.windows
+            .iter()
+            .map(|r| r.round() as i64)
+            .collect::<Vec<_>>()
     );
 }

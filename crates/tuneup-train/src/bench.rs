@@ -41,7 +41,8 @@ pub fn step_throughput(
     let ce = CrossEntropyLoss::new(None, &device);
     let data: Vec<(Vec<f32>, Vec<i64>)> = (0..8)
         .map(|_| {
-            let x = Tensor::<2>::random([batch, len], Distribution::Uniform(0.0, 1.0), &crate::cpu());
+            let x =
+                Tensor::<2>::random([batch, len], Distribution::Uniform(0.0, 1.0), &crate::cpu());
             let y: Vec<i64> = (0..batch).map(|i| ((i * 7 + 3) % 10) as i64).collect();
             (x.into_data().try_into_vec::<f32>().expect("float data"), y)
         })

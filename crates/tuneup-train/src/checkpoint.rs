@@ -27,7 +27,13 @@ pub(crate) fn load_on(
     path: &Path,
     device: &burn::tensor::Device,
 ) -> Result<Net, String> {
-    let net = Net::new(spec, &info.sample_shape, &info.cat_levels(), info.outputs(), device)?;
+    let net = Net::new(
+        spec,
+        &info.sample_shape,
+        &info.cat_levels(),
+        info.outputs(),
+        device,
+    )?;
     let record = ModuleRecord::load(path)
         .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
     net.try_load_record(record)

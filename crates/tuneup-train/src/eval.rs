@@ -16,7 +16,12 @@ pub struct Outputs {
 const EVAL_BATCH: usize = 1024;
 
 /// Runs `model` over the samples `idx` of `part` (all when `None`) in evaluation mode.
-pub(crate) fn outputs(model: &Net, part: &Part, sample_len: usize, idx: Option<&[usize]>) -> Outputs {
+pub(crate) fn outputs(
+    model: &Net,
+    part: &Part,
+    sample_len: usize,
+    idx: Option<&[usize]>,
+) -> Outputs {
     let model = model.valid();
     let device = crate::cpu();
     let n = idx.map(|i| i.len()).unwrap_or(part.len());

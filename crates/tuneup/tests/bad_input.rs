@@ -140,7 +140,12 @@ fn images_of_different_sizes() {
     let o = env.tuneup(&["train", exp.to_str().unwrap()]);
     assert_bad_input(
         &o,
-        &["dog/1.png", "image is 9x8", "cat/1.png is 8x8", "data.image_size"],
+        &[
+            "dog/1.png",
+            "image is 9x8",
+            "cat/1.png is 8x8",
+            "data.image_size",
+        ],
     );
     nothing_recorded(&env);
 }

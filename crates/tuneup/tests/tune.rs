@@ -142,11 +142,7 @@ fn a_killed_study_resumes_without_lost_or_duplicated_trials() {
     // Resume: the same command.
     let o = env.tuneup(&["tune", exp.to_str().unwrap(), "--trials", "4"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("marked interrupted"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("marked interrupted"), "{}", stderr(&o));
     let after = study_json(&env, "k");
     let trials = after["trials"].as_array().unwrap();
     let nums = numbers(&after);

@@ -249,7 +249,8 @@ fn resized_crop(raw: &mut [f32], (c, h, w): (usize, usize, usize), min_area: f64
         for j in 0..w {
             let sx = (x0 + (j as f64 + 0.5) * cw / w as f64 - 0.5).clamp(0.0, (w - 1) as f64);
             for k in 0..c {
-                raw[k * plane + i * w + j] = bilinear(&src[k * plane..(k + 1) * plane], h, w, sy, sx);
+                raw[k * plane + i * w + j] =
+                    bilinear(&src[k * plane..(k + 1) * plane], h, w, sy, sx);
             }
         }
     }
@@ -413,11 +414,9 @@ impl<'a> BatchMaker<'a> {
                 BatchTarget::Soft { probs, classes: k }
             }
             Y::Classes(y) => BatchTarget::Classes(idx.iter().map(|&i| y[i]).collect()),
-            Y::Values(v) => BatchTarget::Values(
-                idx.iter()
-                    .map(|&i| self.info.to_model(v[i]))
-                    .collect(),
-            ),
+            Y::Values(v) => {
+                BatchTarget::Values(idx.iter().map(|&i| self.info.to_model(v[i])).collect())
+            }
             Y::None => unreachable!("training data is labelled"),
         };
         let s = &self.spec;

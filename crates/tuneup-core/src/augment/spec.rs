@@ -165,7 +165,10 @@ impl AugmentSpec {
             parts.push(format!("mix_prob {}", self.mix_prob));
         }
         if self.mixes() && self.mix_off_epochs > 0 {
-            parts.push(format!("no mixing in the last {} epochs", self.mix_off_epochs));
+            parts.push(format!(
+                "no mixing in the last {} epochs",
+                self.mix_off_epochs
+            ));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }

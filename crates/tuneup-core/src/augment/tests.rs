@@ -155,12 +155,18 @@ fn resized_crop_zooms_into_part_of_the_image() {
         let b = m.make(&[0], e, 0, Mix::Off);
         let row = &b.x[8 * 16..9 * 16];
         assert!(b.x.iter().all(|v| (-1e-5..=1.0 + 1e-5).contains(v)));
-        assert!(row.windows(2).all(|w| w[1] >= w[0] - 1e-5), "the ramp keeps its direction");
+        assert!(
+            row.windows(2).all(|w| w[1] >= w[0] - 1e-5),
+            "the ramp keeps its direction"
+        );
         if row[15] - row[0] < 0.9 {
             narrower += 1;
         }
     }
-    assert!(narrower > 25, "most crops are smaller than the image ({narrower} of 50)");
+    assert!(
+        narrower > 25,
+        "most crops are smaller than the image ({narrower} of 50)"
+    );
 }
 
 #[test]

@@ -130,14 +130,20 @@ impl DataInfo {
     /// Under the tabular model's layout, each categorical column's number of level codes (the
     /// last features of a row); empty otherwise.
     pub fn cat_levels(&self) -> Vec<usize> {
-        self.tabular.as_ref().map(|t| t.cat_levels()).unwrap_or_default()
+        self.tabular
+            .as_ref()
+            .map(|t| t.cat_levels())
+            .unwrap_or_default()
     }
 
     /// How a new table must be read for this model: its columns, kinds and storage.
     pub fn plan(&self) -> Option<Vec<Planned>> {
-        self.tabular
-            .as_ref()
-            .map(|t| t.columns.iter().map(|c| (c.name.clone(), c.kind, c.read)).collect())
+        self.tabular.as_ref().map(|t| {
+            t.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.kind, c.read))
+                .collect()
+        })
     }
 
     /// The number of model outputs: classes, or 1 for regression.
@@ -193,7 +199,10 @@ pub(super) fn same_columns(want: &[String], d: &Dataset) -> Result<(), InputErro
     if d.feature_names == want {
         return Ok(());
     }
-    let missing: Vec<&String> = want.iter().filter(|f| !d.feature_names.contains(f)).collect();
+    let missing: Vec<&String> = want
+        .iter()
+        .filter(|f| !d.feature_names.contains(f))
+        .collect();
     Err(InputError::in_file(
         &d.source,
         format!(
@@ -228,7 +237,10 @@ pub(super) fn unclean(t: &crate::table::RawTable) -> InputError {
             .column(name.clone());
         }
     }
-    InputError::in_file(&t.source, "the training data is a table of plain numbers only")
+    InputError::in_file(
+        &t.source,
+        "the training data is a table of plain numbers only",
+    )
 }
 
 /// Orders class labels: numerically when all are numbers, else as text.

@@ -74,8 +74,14 @@ fn items(dir: &Path, o: &ImageOptions, require_labels: bool) -> Result<Vec<Item>
     let entries = sorted_entries(dir)?;
     let mut out = Vec::new();
     for class_dir in entries.iter().filter(|p| p.is_dir()) {
-        let class = class_dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        for file in sorted_entries(class_dir)?.into_iter().filter(|p| is_image(p)) {
+        let class = class_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?");
+        for file in sorted_entries(class_dir)?
+            .into_iter()
+            .filter(|p| is_image(p))
+        {
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("?");
             out.push(Item {
                 id: format!("{class}/{name}"),
@@ -87,7 +93,11 @@ fn items(dir: &Path, o: &ImageOptions, require_labels: bool) -> Result<Vec<Item>
     if out.is_empty() && !require_labels {
         // A flat folder of pictures to predict.
         for file in entries.into_iter().filter(|p| is_image(p)) {
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("?")
+                .to_string();
             out.push(Item {
                 id: name,
                 label: None,
@@ -144,8 +154,22 @@ fn labelled_items(dir: &Path, csv: &Path) -> Result<Vec<Item>, InputError> {
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
             .unwrap_or(default)
     };
-    let f = find(&["file", "filename", "file_name", "image", "image_id", "id", "path"], 0);
-    let l = find(&["label", "class", "target", "category", "labels"], if f == 0 { 1 } else { 0 });
+    let f = find(
+        &[
+            "file",
+            "filename",
+            "file_name",
+            "image",
+            "image_id",
+            "id",
+            "path",
+        ],
+        0,
+    );
+    let l = find(
+        &["label", "class", "target", "category", "labels"],
+        if f == 0 { 1 } else { 0 },
+    );
     let mut out = Vec::with_capacity(rows.len());
     for (line, r) in rows {
         let name = r[f].trim();
@@ -276,7 +300,12 @@ pub fn load(dir: &Path, o: &ImageOptions, require_labels: bool) -> Result<Datase
     let items = items(dir, o, require_labels)?;
     let channels = match o.channels {
         Some(c) => c,
-        None if items.iter().any(|it| header_of(&it.file).is_ok_and(|(_, _, m)| m != "grey" && m != "grey+alpha")) => 3,
+        None if items.iter().any(|it| {
+            header_of(&it.file).is_ok_and(|(_, _, m)| m != "grey" && m != "grey+alpha")
+        }) =>
+        {
+            3
+        }
         None => 1,
     };
     let mut x = Vec::new();
@@ -294,7 +323,9 @@ pub fn load(dir: &Path, o: &ImageOptions, require_labels: bool) -> Result<Datase
             Err(e) => {
                 return Err(InputError::in_file(
                     &it.file,
-                    format!("cannot decode image: {e} (data.skip_bad = true skips such pictures, counted)"),
+                    format!(
+                        "cannot decode image: {e} (data.skip_bad = true skips such pictures, counted)"
+                    ),
                 ));
             }
         };
@@ -336,7 +367,11 @@ pub fn load(dir: &Path, o: &ImageOptions, require_labels: bool) -> Result<Datase
     let notes = if skipped.is_empty() {
         Vec::new()
     } else {
-        let names: Vec<String> = skipped.iter().take(3).map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = skipped
+            .iter()
+            .take(3)
+            .map(|p| p.display().to_string())
+            .collect();
         vec![format!(
             "skipped {} picture(s) that do not decode (data.skip_bad): {}{}",
             skipped.len(),

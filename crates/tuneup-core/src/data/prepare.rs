@@ -2,7 +2,9 @@
 //! the training split, every split encoded; one fold of a cross-validation.
 
 use super::source::load_like;
-use super::{DataInfo, Dataset, Normalizer, Prepared, Source, Targets, encode, load_source, sort_classes};
+use super::{
+    DataInfo, Dataset, Normalizer, Prepared, Source, Targets, encode, load_source, sort_classes,
+};
 use crate::error::InputError;
 use crate::rng::Rng;
 use crate::spec::{DataFormat, Experiment, Task};

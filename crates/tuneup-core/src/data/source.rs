@@ -109,14 +109,21 @@ pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>
         None => detect_format(path)?,
     };
     if o.group.is_some() && !matches!(format, DataFormat::Csv | DataFormat::Parquet) {
-        return Err(InputError::in_file(path, "a group column needs a table (CSV or Parquet)").key("cv.group"));
+        return Err(
+            InputError::in_file(path, "a group column needs a table (CSV or Parquet)")
+                .key("cv.group"),
+        );
     }
     let d = match format {
         DataFormat::Csv | DataFormat::Parquet => return tabular::load(path, o),
         DataFormat::ImageFolder => images::load(path, &o.images, o.require_target)?,
         DataFormat::Mnist if path.is_dir() => {
-            let (img, lab) = idx::find_pair(path, "train")
-                .ok_or_else(|| InputError::in_file(path, "no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] in this folder"))?;
+            let (img, lab) = idx::find_pair(path, "train").ok_or_else(|| {
+                InputError::in_file(
+                    path,
+                    "no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] in this folder",
+                )
+            })?;
             idx::load(&img, Some(&lab))?
         }
         DataFormat::Mnist => {
@@ -175,18 +182,18 @@ pub struct Source {
 
 /// Loads another file of the experiment's data (validation, test) the way the training file
 /// was read: the same target and, for tables, the same columns read the same way.
-pub fn load_like(
-    exp: &Experiment,
-    full: &Dataset,
-    path: &Path,
-) -> Result<Dataset, InputError> {
+pub fn load_like(exp: &Experiment, full: &Dataset, path: &Path) -> Result<Dataset, InputError> {
     let plan = full.table.as_ref().map(|t| t.plan());
     let o = ReadOptions {
         format: None,
         target: full.target_name.as_deref().or(exp.data.target.as_deref()),
         like: plan.as_deref(),
         images: ImageOptions {
-            channels: full.sample_shape.first().copied().filter(|_| full.sample_shape.len() == 3),
+            channels: full
+                .sample_shape
+                .first()
+                .copied()
+                .filter(|_| full.sample_shape.len() == 3),
             ..ReadOptions::of(exp).images
         },
         ..ReadOptions::of(exp)
@@ -225,8 +232,11 @@ pub fn load_source(exp: &Experiment, with_test: bool) -> Result<Source, InputErr
         full = full.select(&keep);
         groups = keep_groups(&groups, &keep);
     }
-    let mut sources: Vec<(String, String)> =
-        full.notes.iter().map(|n| ("train".to_string(), n.clone())).collect();
+    let mut sources: Vec<(String, String)> = full
+        .notes
+        .iter()
+        .map(|n| ("train".to_string(), n.clone()))
+        .collect();
     let mut test = None;
     if let Some(f) = d.test_fraction {
         let order = full.stratified_order(&mut Rng::derive(split_seed, 5));

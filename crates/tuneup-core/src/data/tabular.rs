@@ -54,7 +54,11 @@ fn forced(o: &ReadOptions, header: &[String], target: Option<&str>) -> BTreeMap<
 
 /// The target column's name: as given (an error listing the columns when it is not there and
 /// must be), else the last column that is not an id.
-fn target_name(path: &Path, o: &ReadOptions, header: &[String]) -> Result<Option<String>, InputError> {
+fn target_name(
+    path: &Path,
+    o: &ReadOptions,
+    header: &[String],
+) -> Result<Option<String>, InputError> {
     match o.target {
         Some(name) if header.iter().any(|h| h == name) => Ok(Some(name.to_string())),
         Some(name) if o.require_target => Err(InputError::in_file(
@@ -68,8 +72,11 @@ fn target_name(path: &Path, o: &ReadOptions, header: &[String]) -> Result<Option
         Some(_) => Ok(None),
         None => {
             let last = header.iter().rev().find(|h| !is_id(h)).ok_or_else(|| {
-                InputError::in_file(path, "no columns besides the id: expected features and a target")
-                    .line(1)
+                InputError::in_file(
+                    path,
+                    "no columns besides the id: expected features and a target",
+                )
+                .line(1)
             })?;
             Ok(Some(last.clone()))
         }
@@ -107,7 +114,10 @@ pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>
     };
     let (targets, keep) = take_targets(&t, o, targets)?;
     let (mut t, group) = match keep {
-        Some(rows) => (t.select(&rows), group.map(|g| rows.iter().map(|&r| g[r].clone()).collect())),
+        Some(rows) => (
+            t.select(&rows),
+            group.map(|g| rows.iter().map(|&r| g[r].clone()).collect()),
+        ),
         None => (t, group),
     };
     let (id_name, ids) = match t.names.iter().position(|h| is_id(h)) {
@@ -149,7 +159,11 @@ fn take_targets(
     let keep = if missing.is_empty() {
         None
     } else if o.drop_missing_target {
-        Some((0..col.len()).filter(|r| !col.missing(*r)).collect::<Vec<usize>>())
+        Some(
+            (0..col.len())
+                .filter(|r| !col.missing(*r))
+                .collect::<Vec<usize>>(),
+        )
     } else {
         return Err(InputError::in_file(
             &t.source,
@@ -168,7 +182,10 @@ fn take_targets(
             if let Some(&r) = rows.iter().find(|&&r| !v[r].is_finite()) {
                 return Err(InputError::in_file(
                     &t.source,
-                    format!("expected a finite number as the regression target, found `{}`", v[r]),
+                    format!(
+                        "expected a finite number as the regression target, found `{}`",
+                        v[r]
+                    ),
                 )
                 .line(t.lines[r] as usize)
                 .column(name.clone()));
@@ -182,13 +199,20 @@ fn take_targets(
 
 /// The feature columns: a numeric matrix when the table is clean numbers, else the raw columns
 /// with their kinds.
-fn features(path: &Path, mut d: Dataset, t: RawTable, o: &ReadOptions) -> Result<Dataset, InputError> {
+fn features(
+    path: &Path,
+    mut d: Dataset,
+    t: RawTable,
+    o: &ReadOptions,
+) -> Result<Dataset, InputError> {
     if let Some(plan) = o.like {
         check_columns(path, &t, plan)?;
     }
     let clean = o.columns.is_empty()
         && o.like.is_none()
-        && t.cols.iter().all(|c| matches!(c, RawCol::Num(v, NumFormat::Plain) if v.iter().all(|x| !x.is_nan())));
+        && t.cols.iter().all(
+            |c| matches!(c, RawCol::Num(v, NumFormat::Plain) if v.iter().all(|x| !x.is_nan())),
+        );
     if t.names.is_empty() {
         return Err(InputError::in_file(
             path,
@@ -207,7 +231,10 @@ fn features(path: &Path, mut d: Dataset, t: RawTable, o: &ReadOptions) -> Result
             .collect(),
     };
     if !kinds.iter().any(|(_, k)| k.is_feature()) {
-        let list: Vec<String> = kinds.iter().map(|(n, k)| format!("{n} ({})", k.as_str())).collect();
+        let list: Vec<String> = kinds
+            .iter()
+            .map(|(n, k)| format!("{n} ({})", k.as_str()))
+            .collect();
         return Err(InputError::in_file(
             path,
             format!(

@@ -308,7 +308,9 @@ impl Gaps {
 fn unstable(c: &CurveFinding) -> bool {
     matches!(
         c,
-        CurveFinding::Diverged { .. } | CurveFinding::Exploding { .. } | CurveFinding::Oscillating { .. }
+        CurveFinding::Diverged { .. }
+            | CurveFinding::Exploding { .. }
+            | CurveFinding::Oscillating { .. }
     )
 }
 

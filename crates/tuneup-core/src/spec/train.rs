@@ -154,10 +154,7 @@ impl TrainSpec {
         if !(self.divergence_factor > 1.0) {
             return err(
                 "train.divergence_factor",
-                format!(
-                    "expected a factor > 1, found {}",
-                    self.divergence_factor
-                ),
+                format!("expected a factor > 1, found {}", self.divergence_factor),
             );
         }
         if self.epochs == 0 {
@@ -185,10 +182,7 @@ impl TrainSpec {
                 format!("expected a value >= 0, found {}", self.l1),
             );
         }
-        if let Some(b) = self
-            .time_budget
-            .filter(|b| !(b.is_finite() && *b > 0.0))
-        {
+        if let Some(b) = self.time_budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
             return err(
                 "train.time_budget",
                 format!("expected a positive number of seconds, found {b}"),

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
-use super::{DateFormat, Forced, MISSING, NumFormat, RawCol, RawTable, ReadAs, SNIFF_ROWS, is_missing};
+use super::{
+    DateFormat, Forced, MISSING, NumFormat, RawCol, RawTable, ReadAs, SNIFF_ROWS, is_missing,
+};
 use crate::error::{InputError, read_file};
 
 /// The file's bytes: gunzipped when they are gzip, without a UTF-8 BOM. UTF-16 is refused.
@@ -119,7 +121,11 @@ fn header_of(path: &Path, rdr: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, I
             return Err(InputError::in_file(path, format!("column {} has no name", i + 1)).line(1));
         }
         if names.contains(&name) {
-            return Err(InputError::in_file(path, format!("column `{name}` appears twice in the header")).line(1));
+            return Err(InputError::in_file(
+                path,
+                format!("column `{name}` appears twice in the header"),
+            )
+            .line(1));
         }
         names.push(name);
     }
@@ -139,11 +145,18 @@ pub(super) fn header(path: &Path) -> Result<Vec<String>, InputError> {
     let mut head = Vec::new();
     let limit = 64 * 1024;
     let read = if gz {
-        flate2::read::MultiGzDecoder::new(f).take(limit).read_to_end(&mut head)
+        flate2::read::MultiGzDecoder::new(f)
+            .take(limit)
+            .read_to_end(&mut head)
     } else {
         f.take(limit).read_to_end(&mut head)
     };
-    read.map_err(|e| InputError::in_file(path, format!("corrupt gzip data ({e}): expected a gzipped table")))?;
+    read.map_err(|e| {
+        InputError::in_file(
+            path,
+            format!("corrupt gzip data ({e}): expected a gzipped table"),
+        )
+    })?;
     if head.starts_with(&[0xef, 0xbb, 0xbf]) {
         head.drain(..3);
     }
@@ -256,7 +269,10 @@ pub(super) fn read(path: &Path, forced: &BTreeMap<String, Forced>) -> Result<Raw
                 "dates" => DateFormat::detect(std::iter::once(s)).is_some(),
                 _ => NumFormat::detect(std::iter::once(s)).is_some(),
             };
-            let bad = cells.iter().zip(&sniff).find(|(s, _)| !is_missing(s) && !fits(s));
+            let bad = cells
+                .iter()
+                .zip(&sniff)
+                .find(|(s, _)| !is_missing(s) && !fits(s));
             contradiction(path, name, &want, bad.map(|(s, (l, _))| (*s, *l)))
         })?;
         builders.push(b);
@@ -266,7 +282,8 @@ pub(super) fn read(path: &Path, forced: &BTreeMap<String, Forced>) -> Result<Raw
         check_width(path, r, line, names.len())?;
         for (c, b) in builders.iter_mut().enumerate() {
             let s = utf8(path, &r[c], line, c, &names)?.trim();
-            b.push(s).map_err(|want| mixed(path, line, c, &names[c], s, want))?;
+            b.push(s)
+                .map_err(|want| mixed(path, line, c, &names[c], s, want))?;
         }
         lines.push(line as u32);
         Ok::<(), InputError>(())
@@ -300,7 +317,12 @@ fn blank(r: &csv::ByteRecord) -> bool {
     r.len() <= 1 && r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
 }
 
-fn check_width(path: &Path, r: &csv::ByteRecord, line: u64, width: usize) -> Result<(), InputError> {
+fn check_width(
+    path: &Path,
+    r: &csv::ByteRecord,
+    line: u64,
+    width: usize,
+) -> Result<(), InputError> {
     if r.len() != width {
         return Err(InputError::in_file(
             path,

@@ -55,7 +55,10 @@ impl Stats {
             n if n % 2 == 1 => present[n / 2],
             n => (present[n / 2 - 1] + present[n / 2]) / 2.0,
         };
-        let filled: Vec<f64> = values.iter().map(|v| if v.is_nan() { median } else { *v }).collect();
+        let filled: Vec<f64> = values
+            .iter()
+            .map(|v| if v.is_nan() { median } else { *v })
+            .collect();
         let n = filled.len().max(1) as f64;
         let mean = filled.iter().sum::<f64>() / n;
         let std = (filled.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
@@ -140,7 +143,13 @@ fn numbers(col: &RawCol) -> Vec<f64> {
 fn date_parts(col: &RawCol) -> Vec<[f64; 6]> {
     let days = numbers(col);
     days.iter()
-        .map(|d| if d.is_nan() { [f64::NAN; 6] } else { date::parts(*d) })
+        .map(|d| {
+            if d.is_nan() {
+                [f64::NAN; 6]
+            } else {
+                date::parts(*d)
+            }
+        })
         .collect()
 }
 
@@ -167,7 +176,11 @@ impl TabularEncoder {
                     (Some(c), ColumnKind::Numeric | ColumnKind::Boolean) => {
                         let v = numbers(c);
                         let log = *kind == ColumnKind::Numeric && skewed(&v);
-                        let t: Vec<f64> = if log { v.iter().map(|x| log1p(*x)).collect() } else { v };
+                        let t: Vec<f64> = if log {
+                            v.iter().map(|x| log1p(*x)).collect()
+                        } else {
+                            v
+                        };
                         Fit::Number {
                             indicator: t.iter().any(|x| x.is_nan()),
                             stats: Stats::fit(&t),
@@ -317,7 +330,11 @@ impl Column {
 impl TabularEncoder {
     /// Features per row.
     pub fn width(&self) -> usize {
-        self.columns.iter().map(|c| c.width(self.layout)).sum::<usize>() + self.cat_levels().len()
+        self.columns
+            .iter()
+            .map(|c| c.width(self.layout))
+            .sum::<usize>()
+            + self.cat_levels().len()
     }
 
     /// The features' names, in order.
@@ -351,7 +368,10 @@ impl TabularEncoder {
 
     /// How each column is read (for a new file to be read the same way).
     pub fn read_as(&self) -> Vec<(String, Option<ReadAs>)> {
-        self.columns.iter().map(|c| (c.name.clone(), c.read)).collect()
+        self.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.read))
+            .collect()
     }
 
     /// The rows of `table` as features, row-major. A column the encoder needs and the table
@@ -374,7 +394,11 @@ impl TabularEncoder {
             };
             let col = &table.cols[i];
             match &c.fit {
-                Fit::Number { stats, indicator, log } => {
+                Fit::Number {
+                    stats,
+                    indicator,
+                    log,
+                } => {
                     let v = numbers(col);
                     finite(table, &c.name, &v)?;
                     for (r, val) in v.iter().enumerate() {
@@ -494,7 +518,10 @@ mod tests {
             source: "t.csv".into(),
             names: vec!["age".into(), "city".into(), "member".into()],
             cols: vec![
-                RawCol::Num(vec![20.0, f32::NAN, 40.0, 30.0, 50.0, 60.0], NumFormat::Plain),
+                RawCol::Num(
+                    vec![20.0, f32::NAN, 40.0, 30.0, 50.0, 60.0],
+                    NumFormat::Plain,
+                ),
                 strs(&["a", "a", "b", "", "a", "c"]),
                 strs(&["yes", "no", "yes", "yes", "", "no"]),
             ],
@@ -517,7 +544,12 @@ mod tests {
         assert_eq!(
             e.feature_names(),
             [
-                "age", "age_missing", "city=a", "city=<missing>", "city=<rare>", "member",
+                "age",
+                "age_missing",
+                "city=a",
+                "city=<missing>",
+                "city=<rare>",
+                "member",
                 "member_missing"
             ]
         );
@@ -525,7 +557,9 @@ mod tests {
         let w = e.width();
         assert_eq!(w, 7);
         // Row 1: age missing takes the median (40), standardised; its indicator is 1.
-        let Fit::Number { stats, .. } = &e.columns[0].fit else { panic!() };
+        let Fit::Number { stats, .. } = &e.columns[0].fit else {
+            panic!()
+        };
         assert_eq!(stats.median, 40.0);
         assert!((x[w] - ((40.0 - stats.mean) / stats.std) as f32).abs() < 1e-6);
         assert_eq!(x[w + 1], 1.0);
@@ -548,7 +582,10 @@ mod tests {
         // Nine levels (and a missing row) are one code, after the other features.
         let mut t = table().select(&[0, 1, 2, 3, 4, 5, 0, 1, 2, 3]);
         let levels: Vec<String> = "abcdefghi".chars().map(String::from).collect();
-        t.cols[1] = RawCol::Str(vec![0, 0, 1, MISSING, 2, 3, 4, 5, 6, 7, 8][1..].to_vec(), levels);
+        t.cols[1] = RawCol::Str(
+            vec![0, 0, 1, MISSING, 2, 3, 4, 5, 6, 7, 8][1..].to_vec(),
+            levels,
+        );
         let e = TabularEncoder::fit(&t, &kinds(), Layout::Codes, 1);
         assert_eq!(e.cat_levels(), vec![3 + 9]);
         assert_eq!(e.width(), 2 + 2 + 1);
@@ -557,7 +594,10 @@ mod tests {
         let codes: Vec<f32> = (0..10).map(|r| x[r * 5 + 4]).collect();
         // Levels seen once each keep their order of appearance (a is first, code 3); the
         // missing row is code 1.
-        assert_eq!(codes, vec![3.0, 4.0, 1.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        assert_eq!(
+            codes,
+            vec![3.0, 4.0, 1.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]
+        );
         let mut lacking = t.clone();
         lacking.take(1);
         let err = e.transform(&lacking).unwrap_err();

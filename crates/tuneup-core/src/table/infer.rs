@@ -49,7 +49,10 @@ fn stats(col: &RawCol) -> (usize, usize, Vec<String>) {
     let (distinct, examples) = match col {
         RawCol::Str(codes, levels) => {
             let mut seen = vec![false; levels.len()];
-            codes.iter().filter(|&&c| c != super::MISSING).for_each(|&c| seen[c as usize] = true);
+            codes
+                .iter()
+                .filter(|&&c| c != super::MISSING)
+                .for_each(|&c| seen[c as usize] = true);
             let d = seen.iter().filter(|s| **s).count();
             (d, levels.iter().take(3).cloned().collect())
         }
@@ -110,8 +113,16 @@ fn guess(name: &str, col: &RawCol, distinct: usize, missing: usize, mixed: bool)
         RawCol::Str(codes, levels) => {
             let used: Vec<&String> = {
                 let mut seen = vec![false; levels.len()];
-                codes.iter().filter(|&&c| c != super::MISSING).for_each(|&c| seen[c as usize] = true);
-                levels.iter().zip(seen).filter(|(_, s)| *s).map(|(l, _)| l).collect()
+                codes
+                    .iter()
+                    .filter(|&&c| c != super::MISSING)
+                    .for_each(|&c| seen[c as usize] = true);
+                levels
+                    .iter()
+                    .zip(seen)
+                    .filter(|(_, s)| *s)
+                    .map(|(l, _)| l)
+                    .collect()
             };
             let mean_len = used.iter().map(|l| l.chars().count()).sum::<usize>() as f64
                 / used.len().max(1) as f64;
@@ -147,7 +158,11 @@ fn action(kind: ColumnKind, missing: usize, distinct: usize) -> String {
             } else {
                 "one-hot"
             },
-            if missing > 0 { "; missing: a level of its own" } else { "" }
+            if missing > 0 {
+                "; missing: a level of its own"
+            } else {
+                ""
+            }
         ),
         ColumnKind::Text => "free text: not used yet".into(),
         ColumnKind::Id => "an id: kept for submissions, not a feature".into(),
@@ -163,13 +178,9 @@ pub fn kinds(
     declared: &BTreeMap<String, ColumnKind>,
     target: Option<&str>,
 ) -> Result<Vec<ColumnReport>, InputError> {
-    let mixed = table
-        .cols
-        .iter()
-        .zip(&table.names)
-        .any(|(c, n)| {
-            Some(n.as_str()) != target && !n.eq_ignore_ascii_case("id") && matches!(c, RawCol::Str(..))
-        });
+    let mixed = table.cols.iter().zip(&table.names).any(|(c, n)| {
+        Some(n.as_str()) != target && !n.eq_ignore_ascii_case("id") && matches!(c, RawCol::Str(..))
+    });
     let mut out = Vec::new();
     for (name, col) in table.names.iter().zip(&table.cols) {
         if Some(name.as_str()) == target {

@@ -7,11 +7,11 @@
 //! dates or strings), then reads every row strictly: a column whose sniffed rows were numbers and
 //! that later holds text is an error naming the first offending line.
 
+mod csv_read;
 pub mod date;
 pub mod encode;
 pub mod infer;
 pub mod number;
-mod csv_read;
 mod parquet_read;
 
 use std::collections::BTreeMap;
@@ -177,7 +177,10 @@ impl RawTable {
 
 /// Whether a path is a Parquet file (by its extension or its magic bytes).
 pub fn is_parquet(path: &Path) -> bool {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
         return true;
     }
     let mut head = [0u8; 4];

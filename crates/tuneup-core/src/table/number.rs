@@ -35,7 +35,11 @@ impl NumFormat {
                 let rest = ["$", "€", "£", "¥"]
                     .iter()
                     .find_map(|c| rest.strip_prefix(c))
-                    .or_else(|| ["$", "€", "£", "¥"].iter().find_map(|c| rest.strip_suffix(c)))?
+                    .or_else(|| {
+                        ["$", "€", "£", "¥"]
+                            .iter()
+                            .find_map(|c| rest.strip_suffix(c))
+                    })?
                     .trim();
                 if rest.starts_with('-') {
                     return None;
@@ -98,7 +102,11 @@ mod tests {
         assert_eq!(Grouped.parse("1,234.5"), Some(1234.5));
         assert_eq!(Grouped.parse("-12,000"), Some(-12000.0));
         assert_eq!(Grouped.parse("12,34"), None);
-        assert_eq!(Grouped.parse("1234"), None, "no separator: plain, not grouped");
+        assert_eq!(
+            Grouped.parse("1234"),
+            None,
+            "no separator: plain, not grouped"
+        );
         assert_eq!(Currency.parse("$5.00"), Some(5.0));
         assert_eq!(Currency.parse("-$1,200"), Some(-1200.0));
         assert_eq!(Currency.parse("12 €"), Some(12.0));
@@ -106,7 +114,11 @@ mod tests {
         assert_eq!(Percent.parse("12%"), Some(0.12));
         assert_eq!(Percent.parse("12.5 %"), Some(0.125));
         let vals = ["1,234", "56", "7,890.5"];
-        assert_eq!(NumFormat::detect(vals.iter().copied()), None, "56 has no separator");
+        assert_eq!(
+            NumFormat::detect(vals.iter().copied()),
+            None,
+            "56 has no separator"
+        );
         let vals = ["1,234", "5,600", "7,890.5"];
         assert_eq!(NumFormat::detect(vals.iter().copied()), Some(Grouped));
         let vals = ["$1", "$2.50", "-$3"];

@@ -28,7 +28,12 @@ fn open(path: &Path) -> Result<SerializedFileReader<std::fs::File>, InputError> 
 /// The columns' names (top-level fields).
 pub(super) fn header(path: &Path) -> Result<Vec<String>, InputError> {
     let r = open(path)?;
-    let schema = r.metadata().file_metadata().schema_descr().root_schema().clone();
+    let schema = r
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .clone();
     Ok(schema
         .get_fields()
         .iter()
@@ -61,7 +66,11 @@ fn cell(f: &Field) -> Cell {
         Field::Float(v) => Cell::Num(*v as f64),
         Field::Double(v) if v.is_nan() => Cell::Missing,
         Field::Double(v) => Cell::Num(*v),
-        Field::Decimal(_) => f.to_string().parse().map(Cell::Num).unwrap_or(Cell::Missing),
+        Field::Decimal(_) => f
+            .to_string()
+            .parse()
+            .map(Cell::Num)
+            .unwrap_or(Cell::Missing),
         Field::Str(s) if super::is_missing(s.trim()) => Cell::Missing,
         Field::Str(s) => Cell::Text(s.trim().to_string()),
         Field::Date(d) => Cell::Days(*d as f64),
@@ -84,7 +93,9 @@ impl Col {
     fn new(forced: Option<Forced>) -> Col {
         match forced {
             Some(Forced::Skip) => Col::Skip(0),
-            Some(Forced::Str) | Some(Forced::As(ReadAs::Str)) => Col::Str(vec![], vec![], HashMap::new()),
+            Some(Forced::Str) | Some(Forced::As(ReadAs::Str)) => {
+                Col::Str(vec![], vec![], HashMap::new())
+            }
             Some(Forced::AnyNum) | Some(Forced::As(ReadAs::Num(_))) => Col::Num(vec![]),
             Some(Forced::AnyDate) | Some(Forced::As(ReadAs::Date(_))) => Col::Date(vec![]),
             None => Col::Undecided(0),
@@ -149,7 +160,10 @@ pub(super) fn read(path: &Path, forced: &BTreeMap<String, Forced>) -> Result<Raw
     let rows = reader
         .get_row_iter(None)
         .map_err(|e| InputError::in_file(path, format!("cannot read its rows: {e}")))?;
-    let mut cols: Vec<Col> = names.iter().map(|n| Col::new(forced.get(n).copied())).collect();
+    let mut cols: Vec<Col> = names
+        .iter()
+        .map(|n| Col::new(forced.get(n).copied()))
+        .collect();
     let mut lines = Vec::new();
     for (i, row) in rows.enumerate() {
         let row = row.map_err(|e| {

@@ -25,14 +25,23 @@ fn strs(col: &RawCol) -> Vec<String> {
 #[test]
 fn delimiters_quotes_bom_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, d) in [("c.csv", ","), ("s.csv", ";"), ("t.tsv", "\t"), ("p.txt", "|")] {
+    for (name, d) in [
+        ("c.csv", ","),
+        ("s.csv", ";"),
+        ("t.tsv", "\t"),
+        ("p.txt", "|"),
+    ] {
         let text = format!(
             "\u{feff}id{d}note{d}n\n1{d}\"two\nlines, \"\"quoted\"\"\"{d}3\n2{d}plain{d}4\n"
         );
         let p = write(&dir, name, text.as_bytes());
         let t = read(&p, &none()).unwrap();
         assert_eq!(t.names, ["id", "note", "n"], "{name}");
-        assert_eq!(strs(&t.cols[1]), ["two\nlines, \"quoted\"", "plain"], "{name}");
+        assert_eq!(
+            strs(&t.cols[1]),
+            ["two\nlines, \"quoted\"", "plain"],
+            "{name}"
+        );
         // The second row starts on line 4: the first one spans two lines.
         assert_eq!(t.lines, [2, 4], "{name}");
         assert!(matches!(t.cols[2], RawCol::Num(ref v, NumFormat::Plain) if v == &[3.0, 4.0]));
@@ -142,9 +151,12 @@ fn parquet_columns_keep_their_types() {
         )
         .unwrap(),
     );
-    let mut w =
-        SerializedFileWriter::new(std::fs::File::create(&p).unwrap(), schema, Default::default())
-            .unwrap();
+    let mut w = SerializedFileWriter::new(
+        std::fs::File::create(&p).unwrap(),
+        schema,
+        Default::default(),
+    )
+    .unwrap();
     let mut rg = w.next_row_group().unwrap();
     let mut c = rg.next_column().unwrap().unwrap();
     c.typed::<DoubleType>()
@@ -152,13 +164,18 @@ fn parquet_columns_keep_their_types() {
         .unwrap();
     c.close().unwrap();
     let mut c = rg.next_column().unwrap().unwrap();
-    let cities: Vec<ByteArray> = ["Paris", "Lyon", "Paris"].iter().map(|s| ByteArray::from(*s)).collect();
+    let cities: Vec<ByteArray> = ["Paris", "Lyon", "Paris"]
+        .iter()
+        .map(|s| ByteArray::from(*s))
+        .collect();
     c.typed::<ByteArrayType>()
         .write_batch(&cities, Some(&[1, 1, 1]), None)
         .unwrap();
     c.close().unwrap();
     let mut c = rg.next_column().unwrap().unwrap();
-    c.typed::<Int32Type>().write_batch(&[0, 1, 0], None, None).unwrap();
+    c.typed::<Int32Type>()
+        .write_batch(&[0, 1, 0], None, None)
+        .unwrap();
     c.close().unwrap();
     rg.close().unwrap();
     w.close().unwrap();

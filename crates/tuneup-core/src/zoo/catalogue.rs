@@ -11,7 +11,13 @@ pub struct Entry {
     pub spec: ModelSpec,
 }
 
-fn entry(name: &'static str, input: &'static str, about: &'static str, arch: Arch, norm: Norm) -> Entry {
+fn entry(
+    name: &'static str,
+    input: &'static str,
+    about: &'static str,
+    arch: Arch,
+    norm: Norm,
+) -> Entry {
     Entry {
         name,
         input,

@@ -16,9 +16,10 @@ pub(super) fn best_or_baseline(
 ) -> anyhow::Result<Best> {
     let lab = chain.lab;
     let ledger = lab.store.ledger(&chain.name)?;
-    let kept = ledger.iter().rev().find(|s| {
-        s.state == StepState::Kept && s.run_id.is_some() && s.kind != StepKind::Ensemble
-    });
+    let kept = ledger
+        .iter()
+        .rev()
+        .find(|s| s.state == StepState::Kept && s.run_id.is_some() && s.kind != StepKind::Ensemble);
     let Some(s) = kept else {
         return baseline(chain, base_folds);
     };
@@ -77,11 +78,18 @@ fn baseline(chain: &mut Chain, base_folds: Option<(Folds, Vec<Plan>)>) -> anyhow
                 name: &cv_name,
                 parent: None,
             };
-            let done = record(lab, req, &folds, plans, &mut |id| link(id), &mut |plan, cv_run| {
-                let mut fe = exp.clone();
-                fe.name = Some(super::describe::fold_name(&cv_name, plan, folds.spec.folds));
-                train_fold(lab, &fe, plan, &display, cv_run, None)
-            })?;
+            let done = record(
+                lab,
+                req,
+                &folds,
+                plans,
+                &mut |id| link(id),
+                &mut |plan, cv_run| {
+                    let mut fe = exp.clone();
+                    fe.name = Some(super::describe::fold_name(&cv_name, plan, folds.spec.folds));
+                    train_fold(lab, &fe, plan, &display, cv_run, None)
+                },
+            )?;
             let how = format!(
                 " ({}, {} folds over {} rows)",
                 folds.scheme,

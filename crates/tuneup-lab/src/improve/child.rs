@@ -190,33 +190,40 @@ impl Child<'_> {
         let link = |id: i64| {
             let _ = lab.store.set_step_run(&chain.name, self.step, id);
         };
-        let done = record(lab, req, &folds, plans, &mut |id| link(id), &mut |plan, cv_run| {
-            let i = plan.index(spec.folds);
-            if let (0, Some(r)) = (i, first_run) {
-                return Ok(r);
-            }
-            let mut fe = child.clone();
-            fe.name = Some(fold_name(&name, plan, spec.folds));
-            fe.train.time_budget = Some(per_fold);
-            if let Some(how) = distill {
-                return match self.distill(&fe, how, &plan.data, per_fold, cv_run, false)? {
-                    Ok((s, n)) => {
-                        fold_notes.push(n);
-                        Ok(s.run_id)
-                    }
-                    Err(why) => Err(anyhow::anyhow!(why)),
+        let done = record(
+            lab,
+            req,
+            &folds,
+            plans,
+            &mut |id| link(id),
+            &mut |plan, cv_run| {
+                let i = plan.index(spec.folds);
+                if let (0, Some(r)) = (i, first_run) {
+                    return Ok(r);
+                }
+                let mut fe = child.clone();
+                fe.name = Some(fold_name(&name, plan, spec.folds));
+                fe.train.time_budget = Some(per_fold);
+                if let Some(how) = distill {
+                    return match self.distill(&fe, how, &plan.data, per_fold, cv_run, false)? {
+                        Ok((s, n)) => {
+                            fold_notes.push(n);
+                            Ok(s.run_id)
+                        }
+                        Err(why) => Err(anyhow::anyhow!(why)),
+                    };
+                }
+                let resume = match parent_folds.get(i) {
+                    Some(&p) => self.resume_point(p, parent_exp, &fe, changes)?,
+                    None => None,
                 };
-            }
-            let resume = match parent_folds.get(i) {
-                Some(&p) => self.resume_point(p, parent_exp, &fe, changes)?,
-                None => None,
-            };
-            if let Some((_, e)) = &resume {
-                resumed_from = Some(*e);
-            }
-            let from = resume.as_ref().map(|(p, _)| p.as_path());
-            train_fold(lab, &fe, plan, &display, cv_run, from)
-        })?;
+                if let Some((_, e)) = &resume {
+                    resumed_from = Some(*e);
+                }
+                let from = resume.as_ref().map(|(p, _)| p.as_path());
+                train_fold(lab, &fe, plan, &display, cv_run, from)
+            },
+        )?;
         if let Some(e) = resumed_from {
             note.push_str(&format!(
                 "continued each fold of run {} from its epoch {e}; ",

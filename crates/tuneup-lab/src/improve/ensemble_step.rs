@@ -41,7 +41,11 @@ fn members(chain: &Chain, best: &Best, cands: &[(i64, f64)]) -> anyhow::Result<V
 }
 
 /// Runs the ensemble step; returns the ensemble run and its held-out value when it is kept.
-pub(super) fn run(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Option<(i64, f64)>> {
+pub(super) fn run(
+    chain: &Chain,
+    best: &Best,
+    ledger: &[Step],
+) -> anyhow::Result<Option<(i64, f64)>> {
     let lab = chain.lab;
     let cands = candidates(chain, best, ledger);
     if cands.is_empty() {
@@ -106,7 +110,15 @@ pub(super) fn run(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result
     let per_best = tuneup_core::ensemble::per_sample(&preds[0], &y, classes);
     let per_ens = tuneup_core::ensemble::per_sample(&voted, &y, classes);
     let classification = matches!(y, Y::Classes(_));
-    let j = tuneup_core::paired::judge(&per_best, &per_ens, v, best.value, d, classification, chain.opts.z);
+    let j = tuneup_core::paired::judge(
+        &per_best,
+        &per_ens,
+        v,
+        best.value,
+        d,
+        classification,
+        chain.opts.z,
+    );
     let ids: Vec<i64> = chosen.iter().map(|&i| members[i].run_id).collect();
     let shown = ids
         .iter()

@@ -122,7 +122,13 @@ impl Chain<'_> {
         })?)
     }
 
-    fn end(&self, step: usize, state: StepState, value: Option<f64>, reason: &str) -> anyhow::Result<()> {
+    fn end(
+        &self,
+        step: usize,
+        state: StepState,
+        value: Option<f64>,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         self.lab
             .store
             .end_step(&self.name, step, state, value, reason)?;

@@ -162,7 +162,11 @@ pub(super) fn start<'a>(
         session: Instant::now(),
         spent_before,
         budget: c.budget,
-        reserve: if opts.ensemble > 1 { 0.05 * c.budget } else { 0.0 },
+        reserve: if opts.ensemble > 1 {
+            0.05 * c.budget
+        } else {
+            0.0
+        },
         per_best: None,
     };
     Ok((chain, c.base_folds))
@@ -188,7 +192,10 @@ fn resume_interrupted(lab: Lab, chain: &str, me: &str) -> anyhow::Result<()> {
         );
         lab.store
             .end_step(chain, s.step, StepState::Interrupted, None, &why)?;
-        lab.say(format!("step {}: interrupted; it will be tried again", s.step));
+        lab.say(format!(
+            "step {}: interrupted; it will be tried again",
+            s.step
+        ));
     }
     Ok(())
 }

@@ -42,7 +42,10 @@ fn room(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Result<Ro
         let higher = chain.direction.higher_is_better();
         if (higher && best.value >= t) || (!higher && best.value <= t) {
             let metric = chain.base.metric().name();
-            return Ok(Err(format!("target {metric} {t} reached ({:.4})", best.value)));
+            return Ok(Err(format!(
+                "target {metric} {t} reached ({:.4})",
+                best.value
+            )));
         }
     }
     let remaining = chain.left() - chain.reserve;
@@ -56,7 +59,11 @@ fn room(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Result<Ro
     // timing.
     let (diag_run, per_candidate) = match &chain.cv {
         Some(spec) => {
-            let folds = store.run(best.run)?.fold_runs().unwrap_or_default().to_vec();
+            let folds = store
+                .run(best.run)?
+                .fold_runs()
+                .unwrap_or_default()
+                .to_vec();
             (
                 folds.first().copied().unwrap_or(best.run),
                 (spec.folds * spec.repeats) as f64,
@@ -87,8 +94,12 @@ fn room(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Result<Ro
 /// within the target's noise) and while budget is left: what could still help, the larger
 /// gap's remedies first.
 fn diagnosis(chain: &Chain, best: &Best, room: &Room) -> anyhow::Result<Diagnosis> {
-    let diagnosed =
-        diagnose_with_curves(chain.lab.store, best.run, room.diag_run, &Options::default())?;
+    let diagnosed = diagnose_with_curves(
+        chain.lab.store,
+        best.run,
+        room.diag_run,
+        &Options::default(),
+    )?;
     let mut d = diagnosed.diagnosis;
     let (shape, outputs) = shape_and_outputs(&diagnosed.run);
     let more = tuneup_core::diagnose::remedies::remedies(
@@ -155,7 +166,12 @@ fn choose(
         .remedies
         .iter()
         .filter(|r| r.available && !r.changes.is_empty() && !tried(r) && affordable(r))
-        .filter(|r| chain.remedies.as_ref().is_none_or(|ids| ids.contains(&r.id)))
+        .filter(|r| {
+            chain
+                .remedies
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r.id))
+        })
         .collect();
     Ok(open
         .iter()
@@ -280,9 +296,5 @@ fn judged(
         return Ok(Next::Continue);
     }
     chain.per_best = Some(child_per);
-    Ok(Next::Kept(Best {
-        run,
-        value: v,
-        exp,
-    }))
+    Ok(Next::Kept(Best { run, value: v, exp }))
 }

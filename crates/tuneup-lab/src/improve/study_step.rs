@@ -63,7 +63,8 @@ impl Child<'_> {
         let (Some(run_id), Some(v)) = (b.run_id, b.trial.value) else {
             return Ok(Err(format!("{summary}; the best trial has no run")));
         };
-        lab.store.set_step_run(&self.chain.name, self.step, run_id)?;
+        lab.store
+            .set_step_run(&self.chain.name, self.step, run_id)?;
         let exp = lab.store.run(run_id)?.experiment;
         let params: Vec<String> = b
             .trial

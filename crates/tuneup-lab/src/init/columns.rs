@@ -20,14 +20,22 @@ pub fn seen_text(ins: &Inspection) -> String {
                 .iter()
                 .map(|(k, n)| format!("{n} {}", k.as_str()))
                 .collect();
-            format!("{} columns besides the target ({})", t.columns.len(), kinds.join(", "))
+            format!(
+                "{} columns besides the target ({})",
+                t.columns.len(),
+                kinds.join(", ")
+            )
         }
         _ => match (&ins.images, ins.image_size) {
             (Some(s), Some(side)) => format!(
                 "{} pictures of {} sizes, resized to {side}x{side} ({})",
                 s.count,
                 distinct_sizes(s),
-                if ins.sample_shape.first() == Some(&1) { "grey" } else { "colour" }
+                if ins.sample_shape.first() == Some(&1) {
+                    "grey"
+                } else {
+                    "colour"
+                }
             ),
             _ => shape_text(&ins.sample_shape),
         },
@@ -82,8 +90,15 @@ pub(super) fn data_keys(s: &mut String, ins: &Inspection) {
         );
         let _ = writeln!(s, "image_size = {side}");
     }
-    if ins.images.as_ref().is_some_and(|s| !s.unreadable.is_empty()) {
-        let _ = writeln!(s, "# Some pictures do not decode: skip them (counted) rather than stop.");
+    if ins
+        .images
+        .as_ref()
+        .is_some_and(|s| !s.unreadable.is_empty())
+    {
+        let _ = writeln!(
+            s,
+            "# Some pictures do not decode: skip them (counted) rather than stop."
+        );
         let _ = writeln!(s, "skip_bad = true");
     }
 }
@@ -127,7 +142,10 @@ pub(super) fn columns_table(s: &mut String, ins: &Inspection) {
         let key = toml_key(&c.name);
         let pad = width - key.len() - c.kind.as_str().len();
         let missing = if c.missing > 0 {
-            format!(", {:.0}% missing", 100.0 * c.missing as f64 / c.rows.max(1) as f64)
+            format!(
+                ", {:.0}% missing",
+                100.0 * c.missing as f64 / c.rows.max(1) as f64
+            )
         } else {
             String::new()
         };

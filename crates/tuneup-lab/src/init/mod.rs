@@ -94,7 +94,10 @@ fn guess_task(labels: &[String]) -> (Task, String) {
 
 /// The sample skewness of a target that is never negative (`None` otherwise).
 fn positive_skew(labels: &[String]) -> Option<f64> {
-    let v: Vec<f64> = labels.iter().filter_map(|l| l.parse::<f64>().ok()).collect();
+    let v: Vec<f64> = labels
+        .iter()
+        .filter_map(|l| l.parse::<f64>().ok())
+        .collect();
     if v.is_empty() || v.iter().any(|x| *x < 0.0) {
         return None;
     }
@@ -111,8 +114,10 @@ fn class_counts(labels: &[String]) -> Vec<(String, usize)> {
     for l in labels {
         *counts.entry(l).or_default() += 1;
     }
-    let mut classes: Vec<(String, usize)> =
-        counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut classes: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     if classes.iter().all(|(c, _)| c.parse::<f64>().is_ok()) {
         classes.sort_by(|a, b| {
             a.0.parse::<f64>()
@@ -297,4 +302,3 @@ mod tests {
         );
     }
 }
-

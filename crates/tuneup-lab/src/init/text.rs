@@ -28,7 +28,6 @@ pub(super) fn experiment_text(
 
 /// What init saw; returns the class imbalance (largest / smallest class).
 fn header(s: &mut String, ins: &Inspection, name: &str) -> f64 {
-
     let _ = writeln!(
         s,
         "# tuneup experiment: a baseline for {name}, written by `tuneup init`."

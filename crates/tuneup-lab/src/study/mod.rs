@@ -95,19 +95,21 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
             lab.say(format!("study {}: timeout reached", t.study.name));
             break;
         }
-        let asked = lab.store.ask_trial(t.study.id, &me, &mut |stored, number| {
-            // Trials lost to an interruption are left out: they do not count, and their point
-            // may be tried again.
-            let seen: Vec<Trial> = stored
-                .iter()
-                .filter(|t| t.trial.state != TrialState::Interrupted)
-                .map(|t| t.trial.clone())
-                .collect();
-            if seen.len() >= t.trials {
-                return None;
-            }
-            sampler.ask(&seen, number)
-        })?;
+        let asked = lab
+            .store
+            .ask_trial(t.study.id, &me, &mut |stored, number| {
+                // Trials lost to an interruption are left out: they do not count, and their point
+                // may be tried again.
+                let seen: Vec<Trial> = stored
+                    .iter()
+                    .filter(|t| t.trial.state != TrialState::Interrupted)
+                    .map(|t| t.trial.clone())
+                    .collect();
+                if seen.len() >= t.trials {
+                    return None;
+                }
+                sampler.ask(&seen, number)
+            })?;
         let Some((number, params)) = asked else {
             break;
         };
@@ -163,7 +165,13 @@ fn run_trial(
         &own
     };
     let with = With {
-        stopper: Some(pruning::stopper(lab, study, number, direction, exp.train.epochs)),
+        stopper: Some(pruning::stopper(
+            lab,
+            study,
+            number,
+            direction,
+            exp.train.epochs,
+        )),
         on_start: Some(Box::new(move |run_id: i64| {
             let _ = lab.store.set_trial_run(study.id, number, run_id);
         })),

@@ -180,7 +180,9 @@ pub fn run(lab: Lab, r: &Ready) -> anyhow::Result<()> {
             base: &r.base,
             data: &r.data,
             trials: r.trials,
-            deadline: r.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t)),
+            deadline: r
+                .timeout
+                .map(|t| Instant::now() + Duration::from_secs_f64(t)),
             parent: None,
         },
     )

@@ -5,8 +5,8 @@
 //!
 //! An implementation's test file calls [`run_all`] (or each test by name, to see them apart).
 
-pub(crate) mod records;
 mod processes;
+pub(crate) mod records;
 mod worker;
 
 use crate::{Storage, StoreError};

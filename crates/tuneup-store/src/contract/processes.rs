@@ -86,20 +86,39 @@ pub fn reopen_after_kill(b: &dyn Backend) {
             .filter(|t| t.trial.state == TrialState::Running)
             .count();
         assert!(running <= 1, "{}: {running} trials left running", b.name());
-        for t in trials.iter().filter(|t| t.trial.state == TrialState::Complete) {
+        for t in trials
+            .iter()
+            .filter(|t| t.trial.state == TrialState::Complete)
+        {
             assert_eq!(t.trial.value, Some(0.5));
             assert_eq!(t.trial.intermediate.len(), 3);
-            let run = store.run(t.run_id.expect("a complete trial has its run")).unwrap();
+            let run = store
+                .run(t.run_id.expect("a complete trial has its run"))
+                .unwrap();
             assert_eq!(run.state, RunState::Complete);
             assert_eq!(store.epochs(run.id).unwrap().len(), 3);
         }
         let runs = store.runs().unwrap();
         assert!(runs.iter().filter(|r| r.state == RunState::Running).count() <= 1);
         let steps = store.ledger("churn").unwrap();
-        assert!(steps.iter().filter(|s| s.state == StepState::Running).count() <= 1);
-        assert!(steps.iter().filter(|s| s.state == StepState::Kept).all(|s| s.value == Some(0.5)));
+        assert!(
+            steps
+                .iter()
+                .filter(|s| s.state == StepState::Running)
+                .count()
+                <= 1
+        );
+        assert!(
+            steps
+                .iter()
+                .filter(|s| s.state == StepState::Kept)
+                .all(|s| s.value == Some(0.5))
+        );
         // What the killed worker left running is ended as a resuming process ends it.
-        for t in trials.iter().filter(|t| t.trial.state == TrialState::Running) {
+        for t in trials
+            .iter()
+            .filter(|t| t.trial.state == TrialState::Running)
+        {
             let end = TrialEnd {
                 state: TrialState::Interrupted,
                 value: None,
@@ -112,7 +131,11 @@ pub fn reopen_after_kill(b: &dyn Backend) {
             assert!(store.finish_run(r.id, &fin).unwrap());
         }
         for s in steps.iter().filter(|s| s.state == StepState::Running) {
-            assert!(store.end_step("churn", s.step, StepState::Interrupted, None, "killed").unwrap());
+            assert!(
+                store
+                    .end_step("churn", s.step, StepState::Interrupted, None, "killed")
+                    .unwrap()
+            );
         }
         // The store takes writes again, numbered after what is there.
         let before = trials.len();

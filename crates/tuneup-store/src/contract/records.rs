@@ -143,11 +143,17 @@ pub fn runs_round_trip(b: &dyn Backend) {
     assert_eq!(run.checkpoint.as_deref(), Some(ckpt.as_path()));
     assert_eq!(run.data_info.as_ref(), Some(&info));
     assert_eq!((run.splits, &run.extra), (Some(splits), &extra));
-    assert_eq!((run.params, run.best_epoch, run.seconds), (Some(10), Some(1), Some(1.5)));
+    assert_eq!(
+        (run.params, run.best_epoch, run.seconds),
+        (Some(10), Some(1), Some(1.5))
+    );
     let eps = store.epochs(id).unwrap();
     assert_eq!(eps[0], epoch(1, 0.7));
     assert!(eps[1].val_metric.is_nan());
-    assert!(matches!(store.run(9999), Err(crate::StoreError::NoSuchRun(9999))));
+    assert!(matches!(
+        store.run(9999),
+        Err(crate::StoreError::NoSuchRun(9999))
+    ));
     assert!(store.epochs(9999).unwrap().is_empty());
 }
 
@@ -159,9 +165,7 @@ pub fn run_kinds_and_extras(b: &dyn Backend) {
     let id = store
         .create_run(&new_run(&exp, RunKind::Train, None))
         .unwrap();
-    let cv = store
-        .create_run(&new_run(&exp, RunKind::Cv, None))
-        .unwrap();
+    let cv = store.create_run(&new_run(&exp, RunKind::Cv, None)).unwrap();
     let fold = store
         .create_run(&new_run(&exp, RunKind::Train, Some(cv)))
         .unwrap();
@@ -287,7 +291,10 @@ pub fn studies_and_trials(b: &dyn Backend) {
     let t = store.trials(s.id).unwrap();
     assert_eq!(t.len(), 4);
     assert_eq!(t[0].trial.value, Some(0.9));
-    assert_eq!((t[1].trial.state, t[1].run_id), (TrialState::Pruned, Some(run)));
+    assert_eq!(
+        (t[1].trial.state, t[1].run_id),
+        (TrialState::Pruned, Some(run))
+    );
     assert_eq!(t[1].trial.intermediate[0], (1, 0.5));
     assert!(t[1].trial.intermediate[1].1.is_nan());
     assert_eq!(t[2].trial.state, TrialState::Interrupted);
@@ -326,8 +333,16 @@ pub fn ledger_steps(b: &dyn Backend) {
         worker: "w",
     };
     assert_eq!(store.begin_step(&base).unwrap(), 0);
-    assert!(store.end_step("c", 0, StepState::Kept, Some(0.8), "ok").unwrap());
-    assert!(!store.end_step("c", 0, StepState::Failed, None, "no").unwrap());
+    assert!(
+        store
+            .end_step("c", 0, StepState::Kept, Some(0.8), "ok")
+            .unwrap()
+    );
+    assert!(
+        !store
+            .end_step("c", 0, StepState::Failed, None, "no")
+            .unwrap()
+    );
     let remedy = NewStep {
         kind: StepKind::Remedy,
         parent_run: Some(1),
@@ -339,19 +354,26 @@ pub fn ledger_steps(b: &dyn Backend) {
     };
     assert_eq!(store.begin_step(&remedy).unwrap(), 1);
     store.set_step_run("c", 1, 7).unwrap();
-    let other = NewStep {
-        chain: "d",
-        ..base
-    };
+    let other = NewStep { chain: "d", ..base };
     assert_eq!(store.begin_step(&other).unwrap(), 0);
     let l = store.ledger("c").unwrap();
     assert_eq!(l.len(), 2);
-    assert_eq!((l[0].kind, l[0].state, l[0].value), (StepKind::Baseline, StepState::Kept, Some(0.8)));
+    assert_eq!(
+        (l[0].kind, l[0].state, l[0].value),
+        (StepKind::Baseline, StepState::Kept, Some(0.8))
+    );
     assert_eq!(l[0].reason.as_deref(), Some("ok"));
-    assert_eq!((l[1].kind, l[1].state, l[1].run_id), (StepKind::Remedy, StepState::Running, Some(7)));
+    assert_eq!(
+        (l[1].kind, l[1].state, l[1].run_id),
+        (StepKind::Remedy, StepState::Running, Some(7))
+    );
     assert_eq!(l[1].changes.as_ref(), Some(&changes));
     assert_eq!(l[1].diagnosis.as_ref(), Some(&diagnosis));
-    assert!(store.end_step("c", 1, StepState::Interrupted, None, "worker gone").unwrap());
+    assert!(
+        store
+            .end_step("c", 1, StepState::Interrupted, None, "worker gone")
+            .unwrap()
+    );
     assert_eq!(store.ledger("c").unwrap()[1].state, StepState::Interrupted);
     assert_eq!(
         store.chains().unwrap(),

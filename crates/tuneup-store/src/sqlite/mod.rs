@@ -69,7 +69,8 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))?;
-        v.parse().map_err(|_| self.corrupt("unreadable schema version".into()))
+        v.parse()
+            .map_err(|_| self.corrupt("unreadable schema version".into()))
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction (the write lock taken at the start,

@@ -143,9 +143,7 @@ impl StudyStore for SqliteStore {
         end: &TrialEnd,
     ) -> Result<bool, StoreError> {
         if !end.state.is_finished() {
-            return Err(self.corrupt(format!(
-                "trial {number}: finishing needs a final state"
-            )));
+            return Err(self.corrupt(format!("trial {number}: finishing needs a final state")));
         }
         let n = self
             .conn

@@ -85,10 +85,7 @@ const V1: &str = "
 fn old_store(path: &std::path::Path, version: i64, with_ledger: bool) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(V1).unwrap();
-    for (to, sql) in schema::migrations()
-        .iter()
-        .filter(|(to, _)| *to <= version)
-    {
+    for (to, sql) in schema::migrations().iter().filter(|(to, _)| *to <= version) {
         conn.execute_batch(&format!(
             "{sql} UPDATE tuneup_meta SET value = '{to}' WHERE key = 'schema_version';"
         ))
@@ -106,9 +103,18 @@ fn old_store(path: &std::path::Path, version: i64, with_ledger: bool) {
         .unwrap();
     if version >= 2 {
         for (model, extra) in [
-            ("mlp", r#"{"cv":{"scheme":"k-fold","folds":2,"repeats":1,"folds_runs":[1],"failed_runs":[],"mean":null}}"#),
-            ("ensemble", r#"{"ensemble":{"members":[1,2],"kinds":["run","cv folds"],"models":3,"method":"soft","weights":[1.0,1.0],"fitted_on":null,"snapshots":false}}"#),
-            ("mlp", r#"{"distill":{"teachers":[1],"alpha":0.5,"temperature":4.0}}"#),
+            (
+                "mlp",
+                r#"{"cv":{"scheme":"k-fold","folds":2,"repeats":1,"folds_runs":[1],"failed_runs":[],"mean":null}}"#,
+            ),
+            (
+                "ensemble",
+                r#"{"ensemble":{"members":[1,2],"kinds":["run","cv folds"],"models":3,"method":"soft","weights":[1.0,1.0],"fitted_on":null,"snapshots":false}}"#,
+            ),
+            (
+                "mlp",
+                r#"{"distill":{"teachers":[1],"alpha":0.5,"temperature":4.0}}"#,
+            ),
             ("zoo", r#"{"zoo_bench":{"budget_seconds":60.0,"rows":[]}}"#),
         ] {
             conn.execute(
@@ -165,7 +171,10 @@ fn every_older_schema_version_opens_and_migrates() {
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let runs = store.runs().unwrap();
         let plain = &runs[0];
-        assert_eq!((plain.kind, plain.state), (RunKind::Train, RunState::Complete));
+        assert_eq!(
+            (plain.kind, plain.state),
+            (RunKind::Train, RunState::Complete)
+        );
         assert_eq!(plain.val.map(|s| s.metric), Some(0.95));
         assert_eq!(plain.splits, None);
         let e = store.epochs(1).unwrap();
@@ -195,7 +204,11 @@ fn every_older_schema_version_opens_and_migrates() {
                 .collect();
             assert_eq!(
                 states,
-                vec![TrialState::Complete, TrialState::Interrupted, TrialState::Failed]
+                vec![
+                    TrialState::Complete,
+                    TrialState::Interrupted,
+                    TrialState::Failed
+                ]
             );
         }
         // Every table of the latest version takes writes.
@@ -240,7 +253,9 @@ fn every_older_schema_version_opens_and_migrates() {
             value: None,
             failure: None,
         };
-        store.ask_trial(s.id, "w", &mut |_, _| Some(Default::default())).unwrap();
+        store
+            .ask_trial(s.id, "w", &mut |_, _| Some(Default::default()))
+            .unwrap();
         assert!(store.finish_trial(s.id, 0, &end).unwrap());
         // Opening again changes nothing.
         drop(store);

@@ -30,7 +30,12 @@ pub enum NormLayer {
 
 impl NormLayer {
     /// For `features` features (`conv`: channels of a conv's output), or none.
-    pub(crate) fn new(norm: Norm, features: usize, conv: bool, device: &Device) -> Option<NormLayer> {
+    pub(crate) fn new(
+        norm: Norm,
+        features: usize,
+        conv: bool,
+        device: &Device,
+    ) -> Option<NormLayer> {
         match norm {
             Norm::None => None,
             Norm::Batch => Some(NormLayer::Batch(

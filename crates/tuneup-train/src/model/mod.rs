@@ -73,9 +73,7 @@ impl Net {
                 outputs,
                 device,
             )?),
-            Arch::Resmlp(a) => {
-                Net::ResMlp(resmlp::ResMlp::new(a, spec, input, outputs, device))
-            }
+            Arch::Resmlp(a) => Net::ResMlp(resmlp::ResMlp::new(a, spec, input, outputs, device)),
             Arch::Resnet(a) => staged(resnet::body(a, norm, device), a.stem),
             Arch::Mobilenet(a) => staged(mobilenet::body(a, norm, device), a.stem),
             Arch::Squeezenet(a) => staged(squeezenet::body(a, norm, device), a.stem),

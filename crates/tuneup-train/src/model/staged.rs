@@ -111,6 +111,9 @@ impl Staged {
     }
 
     pub(super) fn norms(&self) -> Vec<&NormLayer> {
-        self.convs().into_iter().flat_map(|c| c.norm.iter()).collect()
+        self.convs()
+            .into_iter()
+            .flat_map(|c| c.norm.iter())
+            .collect()
     }
 }

@@ -20,7 +20,10 @@ fn parameter_counts_match_pytorch() {
         hidden: 128,
         ..Default::default()
     }));
-    assert_eq!(count_params(&cnn, &[1, 28, 28], &[], 10).unwrap(), 1_199_882);
+    assert_eq!(
+        count_params(&cnn, &[1, 28, 28], &[], 10).unwrap(),
+        1_199_882
+    );
     // Normalization adds a scale and a shift per feature / channel (torch counts the same:
     // BatchNorm1d(512) x 2 = 2,048; BatchNorm2d(32) + BatchNorm2d(64) + BatchNorm1d(128) =
     // 448; running statistics are buffers, not parameters). Layer norm: the same counts.
@@ -91,7 +94,11 @@ fn cnn_on_vectors_is_refused() {
         hidden: 8,
         ..Default::default()
     }));
-    assert!(count_params(&cnn, &[64], &[], 10).unwrap_err().contains("mlp"));
+    assert!(
+        count_params(&cnn, &[64], &[], 10)
+            .unwrap_err()
+            .contains("mlp")
+    );
 }
 
 #[test]
@@ -99,7 +106,9 @@ fn tabular_model_embeds_its_codes_with_the_zoo_count() {
     // 5 numbers, then the codes of two categorical columns of 12 and 40 codes.
     let spec = ModelSpec::new(Arch::Tabular(Default::default()));
     let (shape, cats) = ([7usize], [12usize, 40]);
-    let want = tuneup_core::zoo::size_for(&spec, &shape, &cats, 3).unwrap().params;
+    let want = tuneup_core::zoo::size_for(&spec, &shape, &cats, 3)
+        .unwrap()
+        .params;
     assert_eq!(count_params(&spec, &shape, &cats, 3).unwrap(), want);
     // Embeddings of 12 and 40 codes: widths 6 and 13 (fastai's rule), 5 + 19 inputs to the MLP.
     assert_eq!(tuneup_core::spec::embedding_width(12, 1.0), 6);

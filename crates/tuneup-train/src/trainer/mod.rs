@@ -21,8 +21,8 @@ use tuneup_core::schedule::Scheduler;
 use tuneup_core::scores::{self, Scores};
 use tuneup_core::spec::{Experiment, Keep, Monitor};
 
-pub use distill::Teachers;
 use distill::Targets;
+pub use distill::Teachers;
 pub use resume::{ResumeState, read_resume_state};
 
 use crate::eval;
@@ -130,8 +130,14 @@ impl<'a> Fresh<'a> {
         let info = &data.info;
         let device = crate::cpu().autodiff();
         device.seed(exp.seed);
-        let model = Net::new(&exp.model, &info.sample_shape, &info.cat_levels(), info.outputs(), &device)
-            .map_err(TrainError::Model)?;
+        let model = Net::new(
+            &exp.model,
+            &info.sample_shape,
+            &info.cat_levels(),
+            info.outputs(),
+            &device,
+        )
+        .map_err(TrainError::Model)?;
         let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
         let ce = CrossEntropyLoss::new(None, &device);
         let maker = BatchMaker::new(
@@ -366,23 +372,31 @@ impl<'a> Session<'a> {
             cached: cached_targets.as_deref(),
             info: &data.info,
         };
-        loader::for_each_batch(maker, &order, batch, epoch, mix, exp.train.workers, |step, b| {
-            let m = slot.take().expect("the model");
-            let kd = teachers.of(&b);
-            let loss = loss::batch_loss(&m, &b, sample_len, ce, exp.train.l1, kd, device);
-            let value = loss.clone().into_scalar::<f32>() as f64;
-            if let Some(failed) = diverged(value, first_loss, exp, epoch, step) {
-                *status = failed;
-                slot = Some(m);
-                return false;
-            }
-            loss_sum += value * b.rows as f64;
-            observer.batch(step + 1, value);
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
-            slot = Some(optim.step(scheduler.lr(*global_step, epoch - 1), m, grads));
-            *global_step += 1;
-            true
-        });
+        loader::for_each_batch(
+            maker,
+            &order,
+            batch,
+            epoch,
+            mix,
+            exp.train.workers,
+            |step, b| {
+                let m = slot.take().expect("the model");
+                let kd = teachers.of(&b);
+                let loss = loss::batch_loss(&m, &b, sample_len, ce, exp.train.l1, kd, device);
+                let value = loss.clone().into_scalar::<f32>() as f64;
+                if let Some(failed) = diverged(value, first_loss, exp, epoch, step) {
+                    *status = failed;
+                    slot = Some(m);
+                    return false;
+                }
+                loss_sum += value * b.rows as f64;
+                observer.batch(step + 1, value);
+                let grads = GradientsParams::from_grads(loss.backward(), &m);
+                slot = Some(optim.step(scheduler.lr(*global_step, epoch - 1), m, grads));
+                *global_step += 1;
+                true
+            },
+        );
         self.model = slot;
         loss_sum
     }
@@ -400,7 +414,12 @@ impl<'a> Session<'a> {
         let (data, info) = (self.data, &self.data.info);
         let metric = self.exp.metric();
         let model = self.model.as_ref().expect("the model");
-        let train_out = eval::outputs(model, &data.train, self.sample_len, Some(&self.train_eval_idx));
+        let train_out = eval::outputs(
+            model,
+            &data.train,
+            self.sample_len,
+            Some(&self.train_eval_idx),
+        );
         let train_y = subset_y(&data.train.y, &self.train_eval_idx);
         let val_out = eval::outputs(model, &data.val, self.sample_len, None);
         let (Some(tr), Some(va)) = (
@@ -460,7 +479,8 @@ impl<'a> Session<'a> {
         let last = epoch == exp.train.epochs;
         let model = self.model.as_ref().expect("the model");
         let checkpoint = self.job.checkpoint;
-        let save = |m: &Net, p: &Path| crate::checkpoint::save(m, p).map_err(TrainError::Checkpoint);
+        let save =
+            |m: &Net, p: &Path| crate::checkpoint::save(m, p).map_err(TrainError::Checkpoint);
         if improved {
             self.since_best = 0;
             if exp.train.keep == Keep::Best {
@@ -514,8 +534,13 @@ impl<'a> Session<'a> {
             Some((_, _, m)) => match m.take() {
                 Some(m) => Some(m),
                 None => Some(
-                    crate::checkpoint::load_on(&exp.model, &data.info, self.job.checkpoint, &self.device)
-                        .map_err(TrainError::Checkpoint)?,
+                    crate::checkpoint::load_on(
+                        &exp.model,
+                        &data.info,
+                        self.job.checkpoint,
+                        &self.device,
+                    )
+                    .map_err(TrainError::Checkpoint)?,
                 ),
             },
             None => None,

@@ -3,8 +3,8 @@
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{
-    AdaGradConfig, AdamConfig, AdamWConfig, LambConfig, LionConfig, ModuleOptimizer,
-    RmsPropConfig, SgdConfig, decay::WeightDecayConfig,
+    AdaGradConfig, AdamConfig, AdamWConfig, LambConfig, LionConfig, ModuleOptimizer, RmsPropConfig,
+    SgdConfig, decay::WeightDecayConfig,
 };
 use tuneup_core::spec::{OptimizerSpec, TrainSpec};
 

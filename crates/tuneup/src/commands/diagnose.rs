@@ -23,7 +23,10 @@ pub fn run(ctx: &Ctx, a: DiagnoseArgs) -> anyhow::Result<()> {
     let store = ctx.open_existing()?;
     let d = diagnose_run(store.as_ref(), a.run, &opts)?;
     if let Some(p) = &a.plot {
-        write_atomic(p, learning_curves_svg(&d.run, &d.epochs, &d.diagnosis).as_bytes())?;
+        write_atomic(
+            p,
+            learning_curves_svg(&d.run, &d.epochs, &d.diagnosis).as_bytes(),
+        )?;
         eprintln!("wrote {}", p.display());
     }
     if a.json {

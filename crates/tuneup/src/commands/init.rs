@@ -28,14 +28,19 @@ pub fn run(a: InitArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(skew) = ins.log_skew {
-        println!("  target    positive, skewed ({skew:.1}): modelled as ln(1 + y) (data.log_target)");
+        println!(
+            "  target    positive, skewed ({skew:.1}): modelled as ln(1 + y) (data.log_target)"
+        );
     }
     if let Some(t) = &ins.table {
         columns(t);
     }
     if let Some(s) = &ins.images {
         if let Some(side) = ins.image_size {
-            println!("  pictures  {} of different sizes: resized to {side}x{side} (data.image_size)", s.count);
+            println!(
+                "  pictures  {} of different sizes: resized to {side}x{side} (data.image_size)",
+                s.count
+            );
         }
         let modes: Vec<String> = s.modes.iter().map(|(m, n)| format!("{m}:{n}")).collect();
         println!("  modes     {}", modes.join(" "));
@@ -58,7 +63,13 @@ pub fn run(a: InitArgs) -> anyhow::Result<()> {
 /// The column report: each column's kind, missing share, distinct values, examples, and what
 /// tuneup does with it.
 fn columns(t: &tuneup_lab::init::TableSeen) {
-    let name_w = t.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+    let name_w = t
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!(
         "  {:name_w$}  {:11}  {:>7}  {:>8}  {:32}  action",
         "column", "kind", "missing", "distinct", "examples"

@@ -49,8 +49,7 @@ pub fn run(a: ScoreArgs) -> anyhow::Result<()> {
         (false, Some(t), Some(p)) => (t, p),
         _ => return Err(InputError::new("give --truth and --pred (or --list)").into()),
     };
-    let scored =
-        tuneup_lab::score::score_files(&a.metrics, truth, pred, a.pos_label.as_deref())?;
+    let scored = tuneup_lab::score::score_files(&a.metrics, truth, pred, a.pos_label.as_deref())?;
     let (results, matrix) = (scored.results, scored.matrix);
     let json_out = a.json;
     if json_out {

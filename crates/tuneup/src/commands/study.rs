@@ -58,7 +58,13 @@ fn show(store: &dyn Storage, name: &str, a: &StudyArgs) -> anyhow::Result<()> {
     let search = &view.study.search;
     if let Some(dir) = &a.plots {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_plots(dir, search, &view.trials, view.direction, view.importance.as_deref())?;
+        write_plots(
+            dir,
+            search,
+            &view.trials,
+            view.direction,
+            view.importance.as_deref(),
+        )?;
     }
     if a.json {
         let best = view.best();
@@ -176,7 +182,6 @@ fn print_importance(view: &View) {
         None => println!("parameter importance: needs 5 complete trials"),
     }
 }
-
 
 fn write_plots(
     dir: &Path,

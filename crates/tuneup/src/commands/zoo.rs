@@ -82,9 +82,8 @@ fn bench(ctx: &Ctx, a: BenchArgs) -> anyhow::Result<()> {
     let store = ctx.open()?;
     let bench = tuneup_lab::zoo_bench::run(lab(store.as_ref()), checked)?;
     let (rows, m) = (&bench.table.rows, &bench.metric);
-    let opt = |v: Option<f64>, digits: usize| {
-        v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
-    };
+    let opt =
+        |v: Option<f64>, digits: usize| v.map(|v| format!("{v:.digits$}")).unwrap_or_default();
     let mut csv = format!(
         "model,kind,params,flops,epochs,{m}_val,{m}_test,train_samples_per_s,infer_ms_per_sample\n"
     );

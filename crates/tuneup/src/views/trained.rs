@@ -58,7 +58,12 @@ fn summary(exp: &Experiment, run_id: i64, t: &Trained, o: &Outcome) -> String {
 }
 
 /// Prints a finished run's summary (and its JSON with --json); a failed run is an error.
-pub fn report(store: &dyn Storage, exp: &Experiment, t: Trained, json_out: bool) -> anyhow::Result<()> {
+pub fn report(
+    store: &dyn Storage,
+    exp: &Experiment,
+    t: Trained,
+    json_out: bool,
+) -> anyhow::Result<()> {
     let run_id = t.run_id;
     let Some(o) = &t.outcome else {
         return Err(RunFailed(format!(

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use super::{Category::Bias, Change, Remedy, RemedyId, change, not_yet, remedy, round, within_budget};
+use super::{
+    Category::Bias, Change, Remedy, RemedyId, change, not_yet, remedy, round, within_budget,
+};
 use crate::spec::{Arch, Experiment, ModelSpec, OptimizerSpec, Task};
 
 pub(super) fn train_longer(exp: &Experiment, improving: bool) -> Remedy {
@@ -197,7 +199,11 @@ pub(super) fn model_selection(
 fn candidates(
     exp: &Experiment,
     shape: Option<&[usize]>,
-) -> (&'static [&'static str], Option<serde_json::Value>, &'static str) {
+) -> (
+    &'static [&'static str],
+    Option<serde_json::Value>,
+    &'static str,
+) {
     let dense = matches!(exp.model.arch, Arch::Mlp(_) | Arch::Resmlp(_));
     if super::is_table(exp) {
         return if dense {

@@ -153,7 +153,13 @@ fn change(key: &str, from: Value, to: Value) -> Change {
     }
 }
 
-fn remedy(id: RemedyId, category: Category, title: &str, why: &str, changes: Vec<Change>) -> Remedy {
+fn remedy(
+    id: RemedyId,
+    category: Category,
+    title: &str,
+    why: &str,
+    changes: Vec<Change>,
+) -> Remedy {
     Remedy {
         id,
         category,
@@ -190,7 +196,12 @@ fn is_table(exp: &Experiment) -> bool {
 }
 
 /// Whether a model fits the experiment's parameter / FLOP budget on these samples.
-fn within_budget(exp: &Experiment, spec: &crate::spec::ModelSpec, shape: &[usize], outputs: usize) -> bool {
+fn within_budget(
+    exp: &Experiment,
+    spec: &crate::spec::ModelSpec,
+    shape: &[usize],
+    outputs: usize,
+) -> bool {
     crate::zoo::size(spec, shape, outputs).is_ok_and(|s| {
         exp.max_params.is_none_or(|m| s.params <= m) && exp.max_flops.is_none_or(|m| s.flops <= m)
     })

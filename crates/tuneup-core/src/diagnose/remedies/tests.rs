@@ -219,7 +219,10 @@ mod studies {
                     Some(&shape),
                     Some(10),
                 );
-                for r in all.iter().filter(|r| r.available && r.id != RemedyId::Distillation) {
+                for r in all
+                    .iter()
+                    .filter(|r| r.available && r.id != RemedyId::Distillation)
+                {
                     let child = apply(&exp, &r.changes)
                         .unwrap_or_else(|e| panic!("{} {}: {e}", p.display(), r.id));
                     if r.id.is_study() {

@@ -15,7 +15,11 @@ pub(super) fn tuning(exp: &Experiment, shape: Option<&[usize]>, outputs: Option<
         Bias,
         "Hyperparameter search: learning rate, width, depth, epochs",
         "a short TPE study with successive halving (`tuneup tune` runs one over any [search])",
-        vec![change("search", json!(null), search(exp, bias_space(exp, shape, outputs)))],
+        vec![change(
+            "search",
+            json!(null),
+            search(exp, bias_space(exp, shape, outputs)),
+        )],
     )
 }
 
@@ -26,7 +30,11 @@ pub(super) fn tuning_regularization(exp: &Experiment) -> Remedy {
         Variance,
         "Hyperparameter search: regularization and augmentation strengths",
         "a short TPE study with successive halving over weight decay, dropout, label smoothing and the augmentation already on",
-        vec![change("search", json!(null), search(exp, variance_space(exp)))],
+        vec![change(
+            "search",
+            json!(null),
+            search(exp, variance_space(exp)),
+        )],
     )
 }
 

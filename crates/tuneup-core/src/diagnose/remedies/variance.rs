@@ -40,8 +40,16 @@ pub(super) fn dropout(exp: &Experiment) -> Remedy {
     )];
     // The tabular model drops embedding values too (fastai's emb_drop).
     if let crate::spec::Arch::Tabular(t) = &exp.model.arch {
-        let e = if t.emb_dropout == 0.0 { 0.1 } else { (t.emb_dropout + 0.1).min(0.5) };
-        changes.push(change("model.emb_dropout", json!(t.emb_dropout), json!(round(e))));
+        let e = if t.emb_dropout == 0.0 {
+            0.1
+        } else {
+            (t.emb_dropout + 0.1).min(0.5)
+        };
+        changes.push(change(
+            "model.emb_dropout",
+            json!(t.emb_dropout),
+            json!(round(e)),
+        ));
     }
     remedy(
         RemedyId::Dropout,

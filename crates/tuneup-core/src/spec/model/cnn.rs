@@ -58,7 +58,11 @@ impl Cnn {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Cnn, KeyError> {
         let d = Cnn::default();
-        let hidden = m.hidden_width(d.hidden, 0, "the width of the hidden linear layer (an integer)")?;
+        let hidden = m.hidden_width(
+            d.hidden,
+            0,
+            "the width of the hidden linear layer (an integer)",
+        )?;
         if let Rates::Each(_) = rates("model.dropout", m.dropout.as_ref())? {
             return Err((
                 "model.dropout".into(),
@@ -78,7 +82,9 @@ impl Cnn {
 
 impl ArchSpec for Cnn {
     fn widen(&mut self, factor: f64) {
-        self.channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+        self.channels
+            .iter_mut()
+            .for_each(|c| *c = scaled(*c, factor));
         self.hidden = scaled(self.hidden, factor);
     }
 

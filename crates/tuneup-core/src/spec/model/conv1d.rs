@@ -46,7 +46,11 @@ impl Conv1d {
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Conv1d, KeyError> {
         let d = Conv1d::default();
-        let hidden = m.hidden_width(0, 0, "the width of the hidden linear layer (an integer; 0 for none)")?;
+        let hidden = m.hidden_width(
+            0,
+            0,
+            "the width of the hidden linear layer (an integer; 0 for none)",
+        )?;
         one_rate(m.dropout.as_ref())?;
         Ok(Conv1d {
             channels: scale_widths(&m.channels.clone().unwrap_or(d.channels), width, depth),
@@ -60,7 +64,9 @@ impl Conv1d {
 
 impl ArchSpec for Conv1d {
     fn widen(&mut self, factor: f64) {
-        self.channels.iter_mut().for_each(|c| *c = scaled(*c, factor));
+        self.channels
+            .iter_mut()
+            .for_each(|c| *c = scaled(*c, factor));
         if self.hidden > 0 {
             self.hidden = scaled(self.hidden, factor);
         }

@@ -38,7 +38,10 @@ impl ArchSpec for Mlp {
 
     fn validate(&self, _: &ModelSpec) -> Result<(), KeyError> {
         if self.hidden.contains(&0) {
-            return Err(("model.hidden".into(), "layer widths must be positive".into()));
+            return Err((
+                "model.hidden".into(),
+                "layer widths must be positive".into(),
+            ));
         }
         Ok(())
     }

@@ -27,8 +27,8 @@ pub use shufflenet::Shufflenet;
 pub use squeezenet::Squeezenet;
 pub use tabular::{Tabular, embedding_width};
 
-use super::raw::RawModel;
 use super::KeyError;
+use super::raw::RawModel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -30,7 +30,14 @@ impl Default for Resnet {
 }
 
 impl Resnet {
-    pub(crate) const KEYS: &[&str] = &["stem", "channels", "blocks", "activation", "dropout", "norm"];
+    pub(crate) const KEYS: &[&str] = &[
+        "stem",
+        "channels",
+        "blocks",
+        "activation",
+        "dropout",
+        "norm",
+    ];
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Resnet, KeyError> {
         let d = Resnet::default();

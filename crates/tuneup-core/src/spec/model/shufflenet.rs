@@ -77,7 +77,9 @@ impl ArchSpec for Shufflenet {
         if stem % groups != 0 {
             return Err((
                 "model.stem".into(),
-                format!("the ShuffleNet's stem must be a multiple of groups = {groups}, found {stem}"),
+                format!(
+                    "the ShuffleNet's stem must be a multiple of groups = {groups}, found {stem}"
+                ),
             ));
         }
         let mut prev = stem;

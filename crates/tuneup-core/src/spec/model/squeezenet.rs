@@ -29,7 +29,14 @@ impl Default for Squeezenet {
 }
 
 impl Squeezenet {
-    pub(crate) const KEYS: &[&str] = &["stem", "channels", "blocks", "activation", "dropout", "norm"];
+    pub(crate) const KEYS: &[&str] = &[
+        "stem",
+        "channels",
+        "blocks",
+        "activation",
+        "dropout",
+        "norm",
+    ];
 
     pub(crate) fn from_raw(m: &RawModel, width: f64, depth: f64) -> Result<Squeezenet, KeyError> {
         let d = Squeezenet::default();

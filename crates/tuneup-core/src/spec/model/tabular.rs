@@ -64,7 +64,10 @@ impl ArchSpec for Tabular {
 
     fn validate(&self, _: &ModelSpec) -> Result<(), KeyError> {
         if self.hidden.contains(&0) {
-            return Err(("model.hidden".into(), "layer widths must be positive".into()));
+            return Err((
+                "model.hidden".into(),
+                "layer widths must be positive".into(),
+            ));
         }
         if !(0.0..1.0).contains(&self.emb_dropout) {
             return Err((

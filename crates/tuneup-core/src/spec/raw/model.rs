@@ -101,14 +101,24 @@ impl RawModel {
                 .as_integer()
                 .filter(|w| *w >= min)
                 .map(|w| w as usize)
-                .ok_or_else(|| ("model.hidden".to_string(), format!("expected {what}, found {v}"))),
+                .ok_or_else(|| {
+                    (
+                        "model.hidden".to_string(),
+                        format!("expected {what}, found {v}"),
+                    )
+                }),
         }
     }
 
     /// `channels` (one per stage) or the default, none of them 0, times the width multiplier.
     /// `hidden` as a list of layer widths (else `default`), widths times `width`, layers times
     /// `depth`.
-    pub fn hidden_list(&self, default: Vec<usize>, width: f64, depth: f64) -> Result<Vec<usize>, KeyError> {
+    pub fn hidden_list(
+        &self,
+        default: Vec<usize>,
+        width: f64,
+        depth: f64,
+    ) -> Result<Vec<usize>, KeyError> {
         let hidden = match &self.hidden {
             None => default,
             Some(v) => widths(v).ok_or_else(|| {
