@@ -367,6 +367,7 @@ fn finish(
     if all_folds {
         let ids = &folds.source.full.ids;
         write_oof(&oof_path, &info, ids, &folds.assignments[0], &y, &pred)?;
+        crate::artifacts::share(lab.store, cv_run)?;
     }
     let test = test_scores(exp, folds, cv_run, &info, &pool.fold_models)?;
     let finite = |v: f64| v.is_finite().then_some(v);

@@ -58,7 +58,7 @@ pub fn held_out(
                 .cv
                 .and_then(|c| c.oof)
                 .ok_or_else(|| anyhow!("run {} has no out-of-fold predictions", m.run_id))?;
-            read_oof(&path, &m.models[0].info)?
+            read_oof(&crate::artifacts::bring(store, &path)?, &m.models[0].info)?
         } else {
             let model = &m.models[0];
             let data = data::prepare_with(&model.exp, false)?;

@@ -11,6 +11,7 @@
 //! statistics and domain rules live in `tuneup-core`. The binary is argument parsing, one call
 //! here, and printing.
 
+pub mod artifacts;
 pub mod curve;
 pub mod cv;
 pub mod diagnose;

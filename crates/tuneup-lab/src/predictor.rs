@@ -73,15 +73,17 @@ fn info_of(run: &Run) -> anyhow::Result<DataInfo> {
         .ok_or_else(|| anyhow!("run {} has no data description", run.id))
 }
 
-fn model_of(run: &Run) -> anyhow::Result<Model> {
+/// A complete run's model, its files brought to this host when they were written on another.
+fn model_of(store: &dyn Storage, run: &Run) -> anyhow::Result<Model> {
     complete(run)?;
+    let recorded = run
+        .checkpoint
+        .clone()
+        .ok_or_else(|| anyhow!("run {} has no checkpoint", run.id))?;
     Ok(Model {
         exp: run.experiment.clone(),
         info: info_of(run)?,
-        checkpoint: run
-            .checkpoint
-            .clone()
-            .ok_or_else(|| anyhow!("run {} has no checkpoint", run.id))?,
+        checkpoint: crate::artifacts::bring(store, &recorded)?,
     })
 }
 
@@ -98,7 +100,7 @@ pub fn member(store: &dyn Storage, id: i64, snapshots: bool) -> anyhow::Result<M
     if let Some(folds) = run.fold_runs() {
         let models = folds
             .iter()
-            .map(|f| model_of(&store.run(*f)?))
+            .map(|f| model_of(store, &store.run(*f)?))
             .collect::<anyhow::Result<Vec<_>>>()?;
         return Ok(Member {
             run_id: id,
@@ -106,7 +108,7 @@ pub fn member(store: &dyn Storage, id: i64, snapshots: bool) -> anyhow::Result<M
             models,
         });
     }
-    let m = model_of(&run)?;
+    let m = model_of(store, &run)?;
     if !snapshots {
         return Ok(Member {
             run_id: id,
@@ -127,11 +129,13 @@ pub fn member(store: &dyn Storage, id: i64, snapshots: bool) -> anyhow::Result<M
             .extra
             .snapshots
             .iter()
-            .map(|s| Model {
-                checkpoint: s.checkpoint.clone(),
-                ..m.clone()
+            .map(|s| {
+                Ok(Model {
+                    checkpoint: crate::artifacts::bring(store, &s.checkpoint)?,
+                    ..m.clone()
+                })
             })
-            .collect(),
+            .collect::<anyhow::Result<_>>()?,
     })
 }
 

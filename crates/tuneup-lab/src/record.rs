@@ -292,6 +292,8 @@ fn finish(
         train_dev: data.train_dev.as_ref().map(|p| p.len()),
         test: data.test.as_ref().map(|p| p.len()),
     };
+    // The run's files reach the store before the record that points at them.
+    crate::artifacts::share(lab.store, run_id)?;
     lab.store.finish_run(
         run_id,
         &Finish {
@@ -369,7 +371,10 @@ pub fn resume(lab: Lab, run_id: i64, epochs: usize) -> anyhow::Result<(Experimen
         .into());
     }
     let mut exp = parent.experiment.clone();
-    let ckpt = parent.checkpoint.clone().unwrap_or_default();
+    let ckpt = match &parent.checkpoint {
+        Some(c) => crate::artifacts::bring(lab.store, c)?,
+        None => PathBuf::new(),
+    };
     let from = tuneup_train::read_resume_state(&ckpt)
         .map_err(|e| InputError::new(format!("run {run_id} has no resume point: {e}")))?;
     if epochs <= from.epoch {

@@ -1,62 +1,54 @@
-//! Who is working on a study or a chain, and whether they still are: a worker is
-//! `host:pid:start`, where start is the process's start time in clock ticks since boot (so a
-//! reused pid is told apart). A running trial or step whose worker is gone was interrupted.
+//! Who is working on a study or a chain, and whether they still are: workers keep their
+//! running records alive with heartbeats on the store's clock (the store's own thread beats for
+//! them); a running record whose heartbeat is older than the grace period, or whose worker was on
+//! this host and is gone, is stale, and whoever finds it first ends it (one conditional update:
+//! two processes never both claim it).
 
-/// This process as a worker.
-pub fn worker_id() -> String {
-    format!(
-        "{}:{}:{}",
-        host(),
-        std::process::id(),
-        start_ticks(std::process::id()).unwrap_or(0)
-    )
+use tuneup_store::{Live, Storage};
+
+pub use tuneup_store::worker_id;
+
+/// A running record as its reader saw it.
+pub struct Seen<'a> {
+    pub item: Live<'a>,
+    pub worker: &'a str,
+    pub heartbeat: Option<f64>,
+    pub started_at: f64,
 }
 
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
+/// Whether `seen` is stale now.
+pub fn stale(store: &dyn Storage, seen: &Seen) -> anyhow::Result<bool> {
+    let now = store.clock()?;
+    Ok(tuneup_store::is_stale(
+        seen.worker,
+        seen.heartbeat,
+        seen.started_at,
+        now,
+    ))
 }
 
-fn start_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Field 22 (starttime); the command name (field 2) may hold spaces, so count after ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// Whether the worker that wrote `id` is still running (on this host; a worker on another host
-/// is assumed alive).
-pub fn alive(id: &str) -> bool {
-    let mut parts = id.rsplitn(3, ':');
-    let (Some(start), Some(pid), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    if h != host() {
-        return true;
+/// Ends `seen` as interrupted with `why` when it is stale and still as it was read; whether
+/// this process ended it.
+pub fn reap(store: &dyn Storage, seen: &Seen, why: &str) -> anyhow::Result<bool> {
+    if !stale(store, seen)? {
+        return Ok(false);
     }
-    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
-        return false;
-    };
-    start_ticks(pid) == Some(start)
+    Ok(store.interrupt(seen.item, seen.heartbeat, why)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn this_process_is_alive_and_a_gone_one_is_not() {
-        let me = worker_id();
-        assert!(alive(&me), "{me}");
-        // The same pid with another start time is another process.
-        let (rest, start) = me.rsplit_once(':').unwrap();
-        let other: u64 = start.parse::<u64>().unwrap() + 1;
-        assert!(!alive(&format!("{rest}:{other}")));
-        assert!(!alive("garbage"));
-        assert!(
-            alive("some-other-host:1:1"),
-            "other hosts are assumed alive"
-        );
+/// Ends the run `run_id` as failed when it is still running and stale (its worker stopped).
+pub fn reap_run(store: &dyn Storage, run_id: i64) -> anyhow::Result<bool> {
+    let run = store.run(run_id)?;
+    if run.state != tuneup_core::run::RunState::Running {
+        return Ok(false);
     }
+    let worker = run.worker.clone().unwrap_or_default();
+    let seen = Seen {
+        item: Live::Run(run_id),
+        worker: &worker,
+        heartbeat: run.heartbeat,
+        started_at: run.created_at,
+    };
+    let why = format!("interrupted: worker {worker} stopped during the run");
+    reap(store, &seen, &why)
 }

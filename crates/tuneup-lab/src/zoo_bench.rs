@@ -171,6 +171,7 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<Bench> {
             .run(t.run_id)?
             .checkpoint
             .ok_or_else(|| anyhow!("run {} has no checkpoint", t.run_id))?;
+        let checkpoint = crate::artifacts::bring(lab.store, &checkpoint)?;
         let model = Model {
             exp: exp.clone(),
             info: data.info.clone(),

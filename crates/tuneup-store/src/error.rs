@@ -16,6 +16,19 @@ pub enum StoreError {
     },
     #[error("store {path}: stored record is corrupt: {why}")]
     Corrupt { path: PathBuf, why: String },
+    /// A `postgres://` store location that does not parse.
+    #[error(
+        "--store {url}: not a PostgreSQL URL ({why}); expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+    )]
+    BadUrl { url: String, why: String },
+    /// The server refused us: not running, wrong password, no such database.
+    #[error("store {location}: cannot connect: {why}")]
+    Unreachable { location: String, why: String },
+    #[error("store {location}: {source}")]
+    Postgres {
+        location: String,
+        source: postgres::Error,
+    },
 }
 
 impl StoreError {
@@ -23,7 +36,10 @@ impl StoreError {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            StoreError::NotAStore { .. } | StoreError::NoSuchRun(_)
+            StoreError::NotAStore { .. }
+                | StoreError::NoSuchRun(_)
+                | StoreError::BadUrl { .. }
+                | StoreError::Unreachable { .. }
         )
     }
 }

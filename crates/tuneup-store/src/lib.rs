@@ -9,6 +9,8 @@
 
 pub mod contract;
 mod error;
+pub mod live;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
 pub mod storage;
@@ -16,11 +18,31 @@ pub mod storage;
 use std::path::Path;
 
 pub use error::StoreError;
+pub use live::{grace, heartbeat_every, is_stale, worker_id};
+pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
-pub use storage::{LedgerStore, RunStore, Storage, StudyStore};
+pub use storage::{LedgerStore, Liveness, RunStore, Storage, StudyStore};
 
-/// Opens the store at `location` (an SQLite file path), creating it when it does not exist.
-pub fn open(location: &Path) -> Result<Box<dyn Storage>, StoreError> {
-    Ok(Box::new(SqliteStore::open(location)?))
+/// Whether `location` names a PostgreSQL server (`postgres://` or `postgresql://`) rather than
+/// an SQLite file.
+pub fn is_server(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// Opens the store at `location`: a PostgreSQL URL, else an SQLite file path (created when it
+/// does not exist). `artifacts` is where a server store's run files are written locally (by
+/// default `tuneup-<database>.runs` in the working directory); a file store keeps them beside
+/// the file.
+pub fn open_with(location: &str, artifacts: Option<&Path>) -> Result<Box<dyn Storage>, StoreError> {
+    if is_server(location) {
+        Ok(Box::new(PgStore::open(location, artifacts)?))
+    } else {
+        Ok(Box::new(SqliteStore::open(Path::new(location))?))
+    }
+}
+
+/// [`open_with`] with the default artifacts folder.
+pub fn open(location: &str) -> Result<Box<dyn Storage>, StoreError> {
+    open_with(location, None)
 }

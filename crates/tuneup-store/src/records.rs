@@ -96,6 +96,10 @@ pub struct Run {
     pub checkpoint: Option<PathBuf>,
     pub splits: Option<Splits>,
     pub extra: RunExtra,
+    /// The process that records it (`host:pid:start`); none in stores older than version 6.
+    pub worker: Option<String>,
+    /// When its worker last said it was alive (the store's clock); none in older stores.
+    pub heartbeat: Option<f64>,
 }
 
 impl Run {
@@ -362,6 +366,9 @@ pub struct StoredTrial {
     pub worker: String,
     pub started_at: f64,
     pub finished_at: Option<f64>,
+    /// When its worker last said it was alive (the store's clock).
+    #[serde(default, skip_serializing)]
+    pub heartbeat: Option<f64>,
 }
 
 impl StoredTrial {
@@ -496,6 +503,9 @@ pub struct Step {
     pub worker: String,
     pub started_at: f64,
     pub finished_at: Option<f64>,
+    /// When its worker last said it was alive (the store's clock).
+    #[serde(default, skip_serializing)]
+    pub heartbeat: Option<f64>,
 }
 
 impl Step {
@@ -515,4 +525,12 @@ pub struct NewStep<'a> {
     pub diagnosis: Option<&'a DiagnosisBrief>,
     pub best_before: Option<f64>,
     pub worker: &'a str,
+}
+
+/// A running record a worker keeps alive with heartbeats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Live<'a> {
+    Run(i64),
+    Trial { study_id: i64, number: usize },
+    Step { chain: &'a str, step: usize },
 }

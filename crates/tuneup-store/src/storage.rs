@@ -1,5 +1,6 @@
-//! The storage contract: what every store (SQLite now; PostgreSQL later) does, in three parts
-//! (runs, studies, the improve ledger) so that each implementation keeps one concern per file.
+//! The storage contract: what every store (embedded SQLite, a PostgreSQL server) does, in four
+//! parts (runs and their files, studies, the improve ledger, liveness) so that each
+//! implementation keeps one concern per file.
 //! [`crate::contract`] holds the tests every implementation must pass.
 //!
 //! The rules every implementation keeps:
@@ -8,7 +9,10 @@
 //! - asking for a trial and beginning a step are atomic: processes sharing a store get distinct
 //!   numbers, and a trial's sampler sees every trial recorded before it, running ones included;
 //! - every write is a single statement or a transaction, so a process killed at any point leaves
-//!   the store readable with every finished record intact.
+//!   the store readable with every finished record intact;
+//! - a process that records a running run, trial or step keeps it alive with heartbeats (the
+//!   store's clock, every [`crate::heartbeat_every`]) until it ends; whoever finds one stale ends
+//!   it with [`Liveness::interrupt`], a conditional update only one process can win.
 
 use std::path::PathBuf;
 
@@ -30,8 +34,16 @@ pub trait RunStore {
     fn runs(&self) -> Result<Vec<Run>, StoreError>;
     /// A run's epochs, in order.
     fn epochs(&self, run_id: i64) -> Result<Vec<EpochRecord>, StoreError>;
-    /// The folder where this store keeps checkpoints and other run files.
+    /// The local folder where this process writes checkpoints and other run files.
     fn artifacts_dir(&self) -> PathBuf;
+    /// Makes the file at `name` (a path relative to [`RunStore::artifacts_dir`], as
+    /// `run-7/best.bpk`) reachable from every host: a store on a server keeps a copy; a store in
+    /// a file, whose folder is the only place, does nothing.
+    fn save_artifact(&self, name: &str) -> Result<(), StoreError>;
+    /// Brings the file `name`, or every file of the folder `name` (as `run-7`), into
+    /// [`RunStore::artifacts_dir`] where it is not there (written on another host); `false` when
+    /// the store has no such file.
+    fn fetch_artifact(&self, name: &str) -> Result<bool, StoreError>;
     /// Where the store is, for messages.
     fn location(&self) -> String;
 }
@@ -94,7 +106,21 @@ pub trait LedgerStore {
     fn chains(&self) -> Result<Vec<(String, usize)>, StoreError>;
 }
 
-/// A whole store: runs, studies and the ledger.
-pub trait Storage: RunStore + StudyStore + LedgerStore {}
+/// Whether the worker of a running record is still at it.
+pub trait Liveness {
+    /// The store's clock, in seconds since the Unix epoch: heartbeats are written and judged
+    /// with it, never with a worker's own clock.
+    fn clock(&self) -> Result<f64, StoreError>;
+    /// Refreshes, now, the heartbeat of every running run, trial and step this process
+    /// recorded; returns how many. A background thread calls it while any is running.
+    fn beat(&self) -> Result<usize, StoreError>;
+    /// Ends a running record as interrupted (a run as failed) with `why`, when its heartbeat is
+    /// still `seen` (nothing beat since the caller read it): one conditional update, so of two
+    /// processes that find it stale only one ends it. `false` when it beat or ended meanwhile.
+    fn interrupt(&self, item: Live<'_>, seen: Option<f64>, why: &str) -> Result<bool, StoreError>;
+}
 
-impl<T: RunStore + StudyStore + LedgerStore> Storage for T {}
+/// A whole store: runs, studies, the ledger and liveness.
+pub trait Storage: RunStore + StudyStore + LedgerStore + Liveness {}
+
+impl<T: RunStore + StudyStore + LedgerStore + Liveness> Storage for T {}

@@ -33,7 +33,7 @@ impl Backend for Sqlite {
             .to_string()
     }
     fn open(&self, location: &str) -> Result<Box<dyn Storage>, StoreError> {
-        tuneup_store::open(std::path::Path::new(location))
+        tuneup_store::open(location)
     }
     fn worker_exe(&self) -> PathBuf {
         PathBuf::from(env!("CARGO_BIN_EXE_store-worker"))

@@ -11,9 +11,16 @@ use clap::{Args, Parser, Subcommand};
     about = "Build a baseline quickly, read its report card, find out why it falls short, iterate."
 )]
 pub struct Cli {
-    /// The run store (an SQLite file; created when missing). Checkpoints go to `<store>.runs/`.
-    #[arg(long, global = true, default_value = "tuneup.db")]
-    pub store: PathBuf,
+    /// The run store: an SQLite file (created when missing; checkpoints go to `<store>.runs/`),
+    /// or a PostgreSQL database shared by workers on many hosts,
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (its tables are created in an empty
+    /// database; run files are kept in it too).
+    #[arg(long, global = true, env = "TUNEUP_STORE", default_value = "tuneup.db")]
+    pub store: String,
+    /// With a PostgreSQL store: the local folder for run files (default
+    /// `tuneup-<database>.runs`); files written on other hosts are fetched into it on first use.
+    #[arg(long, global = true, env = "TUNEUP_ARTIFACTS")]
+    pub artifacts: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -255,9 +255,10 @@ impl Child<'_> {
             return Ok(None);
         }
         let run = self.chain.lab.store.run(parent)?;
-        let Some(ckpt) = run.checkpoint.clone().filter(|_| !run.is_distilled()) else {
+        let Some(recorded) = run.checkpoint.clone().filter(|_| !run.is_distilled()) else {
             return Ok(None);
         };
+        let ckpt = crate::artifacts::bring(self.chain.lab.store, &recorded)?;
         Ok(match tuneup_train::read_resume_state(&ckpt) {
             Ok(s) if s.epoch < child.train.epochs => Some((ckpt, s.epoch)),
             _ => None,

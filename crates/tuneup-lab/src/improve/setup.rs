@@ -15,7 +15,7 @@ use super::{CV_BELOW, Chain, Options};
 use crate::Lab;
 use crate::cv::{Folds, Plan};
 use crate::record::check_model;
-use crate::worker::{alive, worker_id};
+use crate::worker::{Seen, reap_run, stale, worker_id};
 
 /// The cross-validation the chain judges by, if any: `--cv auto|off|K` against the experiment
 /// and its validation split.
@@ -179,23 +179,36 @@ fn resume_interrupted(lab: Lab, chain: &str, me: &str) -> anyhow::Result<()> {
         if s.state != StepState::Running {
             continue;
         }
-        if alive(&s.worker) && s.worker != me {
+        let seen = Seen {
+            item: tuneup_store::Live::Step {
+                chain,
+                step: s.step,
+            },
+            worker: &s.worker,
+            heartbeat: s.heartbeat,
+            started_at: s.started_at,
+        };
+        if s.worker != me && !stale(lab.store, &seen)? {
             return Err(InputError::new(format!(
-                "chain `{chain}` is being improved by process {} right now",
-                s.worker
+                "chain `{chain}` is being improved by process {} right now (its last heartbeat is {:.0} s old)",
+                s.worker,
+                lab.store.clock()? - s.heartbeat.unwrap_or(s.started_at)
             ))
             .into());
         }
         let why = format!(
-            "worker {} exited during the step; the step is tried again",
+            "worker {} stopped during the step; the step is tried again",
             s.worker
         );
-        lab.store
-            .end_step(chain, s.step, StepState::Interrupted, None, &why)?;
-        lab.say(format!(
-            "step {}: interrupted; it will be tried again",
-            s.step
-        ));
+        if lab.store.interrupt(seen.item, s.heartbeat, &why)? {
+            lab.say(format!(
+                "step {}: interrupted; it will be tried again",
+                s.step
+            ));
+        }
+        if let Some(run) = s.run_id {
+            reap_run(lab.store, run)?;
+        }
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use tuneup_store::{StoredTrial, Study, TrialEnd};
 
 use crate::Lab;
 use crate::record::{Request, With, record_and_train};
-use crate::worker::{alive, worker_id};
+use crate::worker::{Seen, reap, reap_run, worker_id};
 
 /// The study's direction: the search's, else the metric's.
 pub fn direction(exp: &Experiment, search: &Search) -> Direction {
@@ -45,20 +45,30 @@ pub fn count(trials: &[StoredTrial], state: TrialState) -> usize {
     trials.iter().filter(|t| t.trial.state == state).count()
 }
 
-/// Marks the study's running trials whose worker is gone as interrupted; returns their numbers.
+/// Marks the study's stale running trials (their worker stopped beating, or is gone from this
+/// host) as interrupted, and their runs as failed; returns the trials' numbers.
 pub fn mark_interrupted(lab: Lab, study: &Study) -> anyhow::Result<Vec<usize>> {
     let mut marked = Vec::new();
     for t in lab.store.trials(study.id)? {
-        if t.trial.state == TrialState::Running && !alive(&t.worker) {
-            let why = format!("interrupted: worker {} exited during the trial", t.worker);
-            let end = TrialEnd {
-                state: TrialState::Interrupted,
-                value: None,
-                failure: Some(&why),
-            };
-            lab.store.finish_trial(study.id, t.trial.number, &end)?;
+        if t.trial.state != TrialState::Running {
+            continue;
+        }
+        let seen = Seen {
+            item: tuneup_store::Live::Trial {
+                study_id: study.id,
+                number: t.trial.number,
+            },
+            worker: &t.worker,
+            heartbeat: t.heartbeat,
+            started_at: t.started_at,
+        };
+        let why = format!("interrupted: worker {} stopped during the trial", t.worker);
+        if reap(lab.store, &seen, &why)? {
             lab.say(format!("trial {}: marked interrupted", t.trial.number));
             marked.push(t.trial.number);
+            if let Some(run) = t.run_id {
+                reap_run(lab.store, run)?;
+            }
         }
     }
     Ok(marked)
@@ -95,6 +105,9 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
             lab.say(format!("study {}: timeout reached", t.study.name));
             break;
         }
+        // A trial whose worker died does not count towards the study's total: it is marked
+        // before every ask, by whichever worker asks first.
+        mark_interrupted(lab, t.study)?;
         let asked = lab
             .store
             .ask_trial(t.study.id, &me, &mut |stored, number| {

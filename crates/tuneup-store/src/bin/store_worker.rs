@@ -7,7 +7,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: store-worker LOCATION concurrent STUDY COUNT | LOCATION churn");
         return std::process::ExitCode::from(2);
     };
-    let open = |loc: &str| tuneup_store::open(std::path::Path::new(loc));
+    let open = |loc: &str| tuneup_store::open(loc);
     match tuneup_store::contract::work(&location, &job, &open) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

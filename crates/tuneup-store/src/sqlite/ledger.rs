@@ -23,8 +23,8 @@ impl LedgerStore for SqliteStore {
                 .map_err(sql)?;
             self.conn
                 .execute(
-                    "INSERT INTO ledger (chain, step, kind, state, parent_run, remedy, title, changes_json, diagnosis_json, best_before, worker, started_at)
-                     VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO ledger (chain, step, kind, state, parent_run, remedy, title, changes_json, diagnosis_json, best_before, worker, started_at, heartbeat)
+                     VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
                     params![
                         s.chain,
                         next,
@@ -40,6 +40,7 @@ impl LedgerStore for SqliteStore {
                     ],
                 )
                 .map_err(sql)?;
+            self.beating(s.worker);
             Ok(next as usize)
         })
     }
@@ -81,7 +82,7 @@ impl LedgerStore for SqliteStore {
             .conn
             .prepare(
                 "SELECT chain, step, kind, state, parent_run, run_id, remedy, title, changes_json, diagnosis_json,
-                        value, best_before, reason, worker, started_at, finished_at
+                        value, best_before, reason, worker, started_at, finished_at, heartbeat
                  FROM ledger WHERE chain = ?1 ORDER BY step",
             )
             .map_err(|e| self.err(e))?;
@@ -109,6 +110,7 @@ impl LedgerStore for SqliteStore {
                         worker: r.get(13)?,
                         started_at: r.get(14)?,
                         finished_at: r.get(15)?,
+                        heartbeat: r.get(16)?,
                     },
                 ))
             })

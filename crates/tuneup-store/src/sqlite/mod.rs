@@ -3,6 +3,7 @@
 //! file consistent. Checkpoints live in `<file>.runs/` beside it.
 
 mod ledger;
+mod live;
 mod runs;
 mod schema;
 mod studies;
@@ -12,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub(crate) use schema::FORMAT;
 pub use schema::SCHEMA_VERSION;
 
 use crate::StoreError;
@@ -19,6 +21,11 @@ use crate::StoreError;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Who this process is, and every worker name it has recorded running records under (the
+    /// heartbeat thread beats for all of them).
+    worker: String,
+    beats_for: crate::live::Workers,
+    beater: std::cell::OnceCell<crate::live::Beater>,
 }
 
 pub(crate) fn now() -> f64 {
@@ -43,6 +50,9 @@ impl SqliteStore {
         let store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            worker: crate::live::worker_id(),
+            beats_for: Default::default(),
+            beater: Default::default(),
         };
         // Check or create the schema inside one immediate transaction, so that processes
         // opening a new store at the same moment create it once, and a crash during a

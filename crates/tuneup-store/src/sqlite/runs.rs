@@ -11,7 +11,7 @@ use crate::storage::RunStore;
 
 const RUN_COLUMNS: &str = "id, name, parent_id, state, failure, experiment_path, config_json, data_info_json, model,
     metric_name, created_at, seconds, params, best_epoch, train_json, val_json, test_json, checkpoint,
-    train_dev_json, splits_json, extra_json, kind";
+    train_dev_json, splits_json, extra_json, kind, worker, heartbeat";
 
 /// A run row's columns, before the JSON ones are parsed.
 struct Row {
@@ -34,6 +34,8 @@ struct Row {
     splits: Option<String>,
     extra: Option<String>,
     kind: String,
+    worker: Option<String>,
+    heartbeat: Option<f64>,
 }
 
 fn read_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
@@ -58,6 +60,8 @@ fn read_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
         splits: r.get(19)?,
         extra: r.get(20)?,
         kind: r.get(21)?,
+        worker: r.get(22)?,
+        heartbeat: r.get(23)?,
     })
 }
 
@@ -99,16 +103,19 @@ impl SqliteStore {
             checkpoint: row.checkpoint.map(PathBuf::from),
             splits: parse_json(self, row.splits, &what("splits"))?,
             extra: parse_json(self, row.extra, &what("extra record"))?.unwrap_or_default(),
+            worker: row.worker,
+            heartbeat: row.heartbeat,
         })
     }
 }
 
 impl RunStore for SqliteStore {
     fn create_run(&self, r: &NewRun) -> Result<i64, StoreError> {
+        let t = now();
         self.conn
             .execute(
-                "INSERT INTO runs (name, parent_id, state, experiment_path, config_json, model, metric_name, created_at, kind)
-                 VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO runs (name, parent_id, state, experiment_path, config_json, model, metric_name, created_at, kind, worker, heartbeat)
+                 VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?7)",
                 params![
                     r.name,
                     r.parent_id,
@@ -116,11 +123,13 @@ impl RunStore for SqliteStore {
                     to_json(r.experiment),
                     r.model,
                     r.metric_name,
-                    now(),
-                    r.kind.as_str()
+                    t,
+                    r.kind.as_str(),
+                    self.me()
                 ],
             )
             .map_err(|e| self.err(e))?;
+        self.beating(&self.worker);
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -244,6 +253,15 @@ impl RunStore for SqliteStore {
             .unwrap_or_default();
         name.push(".runs");
         self.path.with_file_name(name)
+    }
+
+    /// The folder is the only place: nothing to copy.
+    fn save_artifact(&self, _name: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn fetch_artifact(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self.artifacts_dir().join(name).exists())
     }
 
     fn location(&self) -> String {

@@ -1,10 +1,10 @@
-//! The SQLite schema: the tables a new store is created with (version 5), and what each older
+//! The SQLite schema: the tables a new store is created with (version 6), and what each older
 //! version lacks, applied in order when an older store is opened. The historical statements are
 //! frozen as those versions wrote them.
 
 /// The value of `tuneup_meta.format` in every tuneup store.
 pub const FORMAT: &str = "tuneup-store";
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const RUN_KINDS: &str = "'train', 'cv', 'ensemble', 'distill', 'curve', 'zoo_bench'";
 
@@ -36,7 +36,9 @@ pub fn create() -> String {
             checkpoint TEXT,
             splits_json TEXT,
             extra_json TEXT,
-            kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ({RUN_KINDS}))
+            kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ({RUN_KINDS})),
+            worker TEXT,
+            heartbeat REAL
         );
         CREATE TABLE epochs (
             run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -55,6 +57,7 @@ pub fn create() -> String {
             created_at REAL NOT NULL
         );
         {TRIALS_V5}
+        ALTER TABLE trials ADD COLUMN heartbeat REAL;
         CREATE TABLE trial_values (
             study_id INTEGER NOT NULL,
             number INTEGER NOT NULL,
@@ -62,7 +65,8 @@ pub fn create() -> String {
             value REAL,
             PRIMARY KEY (study_id, number, step)
         );
-        {LEDGER}"
+        {LEDGER}
+        ALTER TABLE ledger ADD COLUMN heartbeat REAL;"
     )
 }
 
@@ -157,6 +161,13 @@ fn v5() -> String {
     )
 }
 
+/// Version 6: heartbeats. A run records its worker; runs, trials and steps the last time their
+/// worker said it was alive.
+const V6: &str = "ALTER TABLE runs ADD COLUMN worker TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat REAL;
+    ALTER TABLE trials ADD COLUMN heartbeat REAL;
+    ALTER TABLE ledger ADD COLUMN heartbeat REAL;";
+
 /// What each schema version adds to the one before it; applied in order to older stores.
 pub fn migrations() -> Vec<(i64, String)> {
     vec![
@@ -170,5 +181,6 @@ pub fn migrations() -> Vec<(i64, String)> {
         (3, "ALTER TABLE epochs ADD COLUMN fit_seconds REAL;".into()),
         (4, STUDIES_V4.into()),
         (5, v5()),
+        (6, V6.into()),
     ]
 }

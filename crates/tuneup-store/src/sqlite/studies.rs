@@ -101,11 +101,12 @@ impl StudyStore for SqliteStore {
             };
             self.conn
                 .execute(
-                    "INSERT INTO trials (study_id, number, state, params_json, worker, started_at)
-                     VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+                    "INSERT INTO trials (study_id, number, state, params_json, worker, started_at, heartbeat)
+                     VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?5)",
                     params![study_id, number as i64, to_json(&params), worker, now()],
                 )
                 .map_err(|e| self.err(e))?;
+            self.beating(worker);
             Ok(Some((number, params)))
         })
     }
@@ -183,7 +184,7 @@ fn trials_on(conn: &rusqlite::Connection, study_id: i64) -> rusqlite::Result<Vec
         }
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT number, state, params_json, value, run_id, failure, worker, started_at, finished_at
+        "SELECT number, state, params_json, value, run_id, failure, worker, started_at, finished_at, heartbeat
          FROM trials WHERE study_id = ?1 ORDER BY number",
     )?;
     let rows = stmt.query_map([study_id], |r| {
@@ -203,6 +204,7 @@ fn trials_on(conn: &rusqlite::Connection, study_id: i64) -> rusqlite::Result<Vec
             worker: r.get(6)?,
             started_at: r.get(7)?,
             finished_at: r.get(8)?,
+            heartbeat: r.get(9)?,
         })
     })?;
     rows.collect()

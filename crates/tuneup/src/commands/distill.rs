@@ -1,8 +1,6 @@
 //! `tuneup distill --teacher RUN [--teacher RUN ...] EXP.toml`: train the experiment's model
 //! (the student) on the teachers' softened predictions as well as the labels.
 
-use tuneup_core::InputError;
-
 use crate::cli::DistillArgs;
 use crate::views::trained::report;
 
@@ -10,13 +8,7 @@ use super::{Ctx, lab};
 
 pub fn run(ctx: &Ctx, a: DistillArgs) -> anyhow::Result<()> {
     let checked = tuneup_lab::distill::check(&a.experiment, &a.teachers, a.alpha, a.temperature)?;
-    if !ctx.store.exists() {
-        return Err(InputError::in_file(
-            &ctx.store,
-            "no run store here yet: train the teachers first",
-        )
-        .into());
-    }
+    ctx.must_exist("train the teachers first")?;
     let store = ctx.open()?;
     let t = tuneup_lab::distill::run(lab(store.as_ref()), &checked, &a.teachers)?;
     report(store.as_ref(), &checked.exp, t, a.json)

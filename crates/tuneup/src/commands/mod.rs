@@ -29,24 +29,33 @@ use crate::progress::Stderr;
 
 /// Where the store is, and how to open it.
 pub struct Ctx {
-    store: PathBuf,
+    store: String,
+    artifacts: Option<PathBuf>,
 }
 
 impl Ctx {
     /// Opens the store, creating it when it does not exist.
     fn open(&self) -> anyhow::Result<Box<dyn Storage>> {
-        tuneup_store::open(&self.store).context("opening the run store")
+        tuneup_store::open_with(&self.store, self.artifacts.as_deref())
+            .context("opening the run store")
     }
 
-    /// Opens a store that must already exist (reading commands never create one).
-    fn open_existing(&self) -> anyhow::Result<Box<dyn Storage>> {
-        if !self.store.exists() {
+    /// An error when the store is a file that does not exist yet (reading commands never
+    /// create one); `what` says what to do first.
+    fn must_exist(&self, what: &str) -> anyhow::Result<()> {
+        if !tuneup_store::is_server(&self.store) && !std::path::Path::new(&self.store).exists() {
             return Err(tuneup_core::InputError::in_file(
-                &self.store,
-                "no run store here yet: train a run first, or point --store at one",
+                std::path::Path::new(&self.store),
+                format!("no run store here yet: {what}"),
             )
             .into());
         }
+        Ok(())
+    }
+
+    /// Opens a store that must already exist.
+    fn open_existing(&self) -> anyhow::Result<Box<dyn Storage>> {
+        self.must_exist("train a run first, or point --store at one")?;
         self.open()
     }
 }
@@ -57,7 +66,10 @@ fn lab(store: &dyn Storage) -> Lab<'_> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = Ctx { store: cli.store };
+    let ctx = Ctx {
+        store: cli.store,
+        artifacts: cli.artifacts,
+    };
     match cli.command {
         Command::Init(a) => init::run(a),
         Command::Train(a) => train::train(&ctx, a),

@@ -50,9 +50,11 @@ fn spawn_workers(ctx: &Ctx, a: &TuneArgs, name: &str, trials: usize) -> anyhow::
     let mut children = Vec::new();
     for w in 0..a.workers {
         let mut cmd = Command::new(&exe);
-        cmd.arg("--store")
-            .arg(&ctx.store)
-            .arg("tune")
+        cmd.arg("--store").arg(&ctx.store);
+        if let Some(a) = &ctx.artifacts {
+            cmd.arg("--artifacts").arg(a);
+        }
+        cmd.arg("tune")
             .arg(&a.experiment)
             .arg("--study")
             .arg(name)
