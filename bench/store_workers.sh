@@ -7,7 +7,7 @@
 # both stores.
 #
 #   python3 -m venv /tmp/optuna-venv && /tmp/optuna-venv/bin/pip install optuna==5.0.0 psycopg2-binary
-#   bash bench/store_workers.sh [WORKERS] [COUNT] [random|tpe]     # 8 1000 random: a few minutes
+#   bash bench/store_workers.sh [WORKERS] [COUNT] [random|tpe]     # 8 1000 random: about 8 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORKERS=${1:-8}
@@ -34,14 +34,16 @@ run_tuneup() { # STORE LABEL
     check=$("$ASK" check "$store" bench)
     python3 -c "import json,sys; c=json.loads(sys.argv[1]); s=float(sys.argv[3])-float(sys.argv[2]); c.update(peer='tuneup', store=sys.argv[4], asks=$WORKERS*$COUNT, seconds=round(s,3)); print(json.dumps(c))" "$check" "$t0" "$t1" "$label"
 }
-{
+if [ "${PART:-all}" != study ]; then {
     run_tuneup "$work/bench.db" sqlite
     run_tuneup "$PG_URL/tuneup_bench" postgres
     "$PY" bench/store_workers.py "postgresql+psycopg2://${PG_URL#postgres://}/optuna_bench" bench "$WORKERS" "$COUNT" "$SAMPLER"
 } | tee "$work/rows.jsonl" >&2
+fi
 
 # `tuneup study` on a 10,000-trial study, both stores (trials taken by 4 workers x 2,500).
-for store in "$work/big.db" "$PG_URL/tuneup_big"; do
+# PART=workers or PART=study runs one half.
+[ "${PART:-all}" = workers ] || for store in "$work/big.db" "$PG_URL/tuneup_big"; do
     for _ in 1 2 3 4; do "$ASK" "$store" big 2500 random > /dev/null & done
     wait
     best=999

@@ -10,8 +10,10 @@ use std::f64::consts::PI;
 use std::time::Instant;
 
 use tuneup_core::tune::{Direction, Sampler, SamplerSpec, Space, Trial, TrialState};
-use tuneup_store::contract::records_search;
 use tuneup_store::{NewStudy, TrialEnd};
+
+/// The study's experiment text (what `tuneup study` reads back): the parameters are Branin's.
+const EXPERIMENT: &str = "task = \"regression\"\n\n[data]\ntrain = \"branin.csv\"\ntarget = \"y\"\n\n[model]\nkind = \"mlp\"\n\n[search.space]\nx1 = { float = [-5.0, 10.0] }\nx2 = { float = [0.0, 15.0] }\n";
 
 fn branin(x1: f64, x2: f64) -> f64 {
     let (b, c, r, s, t) = (5.1 / (4.0 * PI * PI), 5.0 / PI, 6.0, 10.0, 1.0 / (8.0 * PI));
@@ -55,12 +57,15 @@ fn main() {
     .unwrap();
     let sampler = Sampler::new(spec, space, Direction::Minimize, std::process::id() as u64);
     let store = tuneup_store::open(location).unwrap();
-    let search = records_search();
+    let search = tuneup_core::spec::Experiment::parse(EXPERIMENT, std::path::Path::new(""))
+        .unwrap()
+        .search
+        .unwrap();
     let study = store
         .open_study(&NewStudy {
             name,
             experiment_path: "bench.toml",
-            text: "",
+            text: EXPERIMENT,
             search: &search,
         })
         .unwrap()

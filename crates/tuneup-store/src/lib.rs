@@ -9,6 +9,7 @@
 
 pub mod contract;
 mod error;
+mod json;
 pub mod live;
 pub mod postgres;
 pub mod records;

@@ -79,6 +79,18 @@ pub fn is_stale(worker: &str, beat: Option<f64>, started: f64, now: f64) -> bool
     gone_here(worker) || now - beat.unwrap_or(started) > grace()
 }
 
+/// The `attempt`-th wait: doubling from 50 ms up to 5 s, times a jitter in [0.5, 1.5) so that
+/// workers that lost the server together do not come back together.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let base = (0.05 * 2f64.powi(attempt.min(7) as i32)).min(5.0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mix = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % 1000;
+    Duration::from_secs_f64(base * (0.5 + mix as f64 / 1000.0))
+}
+
 /// The worker names a store has recorded running records under, shared with its heartbeat
 /// thread.
 pub(crate) type Workers = std::sync::Arc<std::sync::Mutex<Vec<String>>>;

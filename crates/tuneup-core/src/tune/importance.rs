@@ -123,20 +123,33 @@ impl Tree {
     }
 }
 
+/// The most complete trials the surrogate is fitted on; a larger study's are a seeded sample, so
+/// that `tuneup study` answers in well under a second on tens of thousands of trials.
+const MAX_TRIALS: usize = 2000;
+
 /// Each parameter's share of importance (names in the space's order), from the complete
-/// trials; `None` with fewer than 5 complete trials.
+/// trials (at most [`MAX_TRIALS`] of them); `None` with fewer than 5 complete trials.
 pub fn importance(
     space: &Space,
     trials: &[Trial],
     direction: Direction,
     seed: u64,
 ) -> Option<Vec<(String, f64)>> {
-    let done: Vec<&Trial> = trials
+    let mut done: Vec<&Trial> = trials
         .iter()
         .filter(|t| t.state == TrialState::Complete && t.value.is_some_and(f64::is_finite))
         .collect();
     if done.len() < 5 {
         return None;
+    }
+    let mut rng = Rng::new(seed ^ 0x1_3B0_47A);
+    if done.len() > MAX_TRIALS {
+        // A partial Fisher-Yates shuffle: the first MAX_TRIALS are a uniform sample.
+        for i in 0..MAX_TRIALS {
+            let j = i + rng.below(done.len() - i);
+            done.swap(i, j);
+        }
+        done.truncate(MAX_TRIALS);
     }
     // Features: internal coordinates; an inactive parameter sits just below its range.
     let x: Vec<Vec<f64>> = done
@@ -159,7 +172,6 @@ pub fn importance(
         .iter()
         .map(|t| direction.loss(t.value.unwrap_or(0.0)))
         .collect();
-    let mut rng = Rng::new(seed ^ 0x1_3B0_47A);
     let n = done.len();
     let trees: Vec<Tree> = (0..64)
         .map(|_| {

@@ -25,7 +25,7 @@ use postgres::{Client, Config, NoTls};
 pub use schema::SCHEMA_VERSION;
 
 use crate::StoreError;
-use crate::live::{Beater, Workers};
+use crate::live::{Beater, Workers, backoff};
 
 pub struct PgStore {
     client: RefCell<Client>,
@@ -49,18 +49,6 @@ fn reconnect_for() -> Duration {
         .filter(|v| v.is_finite() && *v >= 0.0)
         .unwrap_or(300.0);
     Duration::from_secs_f64(s)
-}
-
-/// The `attempt`-th wait: doubling from 50 ms up to 5 s, times a jitter in [0.5, 1.5) so that
-/// workers that lost the server together do not come back together.
-fn backoff(attempt: u32) -> Duration {
-    let base = (0.05 * 2f64.powi(attempt.min(7) as i32)).min(5.0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let mix = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % 1000;
-    Duration::from_secs_f64(base * (0.5 + mix as f64 / 1000.0))
 }
 
 /// `url` with its password replaced by `***`.
@@ -341,17 +329,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(
     text: Option<String>,
     what: &str,
 ) -> Result<Option<T>, StoreError> {
-    match text {
-        None => Ok(None),
-        Some(s) => serde_json::from_str(&s)
-            .map(Some)
-            .map_err(|e| store.corrupt(format!("{what}: {e}"))),
-    }
+    crate::json::parse(text, what).map_err(|why| store.corrupt(why))
 }
 
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
+use crate::json::to_json;
 
 #[cfg(test)]
 mod tests {

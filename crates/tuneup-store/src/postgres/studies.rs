@@ -16,11 +16,12 @@ use crate::StoreError;
 use crate::records::*;
 use crate::storage::StudyStore;
 
-/// A study's trials as this process has read them, and up to which change.
+/// A study's trials as this process has read them (in number order: numbers have no gaps, a
+/// number is only taken by an ask that commits), and up to which change.
 #[derive(Default)]
 pub(super) struct Cache {
     seq: i64,
-    trials: BTreeMap<usize, StoredTrial>,
+    trials: Vec<StoredTrial>,
 }
 
 const TRIAL_COLUMNS: &str = "number, state, params_json, value, run_id, failure, worker, started_at, finished_at, heartbeat";
@@ -62,6 +63,27 @@ fn read_changes(
         }
         into.insert(t.trial.number, t);
     }
+    read_values(c, study_id, since, into)
+}
+
+/// The changed trials merged into a cache in number order.
+fn merge(cache: &mut Vec<StoredTrial>, changed: BTreeMap<usize, StoredTrial>) {
+    for (n, t) in changed {
+        if n < cache.len() {
+            cache[n] = t;
+        } else {
+            cache.push(t);
+        }
+    }
+}
+
+/// Reads the values reported after `since` into the trials of `into`.
+fn read_values(
+    c: &mut impl postgres::GenericClient,
+    study_id: i64,
+    since: i64,
+    into: &mut BTreeMap<usize, StoredTrial>,
+) -> Result<(), postgres::Error> {
     for r in c.query(
         "SELECT number, step, value FROM trial_values WHERE study_id = $1 AND seq > $2 ORDER BY number, step",
         &[&study_id, &since],
@@ -81,6 +103,43 @@ fn read_changes(
         }
     }
     Ok(())
+}
+
+/// The trials changed after the cache's sequence, with their intermediate values: a changed
+/// trial keeps the values the cache has; a value reported for an unchanged trial is added to a
+/// copy of the cached one.
+fn changes_since(
+    c: &mut impl postgres::GenericClient,
+    study_id: i64,
+    cache: &Cache,
+) -> Result<BTreeMap<usize, StoredTrial>, postgres::Error> {
+    let mut changed = BTreeMap::new();
+    for r in c.query(
+        &format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND seq > $2"),
+        &[&study_id, &cache.seq],
+    )? {
+        let mut t = to_trial(&r);
+        if let Some(old) = cache.trials.get(t.trial.number) {
+            t.trial.intermediate = old.trial.intermediate.clone();
+        }
+        changed.insert(t.trial.number, t);
+    }
+    let numbers: Vec<i64> = c
+        .query(
+            "SELECT DISTINCT number FROM trial_values WHERE study_id = $1 AND seq > $2",
+            &[&study_id, &cache.seq],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for n in numbers {
+        let n = n as usize;
+        if let (false, Some(t)) = (changed.contains_key(&n), cache.trials.get(n)) {
+            changed.insert(n, t.clone());
+        }
+    }
+    read_values(c, study_id, cache.seq, &mut changed)?;
+    Ok(changed)
 }
 
 /// The statement prefix that bumps study `$1`'s change sequence; the rest of the statement uses
@@ -181,10 +240,16 @@ impl StudyStore for PgStore {
             };
             let (number, seq): (i64, i64) = (row.get(0), row.get(1));
             // Every other change to this study committed before our lock: read what is new.
-            read_changes(&mut tx, study_id, cached.seq, &mut cached.trials)?;
+            let changed = changes_since(&mut tx, study_id, cached)?;
+            merge(&mut cached.trials, changed);
             cached.seq = seq - 1;
-            let history: Vec<StoredTrial> = cached.trials.values().cloned().collect();
-            let Some(params) = choose(&history, number as usize) else {
+            if cached.trials.len() != number as usize {
+                // Should not happen (numbers have no gaps); read everything again.
+                let mut all = BTreeMap::new();
+                read_changes(&mut tx, study_id, -1, &mut all)?;
+                cached.trials = all.into_values().collect();
+            }
+            let Some(params) = choose(&cached.trials, number as usize) else {
                 // Rolled back: the number is not taken.
                 return Ok(None);
             };

@@ -87,9 +87,24 @@ impl SqliteStore {
     /// so a read-then-write cannot interleave with another process's): committed when `f`
     /// succeeds, rolled back when it fails.
     fn immediate<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.err(e))?;
+        // The busy timeout is not fair: under many writers one process can wait it out while
+        // others take turns. Such a process backs off (jittered) and asks again, for up to five
+        // minutes, rather than failing its worker.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        let mut attempt = 0;
+        loop {
+            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(crate::live::backoff(attempt));
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
         match f() {
             Ok(v) => {
                 self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
@@ -203,17 +218,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(
     text: Option<String>,
     what: &str,
 ) -> Result<Option<T>, StoreError> {
-    match text {
-        None => Ok(None),
-        Some(s) => serde_json::from_str(&s)
-            .map(Some)
-            .map_err(|e| store.corrupt(format!("{what}: {e}"))),
-    }
+    crate::json::parse(text, what).map_err(|why| store.corrupt(why))
 }
 
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
+use crate::json::to_json;
 
 #[cfg(test)]
 mod tests;
