@@ -25,6 +25,7 @@ mod monitor;
 pub mod predictor;
 pub mod record;
 pub mod score;
+pub mod serve;
 pub mod study;
 pub mod worker;
 pub mod zoo_bench;

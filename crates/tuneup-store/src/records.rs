@@ -345,6 +345,22 @@ pub struct Study {
     pub text: String,
     pub search: Search,
     pub created_at: f64,
+    /// How many trials it wants and until when, so that workers that join it know (none: a
+    /// study only its own command serves).
+    pub plan: Option<StudyPlan>,
+}
+
+/// What a study wants, for any worker that joins it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyPlan {
+    /// Trials wanted in all (interrupted ones do not count).
+    pub trials: usize,
+    /// No trial starts after it (the store's clock).
+    pub deadline: Option<f64>,
+    /// The folder the experiment text's relative paths start from (absolute).
+    pub dir: String,
+    /// The parent run of every trial's run.
+    pub parent: Option<i64>,
 }
 
 /// What a new study starts with.

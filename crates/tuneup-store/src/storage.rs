@@ -68,6 +68,8 @@ pub trait StudyStore {
         choose: &mut dyn FnMut(&[StoredTrial], usize) -> Option<Params>,
     ) -> Result<Option<(usize, Params)>, StoreError>;
     fn set_trial_run(&self, study_id: i64, number: usize, run_id: i64) -> Result<(), StoreError>;
+    /// Records what the study wants (trials, deadline), for workers that join it.
+    fn set_study_plan(&self, study_id: i64, plan: &StudyPlan) -> Result<(), StoreError>;
     /// Records a running trial's value at a step (an epoch).
     fn report_value(
         &self,

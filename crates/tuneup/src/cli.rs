@@ -75,6 +75,9 @@ pub enum Command {
     Tune(TuneArgs),
     /// A study's trials, best trial, parameter importance and charts (no NAME: list studies).
     Study(StudyArgs),
+    /// Join studies other processes own (on any host that reaches the store) and train their
+    /// trials: every open study, or the tuning studies of one improve chain.
+    Worker(WorkerArgs),
     /// The model zoo: every architecture with its parameter count and forward FLOPs.
     Zoo(ZooArgs),
     /// Score a run's model on a labelled file.
@@ -387,6 +390,19 @@ pub struct TuneArgs {
     pub workers: usize,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// Only the tuning studies of this improve chain (`tuneup improve --chain`).
+    #[arg(long)]
+    pub chain: Option<String>,
+    /// Exit after this long with no open study, e.g. 10m (default: serve until stopped).
+    #[arg(long)]
+    pub idle_exit: Option<String>,
+    /// How often to look for open studies, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    pub poll: f64,
 }
 
 #[derive(Args, Debug)]

@@ -231,3 +231,134 @@ fn two_hosts_share_a_study_and_a_killed_worker_is_accounted_for() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(files_in(b.dir.path()).iter().any(|f| f.ends_with(".runs")));
 }
+
+#[test]
+fn a_worker_on_another_host_joins_a_study_and_shares_its_trials() {
+    let url = test_server::fresh_db();
+    let (a, b) = (Env::new(), Env::new());
+    // The experiment names its data relatively: the worker, elsewhere, reads it from the
+    // study's plan.
+    std::fs::copy(digits_csv(), a.path("digits.csv")).unwrap();
+    a.write(
+        "w.toml",
+        format!(
+            "task = \"classification\"\nseed = 7\n\n[data]\ntrain = \"digits.csv\"\ntarget = \"label\"\nval_fraction = 0.2\n\n[model]\nkind = \"mlp\"\nhidden = [32]\n\n[optimizer]\nkind = \"adam\"\nlr = 0.001\n\n[train]\nepochs = 30\nbatch_size = 64\n\n{SPACE}"
+        ),
+    );
+    let owner = on(a.dir.path(), &url, "host-a")
+        .args(["tune", "w.toml", "--study", "w", "--trials", "8"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let worker = run(
+        b.dir.path(),
+        &url,
+        "host-b",
+        &["worker", "--idle-exit", "4s", "--poll", "0.2"],
+    );
+    assert_eq!(code(&worker), 0, "{}", stderr(&worker));
+    let out = owner.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let o = run(b.dir.path(), &url, "host-b", &["study", "w", "--json"]);
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let trials = s["trials"].as_array().unwrap();
+    let numbers: Vec<u64> = trials
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (0..8).collect::<Vec<_>>(), "{trials:?}");
+    let hosts: std::collections::BTreeSet<String> = trials
+        .iter()
+        .map(|t| {
+            t["worker"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        hosts.into_iter().collect::<Vec<_>>(),
+        vec!["host-a", "host-b"],
+        "both hosts took trials; the worker said: {}",
+        stderr(&worker)
+    );
+    assert!(trials.iter().all(|t| t["state"] != "running"));
+    assert!(String::from_utf8_lossy(&worker.stdout).contains("took trials of w"));
+}
+
+#[test]
+fn an_improve_chain_spreads_its_study_over_a_worker_that_joins_it() {
+    let url = test_server::fresh_db();
+    let (a, b) = (Env::new(), Env::new());
+    a.write(
+        "c.toml",
+        format!(
+            "task = \"classification\"\nseed = 7\n\n[data]\ntrain = {:?}\ntarget = \"label\"\nval_fraction = 0.3\nlimit = 430\n\n[model]\nkind = \"mlp\"\nhidden = [512, 512]\n\n[optimizer]\nkind = \"adam\"\nlr = 0.001\n\n[train]\nepochs = 40\nbatch_size = 32\n",
+            digits_csv().display().to_string()
+        ),
+    );
+    let worker = on(b.dir.path(), &url, "host-b")
+        .args(["worker", "--chain", "c", "--poll", "0.2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = run(
+        a.dir.path(),
+        &url,
+        "host-a",
+        &[
+            "improve",
+            "c.toml",
+            "--chain",
+            "c",
+            "--remedies",
+            "tuning_regularization",
+            "--budget",
+            "90s",
+            "--cv",
+            "off",
+            "--ensemble",
+            "0",
+        ],
+    );
+    unsafe {
+        libc::kill(worker.id() as i32, libc::SIGKILL);
+    }
+    let w = worker.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l: Value = serde_json::from_slice(
+        &run(a.dir.path(), &url, "host-a", &["history", "c", "--json"]).stdout,
+    )
+    .unwrap();
+    let steps = l.as_array().unwrap().clone();
+    let step = steps
+        .iter()
+        .find(|s| s["remedy"] == "tuning_regularization")
+        .unwrap_or_else(|| panic!("no tuning step: {steps:?}"));
+    assert!(
+        step["state"] == "kept" || step["state"] == "rejected",
+        "{step}"
+    );
+    let name = format!("c:step{}", step["step"]);
+    let s: Value = serde_json::from_slice(
+        &run(a.dir.path(), &url, "host-a", &["study", &name, "--json"]).stdout,
+    )
+    .unwrap();
+    let trials = s["trials"].as_array().unwrap();
+    assert!(trials.iter().all(|t| t["state"] != "running"), "{trials:?}");
+    let by_b = trials
+        .iter()
+        .filter(|t| t["worker"].as_str().unwrap().starts_with("host-b:"))
+        .count();
+    assert!(
+        by_b >= 1,
+        "the worker took none of {} trials: {}",
+        trials.len(),
+        String::from_utf8_lossy(&w.stderr)
+    );
+}

@@ -290,3 +290,61 @@ fn bad_search_tables_are_refused_with_the_key() {
     let o = env.tuneup(&["study", "--json"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
 }
+
+#[test]
+fn a_killed_trial_is_retried_from_its_checkpoint_with_retry_stale() {
+    let env = Env::new();
+    let exp = study_file(
+        &env,
+        "r.toml",
+        60,
+        "[search]\nsampler = \"tpe\"\nretry_stale = 1\n[search.space]\n\"optimizer.lr\" = { float = [1e-4, 1e-2], log = true }\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuneup"))
+        .args(["tune", exp.to_str().unwrap(), "--trials", "2"])
+        .current_dir(env.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once its first trial has reported a few epochs.
+    let t0 = Instant::now();
+    let params = loop {
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(t0.elapsed() < Duration::from_secs(300), "never got going");
+        assert!(child.try_wait().unwrap().is_none(), "ended before the kill");
+        let o = env.tuneup(&["study", "r", "--json"]);
+        if code(&o) != 0 {
+            continue;
+        }
+        let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let t = &s["trials"][0];
+        if t["state"] == "running" && t["intermediate"].as_array().unwrap().len() >= 3 {
+            break t["params"].clone();
+        }
+    };
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+    let o = env.tuneup(&["tune", exp.to_str().unwrap(), "--trials", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let said = stderr(&o);
+    assert!(
+        said.contains(
+            "trial 1: trying trial 0 again (its worker stopped), from its checkpoint at epoch"
+        ),
+        "{said}"
+    );
+    let s = study_json(&env, "r");
+    let trials = s["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 3, "{trials:?}");
+    assert_eq!(trials[0]["state"], "interrupted");
+    assert_eq!(trials[1]["state"], "complete");
+    assert_eq!(
+        trials[1]["params"], params,
+        "the retry has the same parameters"
+    );
+    assert_eq!(trials[2]["state"], "complete");
+    assert_ne!(trials[2]["params"], params);
+}

@@ -25,6 +25,11 @@ pub struct Search {
     /// Defaults for `tuneup tune`'s --trials and --timeout.
     pub trials: Option<usize>,
     pub timeout: Option<String>,
+    /// How many times a trial whose worker stopped (its heartbeat went stale) is tried again
+    /// with the same parameters, from its last checkpoint when one is reachable (default 0: it
+    /// is left interrupted and the sampler asks for a new point).
+    #[serde(default)]
+    pub retry_stale: usize,
 }
 
 impl Search {
@@ -39,12 +44,13 @@ impl Search {
                 "seed",
                 "trials",
                 "timeout",
+                "retry_stale",
             ]
             .contains(&k.as_str())
             {
                 return Err((
                     format!("search.{k}"),
-                    "unknown key: expected space, sampler, pruner, direction, seed, trials, timeout"
+                    "unknown key: expected space, sampler, pruner, direction, seed, trials, timeout, retry_stale"
                         .into(),
                 ));
             }
@@ -143,6 +149,7 @@ impl Search {
             seed: int("seed")?,
             trials: int("trials")?.map(|n| n as usize),
             timeout,
+            retry_stale: int("retry_stale")?.unwrap_or(0) as usize,
         })
     }
 }

@@ -10,7 +10,7 @@ use tuneup_store::NewStudy;
 
 use super::child::{Child, ChildResult};
 use super::describe::short;
-use crate::study::{Trials, best, count, direction, run_trials};
+use crate::study::{Trials, best, count, direction, run_trials, wait_for_others};
 
 impl Child<'_> {
     /// A short study over `search` from `child`, within `seconds`; its best trial is the
@@ -37,6 +37,7 @@ impl Child<'_> {
             search.sampler.name(),
             search.pruner.name(),
         ));
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds.max(1.0));
         run_trials(
             lab,
             &Trials {
@@ -45,10 +46,16 @@ impl Child<'_> {
                 base: &child,
                 data,
                 trials: trials_wanted,
-                deadline: Some(Instant::now() + Duration::from_secs_f64(seconds.max(1.0))),
+                deadline: Some(deadline),
                 parent: Some(self.parent),
+                owner: true,
             },
         )?;
+        // Workers that joined the chain (`tuneup worker --chain`) may still be training trials
+        // of this study: the chain decides only once they are in (or stale), within the
+        // study's time and a heartbeat grace period.
+        let grace = Duration::from_secs_f64(tuneup_store::grace());
+        wait_for_others(lab, &study, deadline.max(Instant::now()) + grace)?;
         let trials = lab.store.trials(study.id)?;
         let summary = format!(
             "study {name}: {} trials ({} complete, {} pruned, {} failed)",

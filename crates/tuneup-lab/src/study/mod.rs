@@ -4,6 +4,7 @@
 //! before new ones are asked for. Resumable: rerunning continues the study.
 
 mod pruning;
+mod retry;
 pub mod setup;
 pub mod view;
 
@@ -15,7 +16,7 @@ use tuneup_core::run::RunState;
 use tuneup_core::spec::Experiment;
 use tuneup_core::tune::search::trial_experiment;
 use tuneup_core::tune::{Direction, Params, Sampler, Search, Trial, TrialState};
-use tuneup_store::{StoredTrial, Study, TrialEnd};
+use tuneup_store::{StoredTrial, Study, StudyPlan, TrialEnd};
 
 use crate::Lab;
 use crate::record::{Request, With, record_and_train};
@@ -87,6 +88,139 @@ pub struct Trials<'a> {
     pub deadline: Option<Instant>,
     /// The parent run of every trial's run.
     pub parent: Option<i64>,
+    /// Whether this process owns the study (its `tune` or `improve`): it records the plan
+    /// (trials, deadline) for workers that join; a joining worker does not.
+    pub owner: bool,
+}
+
+/// Records the study's plan for workers that join it (`tuneup worker`).
+fn publish(lab: Lab, t: &Trials) -> anyhow::Result<()> {
+    let deadline = match t.deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+            Some(lab.store.clock()? + left)
+        }
+        None => None,
+    };
+    let here = if t.dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        t.dir
+    };
+    let dir = std::path::absolute(here).unwrap_or_else(|_| t.dir.to_path_buf());
+    let plan = StudyPlan {
+        trials: t.trials,
+        deadline,
+        dir: dir.display().to_string(),
+        parent: t.parent,
+    };
+    lab.store.set_study_plan(t.study.id, &plan)?;
+    Ok(())
+}
+
+/// Whether a worker can take trials of `study` now: it has a plan, its deadline has not passed
+/// and it wants more trials than it has (interrupted ones left out).
+pub fn is_open(lab: Lab, study: &Study) -> anyhow::Result<bool> {
+    let Some(plan) = &study.plan else {
+        return Ok(false);
+    };
+    if plan
+        .deadline
+        .is_some_and(|d| d <= lab.store.clock().unwrap_or(f64::MAX))
+    {
+        return Ok(false);
+    }
+    let taken = lab
+        .store
+        .trials(study.id)?
+        .iter()
+        .filter(|t| t.trial.state != TrialState::Interrupted)
+        .count();
+    Ok(taken < plan.trials)
+}
+
+/// Takes trials of a study another process owns, under its plan, until it wants no more;
+/// whether this process ran any.
+pub fn serve(lab: Lab, study: &Study) -> anyhow::Result<bool> {
+    let Some(plan) = study.plan.clone() else {
+        return Ok(false);
+    };
+    if !is_open(lab, study)? {
+        return Ok(false);
+    }
+    let dir = std::path::PathBuf::from(&plan.dir);
+    let base = Experiment::parse(&study.text, &dir)
+        .map_err(|e| anyhow::anyhow!("study {}: its experiment: {e}", study.name))?;
+    let data = tuneup_core::data::prepare(&base)?;
+    let deadline = match plan.deadline {
+        Some(d) => {
+            let left = (d - lab.store.clock()?).max(0.0);
+            Some(Instant::now() + std::time::Duration::from_secs_f64(left))
+        }
+        None => None,
+    };
+    lab.say(format!(
+        "study {}: joining ({} trials wanted{})",
+        study.name,
+        plan.trials,
+        deadline
+            .map(|d| format!(
+                ", {:.0} s left",
+                d.saturating_duration_since(Instant::now()).as_secs_f64()
+            ))
+            .unwrap_or_default()
+    ));
+    let before = count_mine(lab, study)?;
+    run_trials(
+        lab,
+        &Trials {
+            study,
+            dir: &dir,
+            base: &base,
+            data: &data,
+            trials: plan.trials,
+            deadline,
+            parent: plan.parent,
+            owner: false,
+        },
+    )?;
+    Ok(count_mine(lab, study)? > before)
+}
+
+fn count_mine(lab: Lab, study: &Study) -> anyhow::Result<usize> {
+    let me = worker_id();
+    Ok(lab
+        .store
+        .trials(study.id)?
+        .iter()
+        .filter(|t| t.worker == me)
+        .count())
+}
+
+/// Waits until no trial of the study is running (trials of workers that joined it end, or go
+/// stale and are marked), or `until` passes; polls every second.
+pub fn wait_for_others(lab: Lab, study: &Study, until: Instant) -> anyhow::Result<()> {
+    let mut said = false;
+    loop {
+        mark_interrupted(lab, study)?;
+        let running = lab
+            .store
+            .trials(study.id)?
+            .iter()
+            .filter(|t| t.trial.state == TrialState::Running)
+            .count();
+        if running == 0 || Instant::now() >= until {
+            return Ok(());
+        }
+        if !said {
+            lab.say(format!(
+                "study {}: waiting for {running} trial(s) of other workers",
+                study.name
+            ));
+            said = true;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
 }
 
 /// Asks for and runs trials until the study has `t.trials` or the deadline passes.
@@ -100,6 +234,9 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
         search.seed.unwrap_or(t.base.seed),
     );
     let me = worker_id();
+    if t.owner {
+        publish(lab, t)?;
+    }
     loop {
         if t.deadline.is_some_and(|d| Instant::now() >= d) {
             lab.say(format!("study {}: timeout reached", t.study.name));
@@ -108,6 +245,7 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
         // A trial whose worker died does not count towards the study's total: it is marked
         // before every ask, by whichever worker asks first.
         mark_interrupted(lab, t.study)?;
+        let mut retried: Option<(usize, Vec<StoredTrial>)> = None;
         let asked = lab
             .store
             .ask_trial(t.study.id, &me, &mut |stored, number| {
@@ -121,12 +259,30 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
                 if seen.len() >= t.trials {
                     return None;
                 }
+                if let Some(r) = retry::retriable(stored, search.retry_stale) {
+                    retried = Some((r.trial.number, stored.to_vec()));
+                    return Some(r.trial.params.clone());
+                }
                 sampler.ask(&seen, number)
             })?;
         let Some((number, params)) = asked else {
             break;
         };
-        run_trial(lab, t, direction, number, &params)?;
+        let resume = match &retried {
+            Some((of, stored)) => {
+                let point = retry::resume_point(lab, stored, &params);
+                lab.say(format!(
+                    "trial {number}: trying trial {of} again (its worker stopped){}",
+                    point
+                        .as_ref()
+                        .map(|(_, e)| format!(", from its checkpoint at epoch {e}"))
+                        .unwrap_or_else(|| ", from the start".into())
+                ));
+                point.map(|(p, _)| p)
+            }
+            None => None,
+        };
+        run_trial(lab, t, direction, number, &params, resume.as_deref())?;
     }
     Ok(())
 }
@@ -140,6 +296,7 @@ fn run_trial(
     direction: Direction,
     number: usize,
     params: &Params,
+    resume: Option<&Path>,
 ) -> anyhow::Result<()> {
     let study = t.study;
     let shown: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -177,16 +334,28 @@ fn run_trial(
         };
         &own
     };
+    // With retries on a server store, the run's resume point is copied into the store after
+    // every epoch, so that a worker on another host can go on from it.
+    let share_each_epoch =
+        study.search.retry_stale > 0 && tuneup_store::is_server(&lab.store.location());
+    let run_id = std::rc::Rc::new(std::cell::Cell::new(None::<i64>));
+    let mut prune = pruning::stopper(lab, study, number, direction, exp.train.epochs);
+    let seen_run = run_id.clone();
     let with = With {
-        stopper: Some(pruning::stopper(
-            lab,
-            study,
-            number,
-            direction,
-            exp.train.epochs,
-        )),
-        on_start: Some(Box::new(move |run_id: i64| {
-            let _ = lab.store.set_trial_run(study.id, number, run_id);
+        stopper: Some(Box::new(move |e: &tuneup_core::run::EpochRecord| {
+            let stop = prune(e);
+            if let (true, Some(id)) = (share_each_epoch, seen_run.get())
+                && let Err(err) = crate::artifacts::share(lab.store, id)
+            {
+                lab.say(format!(
+                    "   trial {number}: its checkpoint not shared: {err:#}"
+                ));
+            }
+            stop
+        })),
+        on_start: Some(Box::new(move |id: i64| {
+            run_id.set(Some(id));
+            let _ = lab.store.set_trial_run(study.id, number, id);
         })),
         ..Default::default()
     };
@@ -195,7 +364,7 @@ fn run_trial(
         data,
         display: &study.experiment_path,
         parent: t.parent,
-        resume: None,
+        resume,
     };
     let trained = record_and_train(lab, req, with)?;
     let (RunState::Complete, Some(o)) = (trained.state, trained.outcome) else {

@@ -184,6 +184,7 @@ pub fn run(lab: Lab, r: &Ready) -> anyhow::Result<()> {
                 .timeout
                 .map(|t| Instant::now() + Duration::from_secs_f64(t)),
             parent: None,
+            owner: true,
         },
     )
 }

@@ -1,10 +1,10 @@
-//! The PostgreSQL schema (version 1): the SQLite store's tables with the server's types, plus
+//! The PostgreSQL schema (version 2): the SQLite store's tables with the server's types, plus
 //! what many workers on many hosts need: a trial counter and a change sequence per study (both
 //! on the study's row, so taking a number or writing a trial is one short row lock, never a
 //! table lock), `seq` on every trial and intermediate value (incremental reads), heartbeats, and
 //! run files in chunks.
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The server's clock, in seconds since the Unix epoch.
 pub const NOW: &str = "extract(epoch from clock_timestamp())::float8";
@@ -61,7 +61,8 @@ pub fn create() -> String {
             search_json TEXT NOT NULL,
             created_at DOUBLE PRECISION NOT NULL,
             next_number BIGINT NOT NULL DEFAULT 0,
-            seq BIGINT NOT NULL DEFAULT 0
+            seq BIGINT NOT NULL DEFAULT 0,
+            plan_json TEXT
         );
         CREATE TABLE trials (
             study_id BIGINT NOT NULL REFERENCES studies(id),
@@ -125,8 +126,8 @@ pub fn create() -> String {
     )
 }
 
-/// What each schema version adds to the one before it, applied in order to older stores
-/// (none yet: version 1 is the first).
+/// What each schema version adds to the one before it, applied in order to older stores.
 pub fn migrations() -> Vec<(i64, String)> {
-    Vec::new()
+    // Version 2: a study's plan (trials wanted, deadline) for workers that join it.
+    vec![(2, "ALTER TABLE studies ADD COLUMN plan_json TEXT;".into())]
 }

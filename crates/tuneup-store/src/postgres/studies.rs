@@ -169,7 +169,7 @@ impl StudyStore for PgStore {
     fn study(&self, name: &str) -> Result<Option<Study>, StoreError> {
         let Some(r) = self.with(|c| {
             c.query_opt(
-                "SELECT id, name, experiment_path, config_json, search_json, created_at FROM studies WHERE name = $1",
+                "SELECT id, name, experiment_path, config_json, search_json, created_at, plan_json FROM studies WHERE name = $1",
                 &[&name],
             )
         })?
@@ -181,7 +181,9 @@ impl StudyStore for PgStore {
             parse_json(self, Some(r.get(3)), &format!("study {name}: config"))?.unwrap_or_default();
         let search = parse_json(self, Some(r.get(4)), &format!("study {name}: search"))?
             .ok_or_else(|| self.corrupt(format!("study {name}: no search")))?;
+        let plan = parse_json(self, r.get(6), &format!("study {name}: plan"))?;
         Ok(Some(Study {
+            plan,
             id: r.get(0),
             text: config["text"].as_str().unwrap_or_default().to_string(),
             search,
@@ -279,6 +281,17 @@ impl StudyStore for PgStore {
                      WHERE study_id = $1 AND number = $2"
                 ),
                 &[&study_id, &number, &run_id],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn set_study_plan(&self, study_id: i64, plan: &StudyPlan) -> Result<(), StoreError> {
+        let plan = to_json(plan);
+        self.with(|c| {
+            c.execute(
+                "UPDATE studies SET plan_json = $2 WHERE id = $1",
+                &[&study_id, &plan],
             )
         })?;
         Ok(())

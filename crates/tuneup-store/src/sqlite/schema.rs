@@ -54,7 +54,8 @@ pub fn create() -> String {
             experiment_path TEXT NOT NULL,
             config_json TEXT NOT NULL,
             search_json TEXT NOT NULL,
-            created_at REAL NOT NULL
+            created_at REAL NOT NULL,
+            plan_json TEXT
         );
         {TRIALS_V5}
         ALTER TABLE trials ADD COLUMN heartbeat REAL;
@@ -161,9 +162,10 @@ fn v5() -> String {
     )
 }
 
-/// Version 6: heartbeats. A run records its worker; runs, trials and steps the last time their
-/// worker said it was alive.
-const V6: &str = "ALTER TABLE runs ADD COLUMN worker TEXT;
+/// Version 6: heartbeats and study plans. A run records its worker; runs, trials and steps the
+/// last time their worker said it was alive; a study what it wants, for workers that join it.
+const V6: &str = "ALTER TABLE studies ADD COLUMN plan_json TEXT;
+    ALTER TABLE runs ADD COLUMN worker TEXT;
     ALTER TABLE runs ADD COLUMN heartbeat REAL;
     ALTER TABLE trials ADD COLUMN heartbeat REAL;
     ALTER TABLE ledger ADD COLUMN heartbeat REAL;";

@@ -32,7 +32,7 @@ impl StudyStore for SqliteStore {
         let row = self
             .conn
             .query_row(
-                "SELECT id, name, experiment_path, config_json, search_json, created_at FROM studies WHERE name = ?1",
+                "SELECT id, name, experiment_path, config_json, search_json, created_at, plan_json FROM studies WHERE name = ?1",
                 [name],
                 |r| {
                     Ok((
@@ -42,18 +42,20 @@ impl StudyStore for SqliteStore {
                         r.get::<_, String>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, f64>(5)?,
+                        r.get::<_, Option<String>>(6)?,
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((id, name, experiment_path, config, search, created_at)) = row else {
+        let Some((id, name, experiment_path, config, search, created_at, plan)) = row else {
             return Ok(None);
         };
         let config: serde_json::Value =
             parse_json(self, Some(config), &format!("study {name}: config"))?.unwrap_or_default();
         let search = parse_json(self, Some(search), &format!("study {name}: search"))?
             .ok_or_else(|| self.corrupt(format!("study {name}: no search")))?;
+        let plan = parse_json(self, plan, &format!("study {name}: plan"))?;
         Ok(Some(Study {
             id,
             text: config["text"].as_str().unwrap_or_default().to_string(),
@@ -61,6 +63,7 @@ impl StudyStore for SqliteStore {
             name,
             experiment_path,
             created_at,
+            plan,
         }))
     }
 
@@ -116,6 +119,16 @@ impl StudyStore for SqliteStore {
             .execute(
                 "UPDATE trials SET run_id = ?3 WHERE study_id = ?1 AND number = ?2",
                 params![study_id, number as i64, run_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn set_study_plan(&self, study_id: i64, plan: &StudyPlan) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE studies SET plan_json = ?2 WHERE id = ?1",
+                params![study_id, to_json(plan)],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

@@ -16,6 +16,7 @@ mod score;
 mod study;
 mod train;
 mod tune;
+mod worker;
 mod zoo;
 
 use std::path::PathBuf;
@@ -90,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::History(a) => improve::history(&ctx, a),
         Command::Tune(a) => tune::run(&ctx, a),
         Command::Study(a) => study::run(&ctx, a),
+        Command::Worker(a) => worker::run(&ctx, a),
         Command::Distill(a) => distill::run(&ctx, a),
         Command::Zoo(a) => zoo::run(&ctx, a),
     }
