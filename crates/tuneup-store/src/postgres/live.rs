@@ -2,7 +2,7 @@
 //! process's running records with the server's clock (so hosts whose clocks differ still agree);
 //! a stale record is ended by one conditional update, which only one process can win.
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::PgStore;
 use super::schema::NOW;
@@ -37,7 +37,7 @@ impl PgStore {
                 Some(move || {
                     // A lost connection is reopened on the next tick.
                     if client.as_ref().is_none_or(|c| c.is_closed()) {
-                        client = config.connect(NoTls).ok();
+                        client = super::tls::open(&config).ok();
                     }
                     let Some(c) = client.as_mut() else {
                         return Err(StoreError::Unreachable {

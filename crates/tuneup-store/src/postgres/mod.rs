@@ -13,6 +13,7 @@ mod schema;
 mod studies;
 #[doc(hidden)]
 pub mod test_server;
+mod tls;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -289,7 +290,17 @@ impl PgStore {
 
 /// Opens a connection, saying plainly why one cannot be had.
 fn connect(config: &Config, location: &str) -> Result<Client, StoreError> {
-    config.connect(NoTls).map_err(|e| {
+    let e = match tls::open(config) {
+        Ok(c) => return Ok(c),
+        Err(tls::Failure::Setup(why)) => {
+            return Err(StoreError::Unreachable {
+                location: location.to_string(),
+                why,
+            });
+        }
+        Err(tls::Failure::Server(e)) => e,
+    };
+    Err({
         let why = match e.code() {
             Some(c) if *c == SqlState::INVALID_PASSWORD => {
                 "the server refused the user name or password".to_string()
@@ -307,7 +318,13 @@ fn connect(config: &Config, location: &str) -> Result<Client, StoreError> {
                 let detail = std::error::Error::source(&e)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| e.to_string());
-                format!("{detail}; is a PostgreSQL server running there?")
+                if e.to_string().contains("TLS") || detail.contains("certificate") {
+                    format!(
+                        "TLS: {detail}; if the server's certificate is signed by a private CA, set TUNEUP_PG_CA to that CA's PEM file"
+                    )
+                } else {
+                    format!("{detail}; is a PostgreSQL server running there?")
+                }
             }
         };
         StoreError::Unreachable {

@@ -110,6 +110,7 @@ fn server_command(
     data: &Path,
     port: u16,
     ids: Option<(u32, u32)>,
+    extra: &[String],
 ) -> Result<Command, String> {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -123,6 +124,7 @@ fn server_command(
         .args(["-c", "fsync=off", "-c", "max_connections=200"])
         .arg("-k")
         .arg(root)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(log);
     as_user(&mut cmd, ids);
@@ -154,7 +156,7 @@ fn wait_ready(url: &str, root: &Path) -> Result<(), String> {
 fn start() -> Result<String, String> {
     let (root, data, ids) = init_cluster("shared")?;
     let port = free_port().map_err(|e| e.to_string())?;
-    let mut cmd = server_command(&root, &data, port, ids)?;
+    let mut cmd = server_command(&root, &data, port, ids, &[])?;
     let (tx, rx) = std::sync::mpsc::channel();
     // The server is the child of a thread that never ends: it lives until the process does.
     std::thread::spawn(move || match cmd.spawn() {
@@ -182,6 +184,7 @@ pub struct Private {
     data: PathBuf,
     port: u16,
     ids: Option<(u32, u32)>,
+    extra: Vec<String>,
     child: Option<std::process::Child>,
     /// `postgres://USER:PASSWORD@127.0.0.1:PORT`
     pub url: String,
@@ -197,6 +200,7 @@ impl Private {
             data,
             port,
             ids,
+            extra: Vec::new(),
             child: None,
             url,
         };
@@ -204,9 +208,70 @@ impl Private {
         p
     }
 
+    /// A server that takes TCP connections over TLS only, with this certificate and key (PEM).
+    pub fn start_tls_only(tag: &str, cert: &str, key: &str) -> Private {
+        let (root, data, ids) = init_cluster(tag).unwrap();
+        let (cert_file, key_file) = (root.join("server.pem"), root.join("server.key"));
+        std::fs::write(&cert_file, cert).unwrap();
+        std::fs::write(&key_file, key).unwrap();
+        std::fs::set_permissions(
+            &key_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        if let Some((uid, gid)) = ids {
+            chown(&cert_file, uid, gid).unwrap();
+            chown(&key_file, uid, gid).unwrap();
+        }
+        // Every TCP line of pg_hba.conf becomes TLS-only.
+        let hba = data.join("pg_hba.conf");
+        let text = std::fs::read_to_string(&hba).unwrap();
+        let tls_only: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("host ") {
+                Some(rest) => format!("hostssl {rest}\n"),
+                None => format!("{l}\n"),
+            })
+            .collect();
+        std::fs::write(&hba, tls_only).unwrap();
+        let port = free_port().unwrap();
+        let url = format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{port}");
+        let extra = vec![
+            "-c".to_string(),
+            "ssl=on".to_string(),
+            "-c".to_string(),
+            format!("ssl_cert_file={}", cert_file.display()),
+            "-c".to_string(),
+            format!("ssl_key_file={}", key_file.display()),
+        ];
+        let mut p = Private {
+            root,
+            data,
+            port,
+            ids,
+            extra,
+            child: None,
+            url,
+        };
+        p.child = Some(p.command().spawn().expect("starting postgres"));
+        // Ready once its log says so: a plain connection is refused by design.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let log = std::fs::read_to_string(p.root.join("log")).unwrap_or_default();
+            if log.contains("ready to accept connections") {
+                return p;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the TLS server did not start");
+    }
+
+    fn command(&self) -> Command {
+        server_command(&self.root, &self.data, self.port, self.ids, &self.extra).unwrap()
+    }
+
     fn up(&mut self) {
-        let mut cmd = server_command(&self.root, &self.data, self.port, self.ids).unwrap();
-        self.child = Some(cmd.spawn().expect("starting postgres"));
+        self.child = Some(self.command().spawn().expect("starting postgres"));
         wait_ready(&self.url, &self.root).unwrap();
     }
 
