@@ -15,7 +15,13 @@ pub struct Cli {
     /// or a PostgreSQL database shared by workers on many hosts,
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (its tables are created in an empty
     /// database; run files are kept in it too).
-    #[arg(long, global = true, env = "TUNEUP_STORE", default_value = "tuneup.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "TUNEUP_STORE",
+        hide_env_values = true,
+        default_value = "tuneup.db"
+    )]
     pub store: String,
     /// With a PostgreSQL store: the local folder for run files (default
     /// `tuneup-<database>.runs`); files written on other hosts are fetched into it on first use.

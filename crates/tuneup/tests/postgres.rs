@@ -92,6 +92,16 @@ fn wrong_servers_are_clear_errors_that_write_nothing() {
             assert_eq!(files_in(env.dir.path()), vec!["e.toml"], "{url}");
         }
     }
+    // `--help` shows that TUNEUP_STORE is read, never its value (it may hold a password).
+    let help = on(env.dir.path(), &cases[3].0, "h")
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("TUNEUP_STORE") && !help.contains("not-the-password"),
+        "{help}"
+    );
     // A store written by a newer tuneup is refused, not changed.
     let newer = test_server::fresh_db();
     let o = run(env.dir.path(), &newer, "h", &["runs"]);
