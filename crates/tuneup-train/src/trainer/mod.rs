@@ -276,44 +276,6 @@ impl<'a> Session<'a> {
         Ok(s)
     }
 
-    /// Continues the run whose best checkpoint is `from`: its last model, optimizer, schedule
-    /// and loop state, its best weights as this run's best so far, its snapshots.
-    fn resume_from(&mut self, from: &Path) -> Result<(), TrainError> {
-        let (exp, info) = (self.exp, &self.data.info);
-        let state = read_resume_state(from).map_err(TrainError::Checkpoint)?;
-        let (last, optim_path, _) = resume::resume_files(from);
-        let load = |p: &Path| {
-            crate::checkpoint::load_on(&exp.model, info, p, &self.device)
-                .map_err(TrainError::Checkpoint)
-        };
-        self.model = Some(load(&last)?);
-        let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
-        self.optim = optim.load(&optim_path).map_err(|e| {
-            TrainError::Checkpoint(format!("cannot read {}: {e}", optim_path.display()))
-        })?;
-        let best_model = load(from)?;
-        // The resumed run's earlier snapshots are its parent's; keep their paths.
-        for &e in self.snapshot_epochs.iter() {
-            let p = from.with_file_name(format!("snapshot-{e}.bpk"));
-            if p.exists() {
-                self.snapshots.push((e, p));
-            }
-        }
-        self.scheduler.restore(state.scheduler);
-        self.since_best = state.since_best;
-        self.first_loss = state.first_loss;
-        self.global_step = state.global_step;
-        self.start_epoch = state.epoch + 1;
-        if let Some(e) = state.best_epoch {
-            if exp.train.keep == Keep::Best {
-                crate::checkpoint::save(&best_model, self.job.checkpoint)
-                    .map_err(TrainError::Checkpoint)?;
-            }
-            self.best = Some((e, state.best_watched.unwrap_or(f64::NAN), None));
-        }
-        Ok(())
-    }
-
     /// One epoch: the batches, the evaluation, what to keep. `false` when the run stops here.
     fn epoch(&mut self, epoch: usize, observer: &mut dyn Observer) -> Result<bool, TrainError> {
         let t0 = Instant::now();
