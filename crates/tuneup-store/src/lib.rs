@@ -43,6 +43,19 @@ pub fn open_with(location: &str, artifacts: Option<&Path>) -> Result<Box<dyn Sto
     }
 }
 
+/// Opens an existing store through a connection that cannot write (the dashboard's): never
+/// creates, migrates or locks it for writing, so it cannot slow or block a running study.
+pub fn open_read_only(
+    location: &str,
+    artifacts: Option<&Path>,
+) -> Result<Box<dyn Storage>, StoreError> {
+    if is_server(location) {
+        Ok(Box::new(PgStore::open_read_only(location, artifacts)?))
+    } else {
+        Ok(Box::new(SqliteStore::open_read_only(Path::new(location))?))
+    }
+}
+
 /// [`open_with`] with the default artifacts folder.
 pub fn open(location: &str) -> Result<Box<dyn Storage>, StoreError> {
     open_with(location, None)

@@ -120,6 +120,10 @@ pub trait Liveness {
     /// still `seen` (nothing beat since the caller read it): one conditional update, so of two
     /// processes that find it stale only one ends it. `false` when it beat or ended meanwhile.
     fn interrupt(&self, item: Live<'_>, seen: Option<f64>, why: &str) -> Result<bool, StoreError>;
+    /// A number that changes whenever another connection commits a change to the store: a
+    /// reader polls it (cheaply) to learn that something happened, then reads what it shows.
+    /// It may also change for writes that touch nothing the reader shows.
+    fn revision(&self) -> Result<u64, StoreError>;
 }
 
 /// A whole store: runs, studies, the ledger and liveness.

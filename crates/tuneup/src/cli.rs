@@ -88,6 +88,39 @@ pub enum Command {
     Zoo(ZooArgs),
     /// Score a run's model on a labelled file.
     Eval(EvalArgs),
+    /// One self-contained HTML file (charts, styles and data inlined; opens with no network)
+    /// for a run, an improve chain or a study.
+    Report(ReportArgs),
+    /// A local web server showing every run, chain and study in the store, updated live as
+    /// epochs, trials and ledger steps are recorded; reads the store without writing to it.
+    Dashboard(DashboardArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A run id (or give --chain or --study).
+    #[arg(conflicts_with_all = ["chain", "study"], required_unless_present_any = ["chain", "study"])]
+    pub run: Option<i64>,
+    /// An improve chain's name.
+    #[arg(long, conflicts_with = "study")]
+    pub chain: Option<String>,
+    /// A study's name.
+    #[arg(long)]
+    pub study: Option<String>,
+    /// Where to write the HTML file.
+    #[arg(short = 'o', long, default_value = "report.html")]
+    pub output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct DashboardArgs {
+    /// The port to listen on (0: any free port, printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. The default serves this machine only; another address
+    /// (0.0.0.0) shows your runs to anyone who can reach it: there is no login.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
 }
 
 #[derive(Subcommand, Debug)]

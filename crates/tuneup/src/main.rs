@@ -9,7 +9,6 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod output;
-mod plot;
 mod progress;
 mod views;
 

@@ -60,6 +60,18 @@ impl Liveness for PgStore {
         self.with(|c| c.query_one(&format!("SELECT {NOW}"), &[]).map(|r| r.get(0)))
     }
 
+    fn revision(&self) -> Result<u64, StoreError> {
+        // The next transaction id the server will assign: it moves whenever any transaction
+        // writes (read-only ones are not given an id), so a reader sees every commit.
+        self.with(|c| {
+            c.query_one(
+                "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+                &[],
+            )
+            .map(|r| r.get::<_, i64>(0) as u64)
+        })
+    }
+
     fn beat(&self) -> Result<usize, StoreError> {
         let workers = workers_now(&self.beats_for);
         self.with(|c| beat_on(c, &workers))

@@ -96,6 +96,20 @@ impl PgStore {
     /// migrating older ones. `artifacts` is the local folder for run files (default:
     /// `tuneup-<database>.runs` in the working directory).
     pub fn open(url: &str, artifacts: Option<&Path>) -> Result<PgStore, StoreError> {
+        Self::open_as(url, artifacts, false)
+    }
+
+    /// Opens an existing store whose every transaction is read-only (the session's default,
+    /// set for every connection, reconnections included): a dashboard that cannot write.
+    pub fn open_read_only(url: &str, artifacts: Option<&Path>) -> Result<PgStore, StoreError> {
+        Self::open_as(url, artifacts, true)
+    }
+
+    fn open_as(
+        url: &str,
+        artifacts: Option<&Path>,
+        read_only: bool,
+    ) -> Result<PgStore, StoreError> {
         let location = redact(url);
         let mut config: Config = url
             .parse()
@@ -113,6 +127,10 @@ impl PgStore {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("tuneup");
+        if read_only {
+            let options = config.get_options().unwrap_or("").to_string();
+            config.options(format!("{options} -c default_transaction_read_only=on").trim());
+        }
         let client = connect(&config, &location)?;
         let db = config.get_dbname().unwrap_or("tuneup").to_string();
         let artifacts = match artifacts {
@@ -129,7 +147,7 @@ impl PgStore {
             beater: Default::default(),
             cache: Default::default(),
         };
-        store.check_format()?;
+        store.check_format(read_only)?;
         Ok(store)
     }
 
@@ -214,13 +232,15 @@ impl PgStore {
     /// Checks that the database is a tuneup store (or empty: then creates one) at a version
     /// this binary reads, migrating an older one; one transaction under an advisory lock, so
     /// processes opening a new database at once create it once.
-    fn check_format(&self) -> Result<(), StoreError> {
+    fn check_format(&self, read_only: bool) -> Result<(), StoreError> {
         let not = |why: String| StoreError::NotAStore {
             path: PathBuf::from(&self.location),
             why,
         };
         enum Found {
             Created,
+            Empty,
+            Old(i64),
             Foreign(i64),
             Format(Option<String>),
             Version(Option<String>),
@@ -232,6 +252,9 @@ impl PgStore {
             let has_meta: bool = tx
                 .query_one("SELECT to_regclass('tuneup_meta') IS NOT NULL", &[])?
                 .get(0);
+            if !has_meta && read_only {
+                return Ok(Found::Empty);
+            }
             if !has_meta {
                 let tables: i64 = tx
                     .query_one(
@@ -264,6 +287,9 @@ impl PgStore {
             if v > SCHEMA_VERSION {
                 return Ok(Found::Version(version));
             }
+            if read_only && v < SCHEMA_VERSION {
+                return Ok(Found::Old(v));
+            }
             for (to, sql) in schema::migrations().iter().filter(|(to, _)| *to > v) {
                 tx.batch_execute(sql)?;
                 tx.execute(
@@ -276,6 +302,12 @@ impl PgStore {
         })?;
         match found {
             Found::Created | Found::Migrated => Ok(()),
+            Found::Old(v) => Err(not(format!(
+                "schema version {v}, this tuneup reads {SCHEMA_VERSION}: run any other tuneup command on it once to upgrade it"
+            ))),
+            Found::Empty => Err(not(
+                "no tuneup store in this database yet (nothing has been recorded in it)".into(),
+            )),
             Found::Foreign(n) => Err(not(format!(
                 "the database holds {n} tables of another program and none of tuneup's; name an empty database"
             ))),

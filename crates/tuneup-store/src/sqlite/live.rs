@@ -58,6 +58,14 @@ impl Liveness for SqliteStore {
         Ok(now())
     }
 
+    fn revision(&self) -> Result<u64, StoreError> {
+        // SQLite's own counter: it changes when another connection commits.
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .map(|v| v as u64)
+            .map_err(|e| self.err(e))
+    }
+
     fn beat(&self) -> Result<usize, StoreError> {
         beat_on(&self.conn, &workers_now(&self.beats_for)).map_err(|e| self.err(e))
     }

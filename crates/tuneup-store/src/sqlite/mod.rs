@@ -65,6 +65,66 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens an existing store for reading only (a dashboard): the connection cannot write, so
+    /// it never takes the write lock a running study needs, and WAL lets it read while others
+    /// write. The file must be a tuneup store at this tuneup's schema version.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let not = |why: String| StoreError::NotAStore {
+            path: path.to_path_buf(),
+            why,
+        };
+        if !path.is_file() {
+            return Err(not("no such file".into()));
+        }
+        check_header(path)?;
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            worker: crate::live::worker_id(),
+            beats_for: Default::default(),
+            beater: Default::default(),
+        };
+        let format: Option<String> = store
+            .conn
+            .query_row(
+                "SELECT value FROM tuneup_meta WHERE key='format'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| not(e.to_string()))?;
+        if format.as_deref() != Some(schema::FORMAT) {
+            return Err(not(format!("format is {format:?}")));
+        }
+        let version = store
+            .schema_version()
+            .map_err(|_| not("unreadable schema version".into()))?;
+        if version != SCHEMA_VERSION {
+            return Err(not(format!(
+                "schema version {version}, this tuneup reads {SCHEMA_VERSION}: {}",
+                if version < SCHEMA_VERSION {
+                    "run any other tuneup command on it once to upgrade it"
+                } else {
+                    "upgrade tuneup"
+                }
+            )));
+        }
+        Ok(store)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

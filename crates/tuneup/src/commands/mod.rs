@@ -4,6 +4,7 @@
 mod augment;
 mod curve;
 mod cv;
+mod dashboard;
 mod diagnose;
 mod distill;
 mod ensemble;
@@ -94,5 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(a) => worker::run(&ctx, a),
         Command::Distill(a) => distill::run(&ctx, a),
         Command::Zoo(a) => zoo::run(&ctx, a),
+        Command::Report(a) => dashboard::report(&ctx, a),
+        Command::Dashboard(a) => dashboard::serve(&ctx, a),
     }
 }

@@ -8,7 +8,7 @@ use tuneup_core::spec::Experiment;
 
 use crate::cli::{LrFindArgs, ScheduleArgs};
 use crate::output::write_atomic;
-use crate::plot::{Mark, Panel, Series, svg};
+use tuneup_web::chart::{Mark, Panel, Series, svg};
 
 pub fn schedule(a: ScheduleArgs) -> anyhow::Result<()> {
     let (output, json_out) = (a.output.as_deref(), a.json);

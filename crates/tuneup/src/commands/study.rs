@@ -13,8 +13,8 @@ use tuneup_store::{Storage, StoredTrial};
 
 use crate::cli::StudyArgs;
 use crate::output::write_atomic;
-use crate::plot::{Panel, Series};
 use crate::views::study::print_best;
+use tuneup_web::chart::study as chart;
 
 use super::Ctx;
 
@@ -190,179 +190,23 @@ fn write_plots(
     direction: Direction,
     imp: Option<&[(String, f64)]>,
 ) -> anyhow::Result<()> {
-    let done: Vec<&StoredTrial> = trials
-        .iter()
-        .filter(|t| {
-            t.trial.state == TrialState::Complete && t.trial.value.is_some_and(f64::is_finite)
-        })
-        .collect();
-    // Optimization history: every complete trial's value and the best so far.
-    let mut best_so_far = Vec::new();
-    let mut b: Option<f64> = None;
-    for t in &done {
-        let v = t.trial.value.unwrap_or(f64::NAN);
-        if b.is_none_or(|x| direction.better(v, x)) {
-            b = Some(v);
-        }
-        best_so_far.push((t.trial.number as f64, b.unwrap_or(v)));
+    let mut files = vec![
+        ("history.svg", Some(chart::history(trials, direction))),
+        ("slices.svg", chart::slices(search, trials, imp)),
+        (
+            "parallel.svg",
+            Some(chart::parallel(search, trials, direction)),
+        ),
+    ];
+    if trials.iter().any(|t| !t.trial.intermediate.is_empty()) {
+        files.push(("intermediate.svg", Some(chart::intermediate(trials, 200))));
     }
-    let history = Panel {
-        title: "optimization history".into(),
-        x_label: "trial".into(),
-        y_label: "objective".into(),
-        series: vec![
-            Series {
-                name: "trial".into(),
-                points: done
-                    .iter()
-                    .map(|t| (t.trial.number as f64, t.trial.value.unwrap_or(f64::NAN)))
-                    .collect(),
-                color: "#1f77b4",
-                dashed: false,
-                markers: true,
-            },
-            Series {
-                name: "best so far".into(),
-                points: best_so_far,
-                color: "#d62728",
-                dashed: false,
-                markers: false,
-            },
-        ],
-        hlines: vec![],
-        vlines: vec![],
-        log_x: false,
-    };
-    let path = dir.join("history.svg");
-    write_atomic(&path, crate::plot::svg(&[history]).as_bytes())?;
-    eprintln!("wrote {}", path.display());
-    // Slices of the most important numerical parameters (up to three).
-    let mut order: Vec<&str> = match imp {
-        Some(v) => {
-            let mut v = v.to_vec();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1));
-            v.into_iter()
-                .map(|(k, _)| search.space.get(&k).map(|p| p.name.as_str()).unwrap_or(""))
-                .collect()
+    for (name, svg) in files {
+        if let Some(svg) = svg {
+            let path = dir.join(name);
+            write_atomic(&path, svg.as_bytes())?;
+            eprintln!("wrote {}", path.display());
         }
-        None => search
-            .space
-            .params
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect(),
-    };
-    order.retain(|k| !k.is_empty());
-    let panels: Vec<Panel> = order
-        .iter()
-        .filter_map(|k| search.space.get(k))
-        .filter(|p| !p.dist.is_categorical())
-        .take(3)
-        .map(|p| {
-            let log = matches!(
-                p.dist,
-                tuneup_core::tune::Dist::Float { log: true, .. }
-                    | tuneup_core::tune::Dist::Int { log: true, .. }
-            );
-            Panel {
-                title: format!("slice: {}", p.name),
-                x_label: p.name.clone(),
-                y_label: "objective".into(),
-                series: vec![Series {
-                    name: "trial".into(),
-                    points: done
-                        .iter()
-                        .filter_map(|t| {
-                            Some((t.trial.params.get(&p.name)?.as_f64()?, t.trial.value?))
-                        })
-                        .collect(),
-                    color: "#1f77b4",
-                    dashed: false,
-                    markers: true,
-                }],
-                hlines: vec![],
-                vlines: vec![],
-                log_x: log,
-            }
-        })
-        .collect();
-    if !panels.is_empty() {
-        let path = dir.join("slices.svg");
-        write_atomic(&path, crate::plot::svg(&panels).as_bytes())?;
-        eprintln!("wrote {}", path.display());
     }
-    let path = dir.join("parallel.svg");
-    write_atomic(&path, parallel(search, &done, direction).as_bytes())?;
-    eprintln!("wrote {}", path.display());
     Ok(())
-}
-
-/// Parallel coordinates: one vertical axis per parameter (internal coordinates scaled to the
-/// domain) and one for the objective; one polyline per complete trial, darker = better.
-fn parallel(search: &Search, done: &[&StoredTrial], direction: Direction) -> String {
-    let params = &search.space.params;
-    let axes = params.len() + 1;
-    let (w, h, m) = (160.0 * axes as f64, 360.0, 40.0);
-    let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="11">
-<rect width="100%" height="100%" fill="white"/>
-"##
-    );
-    let x_of = |i: usize| m + (w - 2.0 * m) * i as f64 / (axes - 1).max(1) as f64;
-    let vals: Vec<f64> = done.iter().filter_map(|t| t.trial.value).collect();
-    let (vlo, vhi) = vals
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
-    let span = if vhi > vlo { vhi - vlo } else { 1.0 };
-    let y_of = |u: f64| h - m - (h - 2.0 * m) * u.clamp(0.0, 1.0);
-    for t in done {
-        let v = t.trial.value.unwrap_or(vlo);
-        let good = match direction {
-            Direction::Maximize => (v - vlo) / span,
-            Direction::Minimize => (vhi - v) / span,
-        };
-        let shade = (200.0 - 180.0 * good).round() as u8;
-        let mut pts = Vec::new();
-        for (i, p) in params.iter().enumerate() {
-            if let Some(x) = t
-                .trial
-                .params
-                .get(&p.name)
-                .and_then(|v| p.dist.to_internal(v))
-            {
-                let (lo, hi) = p.dist.bounds();
-                let u = if hi > lo { (x - lo) / (hi - lo) } else { 0.5 };
-                pts.push(format!("{:.1},{:.1}", x_of(i), y_of(u)));
-            }
-        }
-        pts.push(format!(
-            "{:.1},{:.1}",
-            x_of(params.len()),
-            y_of((v - vlo) / span)
-        ));
-        let _ = writeln!(
-            out,
-            r#"<polyline points="{}" fill="none" stroke="rgb({shade},{shade},255)" stroke-width="1.2" opacity="0.8"/>"#,
-            pts.join(" ")
-        );
-    }
-    for i in 0..axes {
-        let x = x_of(i);
-        let label = if i < params.len() {
-            params[i].name.clone()
-        } else {
-            "objective".into()
-        };
-        let _ = writeln!(
-            out,
-            r#"<line x1="{x:.1}" y1="{m}" x2="{x:.1}" y2="{:.1}" stroke="black"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            h - m,
-            m - 12.0,
-            label.replace('&', "&amp;").replace('<', "&lt;")
-        );
-    }
-    out.push_str("</svg>\n");
-    out
 }

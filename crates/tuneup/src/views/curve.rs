@@ -4,7 +4,7 @@ use tuneup_core::spec::Task;
 use tuneup_store::{Curve, CurvePoint as Point};
 
 use crate::output::num;
-use crate::plot::{Panel, Series, svg};
+use tuneup_web::chart::{Panel, Series, svg};
 
 pub fn print_curve(id: i64, c: &Curve) {
     println!(

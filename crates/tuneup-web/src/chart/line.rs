@@ -1,5 +1,5 @@
-//! Charts as standalone SVG: learning curves (loss and error per epoch, with the target error
-//! and the early-stopping point) and the data-size curve with its power-law fit.
+//! Line and marker charts as standalone SVG: learning curves (loss and error per epoch, with the
+//! target error and the early-stopping point), histories, slices, the data-size curve.
 
 use std::fmt::Write as _;
 
@@ -35,7 +35,7 @@ const MR: f64 = 16.0;
 const MT: f64 = 36.0;
 const MB: f64 = 48.0;
 
-fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+pub(crate) fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / count as f64;
     let mag = 10f64.powf(raw.log10().floor());
@@ -53,7 +53,7 @@ fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     out
 }
 
-fn fmt_tick(v: f64) -> String {
+pub(crate) fn fmt_tick(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
@@ -72,7 +72,7 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -327,7 +327,7 @@ fn series(s: &Series, i: usize, f: &Frame, out: &mut String) {
 pub fn svg(panels: &[Panel]) -> String {
     let width = W * panels.len() as f64;
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{H}" viewBox="0 0 {width} {H}" font-family="sans-serif">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{H}" viewBox="0 0 {width} {H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 "##
     );
