@@ -10,6 +10,10 @@ pub trait Monitor {
     fn say(&self, line: &str);
     /// Shows one run's training as it goes; `metric` names the validation metric.
     fn run_display(&self, run_id: i64, metric: &str) -> Box<dyn Observer>;
+    /// A time budget's state, said when a step of a budgeted loop (the improve chain) begins:
+    /// `spent` of `total` seconds, and what the step is. A display may draw it as a bar above
+    /// the runs' bars; the default shows nothing more than the lines already said.
+    fn budget(&self, _spent: f64, _total: f64, _doing: &str) {}
 }
 
 /// A monitor that shows nothing.

@@ -64,3 +64,8 @@ fn concurrent_workers() {
 fn reopen_after_kill() {
     contract::reopen_after_kill(&Postgres::new());
 }
+
+#[test]
+fn readers() {
+    contract::readers(&Postgres::new());
+}

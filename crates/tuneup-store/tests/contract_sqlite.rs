@@ -69,3 +69,8 @@ fn concurrent_workers() {
 fn reopen_after_kill() {
     contract::reopen_after_kill(&Sqlite::new());
 }
+
+#[test]
+fn readers() {
+    contract::readers(&Sqlite::new());
+}

@@ -262,6 +262,9 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
+/// The tab's icon, inline (so the browser asks the server for no /favicon.ico).
+const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cpath d='M1 14 L6 8 L9 11 L15 3' fill='none' stroke='%231f63b4' stroke-width='2.5'/%3E%3C/svg%3E";
+
 /// The whole document around a page's contents.
 pub fn document(mode: Mode, page: &Page, store: &str) -> String {
     let (nav, live) = match mode {
@@ -277,7 +280,7 @@ pub fn document(mode: Mode, page: &Page, store: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head>\n\
+         <title>{}</title><link rel=\"icon\" href=\"{ICON}\"><style>{STYLE}</style></head>\n\
          <body data-live=\"{live}\"><header>{nav}</header>\n<main id=\"main\">\n{}</main>\n\
          <script>{SCRIPT}</script>\n</body></html>\n",
         esc(&page.title),

@@ -1,23 +1,89 @@
 //! Progress on stderr: the lab's lines as they come, and for each run a bar per epoch (batch,
-//! loss, ETA) on a terminal, and one line per epoch everywhere.
+//! loss, ETA) on a terminal, and one line per epoch everywhere. A budgeted loop (the improve
+//! chain) gets its overall budget bar above the current run's bar.
 
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tuneup_core::run::EpochRecord;
 use tuneup_train::Observer;
 
 /// The lab's monitor for the command line: everything on stderr.
 pub struct Stderr;
 
+/// Every bar of the process, drawn together (the budget bar first).
+fn bars() -> &'static MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(MultiProgress::new)
+}
+
+/// The budget bar and what it was last told: (when, seconds spent then).
+struct Budget {
+    bar: ProgressBar,
+    said: Arc<Mutex<(Instant, f64)>>,
+}
+
+fn budget_bar() -> &'static Mutex<Option<Budget>> {
+    static BUDGET: OnceLock<Mutex<Option<Budget>>> = OnceLock::new();
+    BUDGET.get_or_init(|| Mutex::new(None))
+}
+
 impl tuneup_lab::Monitor for Stderr {
     fn say(&self, line: &str) {
-        eprintln!("{line}");
+        if std::io::stderr().is_terminal() {
+            let _ = bars().println(line);
+        } else {
+            eprintln!("{line}");
+        }
     }
 
     fn run_display(&self, _run_id: i64, metric: &str) -> Box<dyn Observer> {
         Box::new(Progress::new(metric))
+    }
+
+    fn budget(&self, spent: f64, total: f64, doing: &str) {
+        if !std::io::stderr().is_terminal() || total <= 0.0 {
+            return;
+        }
+        let mut b = budget_bar().lock().unwrap_or_else(|p| p.into_inner());
+        let b = b.get_or_insert_with(|| {
+            let bar = bars().insert(0, ProgressBar::new(total.ceil() as u64));
+            bar.set_style(
+                ProgressStyle::with_template("budget [{bar:30}] {pos}/{len} s  {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("#>-"),
+            );
+            let said = Arc::new(Mutex::new((Instant::now(), spent)));
+            // Time moves the bar between steps: a thread ticks it twice a second.
+            let (tick, seen) = (bar.clone(), said.clone());
+            let _ = std::thread::Builder::new()
+                .name("budget-bar".into())
+                .spawn(move || {
+                    while !tick.is_finished() {
+                        let (at, s) = *seen.lock().unwrap_or_else(|p| p.into_inner());
+                        tick.set_position((s + at.elapsed().as_secs_f64()) as u64);
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                });
+            Budget { bar, said }
+        });
+        b.bar.set_length(total.ceil() as u64);
+        b.bar.set_message(doing.to_string());
+        *b.said.lock().unwrap_or_else(|p| p.into_inner()) = (Instant::now(), spent);
+        b.bar.set_position(spent as u64);
+    }
+}
+
+/// Ends the budget bar (the chain is over).
+pub fn finish_budget() {
+    if let Some(b) = budget_bar()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        b.bar.finish_and_clear();
     }
 }
 
@@ -47,7 +113,9 @@ impl Progress {
 
     fn line(&self, s: String) {
         match &self.bar {
-            Some(b) if self.tty => b.println(s),
+            Some(_) if self.tty => {
+                let _ = bars().println(s);
+            }
             _ => eprintln!("{s}"),
         }
     }
@@ -69,7 +137,7 @@ impl Observer for Progress {
         }
         let bar = self
             .bar
-            .get_or_insert_with(|| ProgressBar::new(batches as u64));
+            .get_or_insert_with(|| bars().add(ProgressBar::new(batches as u64)));
         bar.set_length(batches as u64);
         bar.set_position(0);
         bar.set_style(

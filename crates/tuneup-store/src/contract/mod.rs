@@ -6,12 +6,14 @@
 //! An implementation's test file calls [`run_all`] (or each test by name, to see them apart).
 
 mod processes;
+mod readers;
 pub(crate) mod records;
 mod worker;
 
 use crate::{Storage, StoreError};
 
 pub use processes::{concurrent_workers, reopen_after_kill};
+pub use readers::readers;
 pub use records::{ledger_steps, run_kinds_and_extras, runs_round_trip, studies_and_trials};
 pub use worker::{Job, work};
 
@@ -38,4 +40,5 @@ pub fn run_all(b: &dyn Backend) {
     ledger_steps(b);
     concurrent_workers(b);
     reopen_after_kill(b);
+    readers(b);
 }

@@ -22,7 +22,9 @@ pub fn run(ctx: &Ctx, a: ImproveArgs) -> anyhow::Result<()> {
     };
     let checked = tuneup_lab::improve::check(&opts)?;
     let store = ctx.open()?;
-    let ended = tuneup_lab::improve::run(lab(store.as_ref()), &opts, checked)?;
+    let ended = tuneup_lab::improve::run(lab(store.as_ref()), &opts, checked);
+    crate::progress::finish_budget();
+    let ended = ended?;
     if ended.already_finished {
         eprintln!(
             "== chain `{}` is finished ({}); give a larger --budget to go on",
