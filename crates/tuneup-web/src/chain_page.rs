@@ -117,7 +117,7 @@ fn curves(p: &Pages, steps: &[Step]) -> Result<String, WebError> {
     let mut series = Vec::new();
     for s in steps.iter().filter(|s| s.state == StepState::Kept) {
         let Some(id) = s.run_id else { continue };
-        let epochs = p.store.epochs(id)?;
+        let epochs = p.store.epochs(p.curves_of(id)?)?;
         if epochs.is_empty() {
             continue;
         }

@@ -143,7 +143,7 @@ pub fn page(p: &Pages, ids: &[i64]) -> Result<Page, WebError> {
     let mut err = Vec::new();
     let mut loss = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        let epochs = p.store.epochs(r.id)?;
+        let epochs = p.store.epochs(p.curves_of(r.id)?)?;
         let color = PALETTE[i % PALETTE.len()];
         let s = |name: String, points: Vec<(f64, f64)>| Series {
             name,

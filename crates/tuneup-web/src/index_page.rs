@@ -18,29 +18,26 @@ pub fn page(p: &Pages) -> Result<Page, WebError> {
         chains.len(),
         studies.len()
     );
-    let mut lists = String::from("<div class=\"charts\"><div><h2>Improve chains</h2><ul>");
-    for (c, n) in chains.iter().rev() {
-        let _ = write!(
-            lists,
-            "<li>{} ({n} steps)</li>",
-            link(p.mode, &format!("/chain/{}", url_part(c)), c)
-        );
-    }
-    if chains.is_empty() {
-        lists.push_str("<li class=\"sub\">none (tuneup improve EXP.toml)</li>");
-    }
-    lists.push_str("</ul></div><div><h2>Studies</h2><ul>");
-    for (s, n) in &studies {
-        let _ = write!(
-            lists,
-            "<li>{} ({n} trials)</li>",
-            link(p.mode, &format!("/study/{}", url_part(s)), s)
-        );
-    }
-    if studies.is_empty() {
-        lists.push_str("<li class=\"sub\">none (tuneup tune EXP.toml)</li>");
-    }
-    lists.push_str("</ul></div></div>");
+    let named: Vec<(String, usize)> = chains.iter().rev().cloned().collect();
+    let lists = format!(
+        "<div class=\"charts\">{}{}</div>",
+        list(
+            p,
+            "Improve chains",
+            "chain",
+            "steps",
+            &named,
+            "tuneup improve EXP.toml"
+        ),
+        list(
+            p,
+            "Studies",
+            "study",
+            "trials",
+            &studies,
+            "tuneup tune EXP.toml"
+        )
+    );
     body.push_str(&crate::html::section("Chains and studies", "lists", &lists));
     body.push_str(&crate::html::section(
         "Runs",
@@ -51,6 +48,30 @@ pub fn page(p: &Pages) -> Result<Page, WebError> {
         title: "tuneup dashboard".into(),
         body,
     })
+}
+
+/// A list of chains or studies: each a link to its page with its size.
+fn list(
+    p: &Pages,
+    title: &str,
+    page: &str,
+    unit: &str,
+    items: &[(String, usize)],
+    how: &str,
+) -> String {
+    let mut out = format!("<div><h2>{title}</h2><ul>");
+    for (name, n) in items {
+        let _ = write!(
+            out,
+            "<li>{} ({n} {unit})</li>",
+            link(p.mode, &format!("/{page}/{}", url_part(name)), name)
+        );
+    }
+    if items.is_empty() {
+        let _ = write!(out, "<li class=\"sub\">none ({how})</li>");
+    }
+    out.push_str("</ul></div>");
+    out
 }
 
 fn runs_table(p: &Pages, runs: &[Run]) -> String {

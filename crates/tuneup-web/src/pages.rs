@@ -66,6 +66,15 @@ impl Pages<'_> {
         }
     }
 
+    /// Whose epochs show a run's curves: its own, or a cross-validation run's first fold's.
+    pub fn curves_of(&self, id: i64) -> Result<i64, WebError> {
+        let run = self.run(id)?;
+        Ok(run
+            .fold_runs()
+            .and_then(|f| f.first().copied())
+            .unwrap_or(id))
+    }
+
     /// What the run's model does on its validation rows (cached for finished runs).
     pub fn analysis(&self, run: &tuneup_store::Run) -> Arc<Result<Analysis, String>> {
         let compute = || Arc::new(analysis::analyze(self.store, run).map_err(|e| format!("{e:#}")));

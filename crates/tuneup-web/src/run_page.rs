@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use tuneup_core::diagnose::{Diagnosis, Measured};
 use tuneup_core::spec::Task;
-use tuneup_lab::diagnose::{Options, diagnose_run};
+use tuneup_lab::diagnose::{Options, diagnose_with_curves};
 use tuneup_store::{Run, RunKind};
 
 use crate::analysis::{Analysis, Sample, View};
@@ -18,18 +18,24 @@ pub fn page(p: &Pages, id: i64) -> Result<Page, WebError> {
     let run = p.run(id)?;
     let mut body = header(p, &run);
     body.push_str(&scores(&run));
-    let epochs = p.store.epochs(id)?;
+    // A cross-validation run's curves are its first fold's.
+    let curves = run
+        .fold_runs()
+        .and_then(|f| f.first().copied())
+        .unwrap_or(id);
+    let epochs = p.store.epochs(curves)?;
     let opts = Options::from_flags(None, None, None, None, None).map_err(anyhow::Error::from)?;
     if !epochs.is_empty() || run.val.is_some() {
-        match diagnose_run(p.store, id, &opts) {
+        match diagnose_with_curves(p.store, id, curves, &opts) {
             Ok(d) => {
                 if !d.epochs.is_empty() {
                     body.push_str(&section(
                         "Learning curves",
                         "curves",
                         &format!(
-                            "<p class=\"sub\">loss and {} per epoch; the dashed line marks the best epoch (or where overfitting began)</p><div class=\"charts\">{}</div>",
+                            "<p class=\"sub\">loss and {} per epoch{}; the dashed line marks the best epoch (or where overfitting began)</p><div class=\"charts\">{}</div>",
                             if d.diagnosis.task == Task::Classification { "error rate" } else { "RMSE" },
+                            if curves != id { format!(" of the first fold (run {curves})") } else { String::new() },
                             chart::learning_curves_svg(&d.run, &d.epochs, &d.diagnosis)
                         ),
                     ));

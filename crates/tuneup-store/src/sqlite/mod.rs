@@ -44,16 +44,7 @@ impl SqliteStore {
             source,
         };
         check_header(path)?;
-        let conn = Connection::open(path).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(sql)?;
-        let store = SqliteStore {
-            conn,
-            path: path.to_path_buf(),
-            worker: crate::live::worker_id(),
-            beats_for: Default::default(),
-            beater: Default::default(),
-        };
+        let store = SqliteStore::on(Connection::open(path).map_err(sql)?, path)?;
         // Check or create the schema inside one immediate transaction, so that processes
         // opening a new store at the same moment create it once, and a crash during a
         // migration leaves the store at its old version.
@@ -85,33 +76,8 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 source,
             })?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(|source| StoreError::Sqlite {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let store = SqliteStore {
-            conn,
-            path: path.to_path_buf(),
-            worker: crate::live::worker_id(),
-            beats_for: Default::default(),
-            beater: Default::default(),
-        };
-        let format: Option<String> = store
-            .conn
-            .query_row(
-                "SELECT value FROM tuneup_meta WHERE key='format'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| not(e.to_string()))?;
-        if format.as_deref() != Some(schema::FORMAT) {
-            return Err(not(format!("format is {format:?}")));
-        }
-        let version = store
-            .schema_version()
-            .map_err(|_| not("unreadable schema version".into()))?;
+        let store = SqliteStore::on(conn, path)?;
+        let version = store.format_version()?;
         if version != SCHEMA_VERSION {
             return Err(not(format!(
                 "schema version {version}, this tuneup reads {SCHEMA_VERSION}: {}",
@@ -125,8 +91,46 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// A store over an open connection (with the busy timeout every connection has).
+    fn on(conn: Connection, path: &Path) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            worker: crate::live::worker_id(),
+            beats_for: Default::default(),
+            beater: Default::default(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The schema version of a file whose format row says it is a tuneup store.
+    fn format_version(&self) -> Result<i64, StoreError> {
+        let not = |why: String| StoreError::NotAStore {
+            path: self.path.clone(),
+            why,
+        };
+        let format: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM tuneup_meta WHERE key='format'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| not(e.to_string()))?;
+        if format.as_deref() != Some(schema::FORMAT) {
+            return Err(not(format!("format is {format:?}")));
+        }
+        self.schema_version()
+            .map_err(|_| not("unreadable schema version".into()))
     }
 
     /// The schema version the file is at.
@@ -218,21 +222,7 @@ impl SqliteStore {
                 .execute_batch(&schema::create())
                 .map_err(|e| self.err(e));
         }
-        let format: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM tuneup_meta WHERE key='format'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| not(e.to_string()))?;
-        if format.as_deref() != Some(schema::FORMAT) {
-            return Err(not(format!("format is {format:?}")));
-        }
-        let version = self
-            .schema_version()
-            .map_err(|_| not("unreadable schema version".into()))?;
+        let version = self.format_version()?;
         if version > SCHEMA_VERSION {
             return Err(not(format!(
                 "schema version {version} is newer than this tuneup's {SCHEMA_VERSION}: upgrade tuneup"

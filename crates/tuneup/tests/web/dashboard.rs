@@ -20,7 +20,8 @@ impl Drop for Server {
     }
 }
 
-fn start(f: &Fixture, extra: &[&str]) -> (Server, String) {
+/// Starts `tuneup dashboard --port 0 EXTRA`: the process, its first line, its stderr.
+fn spawn(f: &Fixture, extra: &[&str]) -> (Child, String, std::process::ChildStderr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tuneup"))
         .args(["dashboard", "--port", "0"])
         .args(extra)
@@ -33,17 +34,22 @@ fn start(f: &Fixture, extra: &[&str]) -> (Server, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let mut err = String::new();
     let stderr = child.stderr.take().unwrap();
+    (child, line, stderr)
+}
+
+/// A dashboard on a free port of 127.0.0.1 and its address; its stderr drained.
+fn start(f: &Fixture, extra: &[&str]) -> (Server, String) {
+    let (child, line, mut stderr) = spawn(f, extra);
     let addr = line
         .trim()
         .strip_prefix("dashboard: http://")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .trim_end_matches('/')
         .to_string();
-    // What it said before listening (warnings); the rest is drained.
     std::thread::spawn(move || {
-        let _ = BufReader::new(stderr).read_to_string(&mut err);
+        let mut sink = String::new();
+        let _ = stderr.read_to_string(&mut sink);
     });
     (Server { child }, addr)
 }
@@ -118,25 +124,10 @@ fn bad_requests_get_404_or_400_with_a_message_and_200_clients_are_served() {
 #[test]
 fn another_address_only_when_asked_and_with_a_warning() {
     let f = get();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tuneup"))
-        .args(["dashboard", "--port", "0", "--host", "0.0.0.0"])
-        .current_dir(&f.dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut child, line, mut stderr) = spawn(f, &["--host", "0.0.0.0"]);
     let _ = child.kill();
     let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    stderr.read_to_string(&mut err).unwrap();
     let _ = child.wait();
     assert!(line.contains("0.0.0.0"), "{line}");
     assert!(err.contains("warning") && err.contains("no login"), "{err}");
