@@ -291,7 +291,13 @@ pub fn record(
         info: None,
         failed: Vec::new(),
     };
-    for plan in &plans {
+    for (i, plan) in plans.iter().enumerate() {
+        lab.monitor.overall(crate::Overall {
+            done: i as f64,
+            total: plans.len() as f64,
+            unit: crate::Unit::Folds,
+            doing: &format!("repeat {} fold {}", plan.repeat + 1, plan.fold + 1),
+        });
         lab.say(format!(
             "-- repeat {} fold {} ({} train / {} val)",
             plan.repeat + 1,
@@ -311,6 +317,12 @@ pub fn record(
         }
         pool.add(plan, &run)?;
     }
+    lab.monitor.overall(crate::Overall {
+        done: plans.len() as f64,
+        total: plans.len() as f64,
+        unit: crate::Unit::Folds,
+        doing: "done",
+    });
     let seconds = started.elapsed().as_secs_f64();
     finish(lab, req.exp, folds, cv_run, pool, seconds)
 }

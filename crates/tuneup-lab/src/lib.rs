@@ -30,7 +30,7 @@ pub mod study;
 pub mod worker;
 pub mod zoo_bench;
 
-pub use monitor::{Monitor, Quiet};
+pub use monitor::{Monitor, Overall, Quiet, Unit};
 
 use tuneup_store::Storage;
 

@@ -10,10 +10,40 @@ pub trait Monitor {
     fn say(&self, line: &str);
     /// Shows one run's training as it goes; `metric` names the validation metric.
     fn run_display(&self, run_id: i64, metric: &str) -> Box<dyn Observer>;
-    /// A time budget's state, said when a step of a budgeted loop (the improve chain) begins:
-    /// `spent` of `total` seconds, and what the step is. A display may draw it as a bar above
-    /// the runs' bars; the default shows nothing more than the lines already said.
-    fn budget(&self, _spent: f64, _total: f64, _doing: &str) {}
+    /// How far a long command is, said as each of its parts begins (and once at its end, with
+    /// `done == total`): the improve chain's budget, a study's trials, cross-validation's
+    /// folds. A display may draw each unit as a bar above the runs' bars; the default shows
+    /// nothing more than the lines already said.
+    fn overall(&self, _o: Overall<'_>) {}
+}
+
+/// What a long command has done of its whole.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overall<'a> {
+    pub done: f64,
+    pub total: f64,
+    pub unit: Unit,
+    /// What it is doing now.
+    pub doing: &'a str,
+}
+
+/// What an [`Overall`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    /// Seconds of a time budget (they pass between reports too).
+    Seconds,
+    Trials,
+    Folds,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Trials => "trials",
+            Unit::Folds => "folds",
+        }
+    }
 }
 
 /// A monitor that shows nothing.

@@ -1,6 +1,7 @@
 //! Progress on stderr: the lab's lines as they come, and for each run a bar per epoch (batch,
 //! loss, ETA) on a terminal, and one line per epoch everywhere. A budgeted loop (the improve
-//! chain) gets its overall budget bar above the current run's bar.
+//! chain) gets its overall budget bar above the current run's bar, a study its trials bar,
+//! cross-validation its folds bar.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tuneup_core::run::EpochRecord;
+use tuneup_lab::Unit;
 use tuneup_train::Observer;
 
 /// The lab's monitor for the command line: everything on stderr.
@@ -19,15 +21,49 @@ fn bars() -> &'static MultiProgress {
     BARS.get_or_init(MultiProgress::new)
 }
 
-/// The budget bar and what it was last told: (when, seconds spent then).
-struct Budget {
+/// An overall bar (one per unit: the budget, a study's trials, CV's folds) and what it was
+/// last told: (when, done then).
+struct Overall {
     bar: ProgressBar,
     said: Arc<Mutex<(Instant, f64)>>,
 }
 
-fn budget_bar() -> &'static Mutex<Option<Budget>> {
-    static BUDGET: OnceLock<Mutex<Option<Budget>>> = OnceLock::new();
-    BUDGET.get_or_init(|| Mutex::new(None))
+fn overall_bars() -> &'static Mutex<Vec<(Unit, Overall)>> {
+    static BARS: OnceLock<Mutex<Vec<(Unit, Overall)>>> = OnceLock::new();
+    BARS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// A new overall bar, under the ones already shown and above the runs' bars.
+fn new_overall(o: &tuneup_lab::Overall, above: usize) -> Overall {
+    let bar = bars().insert(above, ProgressBar::new(o.total.ceil() as u64));
+    let label = match o.unit {
+        Unit::Seconds => "budget",
+        Unit::Trials => "study ",
+        Unit::Folds => "cv    ",
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{label} [{{bar:30}}] {{pos}}/{{len}} {}  {{msg}}",
+            o.unit.as_str()
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#>-"),
+    );
+    let said = Arc::new(Mutex::new((Instant::now(), o.done)));
+    if o.unit == Unit::Seconds {
+        // Time moves a budget between reports: a thread ticks it twice a second.
+        let (tick, seen) = (bar.clone(), said.clone());
+        let _ = std::thread::Builder::new()
+            .name("budget-bar".into())
+            .spawn(move || {
+                while !tick.is_finished() {
+                    let (at, s) = *seen.lock().unwrap_or_else(|p| p.into_inner());
+                    tick.set_position((s + at.elapsed().as_secs_f64()) as u64);
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            });
+    }
+    Overall { bar, said }
 }
 
 impl tuneup_lab::Monitor for Stderr {
@@ -43,45 +79,39 @@ impl tuneup_lab::Monitor for Stderr {
         Box::new(Progress::new(metric))
     }
 
-    fn budget(&self, spent: f64, total: f64, doing: &str) {
-        if !std::io::stderr().is_terminal() || total <= 0.0 {
+    fn overall(&self, o: tuneup_lab::Overall<'_>) {
+        if !std::io::stderr().is_terminal() || o.total <= 0.0 {
             return;
         }
-        let mut b = budget_bar().lock().unwrap_or_else(|p| p.into_inner());
-        let b = b.get_or_insert_with(|| {
-            let bar = bars().insert(0, ProgressBar::new(total.ceil() as u64));
-            bar.set_style(
-                ProgressStyle::with_template("budget [{bar:30}] {pos}/{len} s  {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("#>-"),
-            );
-            let said = Arc::new(Mutex::new((Instant::now(), spent)));
-            // Time moves the bar between steps: a thread ticks it twice a second.
-            let (tick, seen) = (bar.clone(), said.clone());
-            let _ = std::thread::Builder::new()
-                .name("budget-bar".into())
-                .spawn(move || {
-                    while !tick.is_finished() {
-                        let (at, s) = *seen.lock().unwrap_or_else(|p| p.into_inner());
-                        tick.set_position((s + at.elapsed().as_secs_f64()) as u64);
-                        std::thread::sleep(Duration::from_millis(500));
-                    }
-                });
-            Budget { bar, said }
-        });
-        b.bar.set_length(total.ceil() as u64);
-        b.bar.set_message(doing.to_string());
-        *b.said.lock().unwrap_or_else(|p| p.into_inner()) = (Instant::now(), spent);
-        b.bar.set_position(spent as u64);
+        let mut all = overall_bars().lock().unwrap_or_else(|p| p.into_inner());
+        let at = match all.iter().position(|(u, _)| *u == o.unit) {
+            Some(i) => i,
+            None => {
+                let b = new_overall(&o, all.len());
+                all.push((o.unit, b));
+                all.len() - 1
+            }
+        };
+        // A count that is complete is over (a budget ends with the command).
+        if o.unit != Unit::Seconds && o.done >= o.total {
+            let (_, b) = all.remove(at);
+            b.bar.finish_and_clear();
+            return;
+        }
+        let b = &all[at].1;
+        b.bar.set_length(o.total.ceil() as u64);
+        b.bar.set_message(o.doing.to_string());
+        *b.said.lock().unwrap_or_else(|p| p.into_inner()) = (Instant::now(), o.done);
+        b.bar.set_position(o.done as u64);
     }
 }
 
-/// Ends the budget bar (the chain is over).
+/// Ends every overall bar (the command is over).
 pub fn finish_budget() {
-    if let Some(b) = budget_bar()
+    for (_, b) in overall_bars()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .take()
+        .drain(..)
     {
         b.bar.finish_and_clear();
     }

@@ -116,9 +116,12 @@ impl Chain<'_> {
     /// Begins a ledger step of this chain.
     fn begin(&self, s: NewStep) -> anyhow::Result<usize> {
         let doing = s.title.or(s.remedy).unwrap_or(s.kind.as_str());
-        self.lab
-            .monitor
-            .budget(self.budget - self.left().max(0.0), self.budget, doing);
+        self.lab.monitor.overall(crate::Overall {
+            done: self.budget - self.left().max(0.0),
+            total: self.budget,
+            unit: crate::Unit::Seconds,
+            doing,
+        });
         Ok(self.lab.store.begin_step(&NewStep {
             chain: &self.name,
             worker: &self.me,

@@ -246,6 +246,7 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
         // before every ask, by whichever worker asks first.
         mark_interrupted(lab, t.study)?;
         let mut retried: Option<(usize, Vec<StoredTrial>)> = None;
+        let mut had = 0;
         let asked = lab
             .store
             .ask_trial(t.study.id, &me, &mut |stored, number| {
@@ -256,6 +257,7 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
                     .filter(|t| t.trial.state != TrialState::Interrupted)
                     .map(|t| t.trial.clone())
                     .collect();
+                had = seen.len();
                 if seen.len() >= t.trials {
                     return None;
                 }
@@ -266,8 +268,20 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
                 sampler.ask(&seen, number)
             })?;
         let Some((number, params)) = asked else {
+            lab.monitor.overall(crate::Overall {
+                done: had as f64,
+                total: t.trials as f64,
+                unit: crate::Unit::Trials,
+                doing: "done",
+            });
             break;
         };
+        lab.monitor.overall(crate::Overall {
+            done: had as f64,
+            total: t.trials as f64,
+            unit: crate::Unit::Trials,
+            doing: &format!("trial {number}"),
+        });
         let resume = match &retried {
             Some((of, stored)) => {
                 let point = retry::resume_point(lab, stored, &params);
