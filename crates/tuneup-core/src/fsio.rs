@@ -38,7 +38,9 @@ pub fn write_with<E>(
         std::fs::File::open(&tmp)
             .and_then(|f| f.sync_all())
             .map_err(io)?;
+        crate::failpoint::hit("file.written");
         std::fs::rename(&tmp, path).map_err(io)?;
+        crate::failpoint::hit("file.renamed");
         sync_dir(dir).map_err(io)
     });
     if res.is_err() {

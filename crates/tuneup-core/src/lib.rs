@@ -14,6 +14,7 @@ pub mod direction;
 pub mod duration;
 pub mod ensemble;
 pub mod error;
+pub mod failpoint;
 pub mod fsio;
 pub mod lr_find;
 pub mod metrics;

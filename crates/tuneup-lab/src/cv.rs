@@ -544,6 +544,7 @@ pub fn check_file(
 
 /// Every fold trained as a child run of one CV run.
 pub fn run_checked(lab: Lab, c: Checked) -> anyhow::Result<Done> {
+    crate::worker::reap_runs(lab)?;
     let Checked {
         exp,
         folds,

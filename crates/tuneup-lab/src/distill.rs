@@ -90,6 +90,7 @@ pub fn check(
 /// Loads the teachers (each must read the student's data), then trains the student as a
 /// child of the first teacher.
 pub fn run(lab: Lab, c: &Checked, teacher_ids: &[i64]) -> anyhow::Result<Trained> {
+    crate::worker::reap_runs(lab)?;
     let (alpha, temperature) = (c.alpha, c.temperature);
     let mut models = Vec::new();
     let mut teacher_params = Vec::new();

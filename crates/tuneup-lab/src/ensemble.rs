@@ -37,6 +37,7 @@ pub struct Spec<'a> {
 /// Records an ensemble of `spec.members` (checked compatible) as a run, scored on the first
 /// member's test data when it has some.
 pub fn record(lab: Lab, spec: Spec) -> anyhow::Result<Recorded> {
+    crate::worker::reap_runs(lab)?;
     let first = spec.members[0].models[0].clone();
     let n_models: usize = spec.members.iter().map(|m| m.models.len()).sum();
     let p = Predictor {

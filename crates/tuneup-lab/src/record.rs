@@ -342,6 +342,7 @@ pub fn check_file(exp_path: &Path) -> anyhow::Result<Checked> {
 
 /// `tuneup train EXP.toml`: one recorded run of a checked experiment.
 pub fn train_checked(lab: Lab, c: &Checked) -> anyhow::Result<Trained> {
+    crate::worker::reap_runs(lab)?;
     let display = c.path.display().to_string();
     let req = Request {
         exp: &c.exp,
@@ -356,6 +357,7 @@ pub fn train_checked(lab: Lab, c: &Checked) -> anyhow::Result<Trained> {
 /// `tuneup resume RUN --epochs N`: continues a complete run for more epochs from where it
 /// stood (model, optimizer and schedule state), recorded as its child.
 pub fn resume(lab: Lab, run_id: i64, epochs: usize) -> anyhow::Result<(Experiment, Trained)> {
+    crate::worker::reap_runs(lab)?;
     let parent = lab.store.run(run_id)?;
     if parent.state != RunState::Complete {
         return Err(InputError::new(format!(

@@ -52,3 +52,20 @@ pub fn reap_run(store: &dyn Storage, run_id: i64) -> anyhow::Result<bool> {
     let why = format!("interrupted: worker {worker} stopped during the run");
     reap(store, &seen, &why)
 }
+
+/// Ends every run still recorded as running whose worker stopped (a command killed on this
+/// host, or silent past the grace period elsewhere), saying so: what a command that records
+/// runs does first, so a killed run is never left `running`.
+pub fn reap_runs(lab: crate::Lab) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for run in lab.store.runs()? {
+        if run.state == tuneup_core::run::RunState::Running && reap_run(lab.store, run.id)? {
+            lab.say(format!(
+                "run {}: marked failed (interrupted: its worker stopped)",
+                run.id
+            ));
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -9,6 +9,8 @@
 
 pub mod contract;
 mod error;
+#[cfg(feature = "failpoints")]
+mod failing;
 mod json;
 pub mod live;
 pub mod postgres;
@@ -36,11 +38,15 @@ pub fn is_server(location: &str) -> bool {
 /// default `tuneup-<database>.runs` in the working directory); a file store keeps them beside
 /// the file.
 pub fn open_with(location: &str, artifacts: Option<&Path>) -> Result<Box<dyn Storage>, StoreError> {
-    if is_server(location) {
-        Ok(Box::new(PgStore::open(location, artifacts)?))
+    let store: Box<dyn Storage> = if is_server(location) {
+        Box::new(PgStore::open(location, artifacts)?)
     } else {
-        Ok(Box::new(SqliteStore::open(Path::new(location))?))
-    }
+        Box::new(SqliteStore::open(Path::new(location))?)
+    };
+    // Test builds: every write passes a crash point (`tuneup_core::failpoint`).
+    #[cfg(feature = "failpoints")]
+    let store: Box<dyn Storage> = Box::new(failing::Failing(store));
+    Ok(store)
 }
 
 /// Opens an existing store through a connection that cannot write (the dashboard's): never

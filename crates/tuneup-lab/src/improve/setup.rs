@@ -138,6 +138,8 @@ pub(super) fn start<'a>(
 ) -> anyhow::Result<(Chain<'a>, Option<(Folds, Vec<Plan>)>)> {
     let me = worker_id();
     resume_interrupted(lab, &c.name, &me)?;
+    // Runs a killed worker left before its step knew them.
+    crate::worker::reap_runs(lab)?;
     let spent_before: f64 = lab
         .store
         .ledger(&c.name)?

@@ -31,9 +31,10 @@ struct Room {
 /// Why the chain stops before another step, or the room the next step has.
 fn room(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Result<Room, String>> {
     let store = chain.lab.store;
+    // A step its worker left unfinished is tried again: its run does not count.
     let runs_done = ledger
         .iter()
-        .filter(|s| s.run_id.is_some() && s.kind.trains())
+        .filter(|s| s.run_id.is_some() && s.kind.trains() && s.state != StepState::Interrupted)
         .count();
     if chain.opts.max_runs.is_some_and(|m| runs_done >= m) {
         return Ok(Err(format!("--max-runs {runs_done} reached")));

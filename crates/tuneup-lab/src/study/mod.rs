@@ -234,6 +234,8 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
         search.seed.unwrap_or(t.base.seed),
     );
     let me = worker_id();
+    // Runs a killed worker left (one killed before its trial knew its run, too).
+    crate::worker::reap_runs(lab)?;
     if t.owner {
         publish(lab, t)?;
     }
