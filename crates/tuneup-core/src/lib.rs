@@ -23,6 +23,7 @@ pub mod rng;
 pub mod run;
 pub mod schedule;
 pub mod scores;
+pub mod sealed;
 pub mod spec;
 pub mod table;
 pub mod zoo;

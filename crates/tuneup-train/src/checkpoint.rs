@@ -1,5 +1,6 @@
-//! Model checkpoints on disk (burnpack), written whole or not at all (`tuneup_core::fsio`), so a
-//! crash never leaves a half-written checkpoint under the real name.
+//! Model checkpoints on disk (burnpack), sealed with their length and checksum and written whole
+//! or not at all (`tuneup_core::sealed`): a crash never leaves a half-written checkpoint under
+//! the real name, and a damaged one is an error naming it and what to do.
 
 use std::path::Path;
 
@@ -11,8 +12,22 @@ use tuneup_core::spec::ModelSpec;
 use crate::model::Net;
 
 pub(crate) fn save(model: &Net, path: &Path) -> Result<(), String> {
-    tuneup_core::fsio::write_with(path, |tmp| model.clone().into_record().save(tmp))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let bytes = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tuneup_core::sealed::write(path, &bytes).map_err(|e| e.to_string())
+}
+
+/// What to do about a damaged file of a run's folder.
+pub(crate) fn what_to_do(e: tuneup_core::sealed::SealError) -> String {
+    match e {
+        tuneup_core::sealed::SealError::Damaged(d) => format!(
+            "{d}: train that run again; or, if the `last.bpk` beside it is intact, `tuneup resume RUN` continues from the last epoch"
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Rebuilds the model a run trained and loads its weights.
@@ -34,7 +49,8 @@ pub(crate) fn load_on(
         info.outputs(),
         device,
     )?;
-    let record = ModuleRecord::load(path)
+    let bytes = tuneup_core::sealed::read(path).map_err(what_to_do)?;
+    let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
         .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
     net.try_load_record(record)
         .map_err(|e| format!("checkpoint {} does not fit the model: {e}", path.display()))

@@ -37,9 +37,8 @@ pub(crate) fn resume_files(checkpoint: &Path) -> (PathBuf, PathBuf, PathBuf) {
 /// Reads a run's resume point.
 pub fn read_resume_state(checkpoint: &Path) -> Result<ResumeState, String> {
     let (_, _, state) = resume_files(checkpoint);
-    let text = std::fs::read_to_string(&state)
-        .map_err(|e| format!("cannot read {}: {e}", state.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", state.display()))
+    let bytes = tuneup_core::sealed::read(&state).map_err(crate::checkpoint::what_to_do)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", state.display()))
 }
 
 /// Saves the resume point beside `checkpoint`, each file written whole or not at all.
@@ -51,10 +50,12 @@ pub(crate) fn save(
 ) -> Result<(), String> {
     let (last, optim_path, state_path) = resume_files(checkpoint);
     crate::checkpoint::save(model, &last)?;
-    tuneup_core::fsio::write_with(&optim_path, |tmp| optim.save(tmp))
+    let bytes = optim
+        .into_bytes()
         .map_err(|e| format!("cannot write {}: {e}", optim_path.display()))?;
+    tuneup_core::sealed::write(&optim_path, &bytes).map_err(|e| e.to_string())?;
     let json = serde_json::to_string(state).unwrap_or_default();
-    tuneup_core::fsio::write_atomic(&state_path, json.as_bytes()).map_err(|e| e.to_string())
+    tuneup_core::sealed::write(&state_path, json.as_bytes()).map_err(|e| e.to_string())
 }
 
 impl super::Session<'_> {
@@ -70,9 +71,13 @@ impl super::Session<'_> {
         };
         self.model = Some(load(&last)?);
         let optim = optimizer::optimizer(&exp.optimizer, &exp.train);
-        self.optim = optim.load(&optim_path).map_err(|e| {
-            TrainError::Checkpoint(format!("cannot read {}: {e}", optim_path.display()))
-        })?;
+        let bytes = tuneup_core::sealed::read(&optim_path)
+            .map_err(|e| TrainError::Checkpoint(crate::checkpoint::what_to_do(e)))?;
+        self.optim = optim
+            .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+            .map_err(|e| {
+                TrainError::Checkpoint(format!("cannot read {}: {e}", optim_path.display()))
+            })?;
         let best_model = load(from)?;
         // The resumed run's earlier snapshots are its parent's; keep their paths.
         for &e in self.snapshot_epochs.iter() {
