@@ -25,6 +25,7 @@ pub mod schedule;
 pub mod scores;
 pub mod sealed;
 pub mod spec;
+pub mod stop;
 pub mod table;
 pub mod zoo;
 

@@ -107,6 +107,7 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<(i64, Task, Curve)> {
     ));
     let mut points = Vec::new();
     for (f, child, data) in prepared {
+        tuneup_core::stop::check()?;
         let n_train = data.train.len();
         lab.say(format!(
             "-- {:.0}% of the training split ({n_train} samples), seed {}",

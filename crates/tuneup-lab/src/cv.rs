@@ -292,6 +292,7 @@ pub fn record(
         failed: Vec::new(),
     };
     for (i, plan) in plans.iter().enumerate() {
+        tuneup_core::stop::check()?;
         lab.monitor.overall(crate::Overall {
             done: i as f64,
             total: plans.len() as f64,

@@ -240,7 +240,10 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
             checkpoint: p.clone(),
         })
         .collect();
-    finish(lab, run_id, &checkpoint, req.data, outcome, &extra)
+    let trained = finish(lab, run_id, &checkpoint, req.data, outcome, &extra)?;
+    // Stopped by Ctrl-C / SIGTERM: the run is recorded (failed, saying so); nothing more starts.
+    tuneup_core::stop::check()?;
+    Ok(trained)
 }
 
 /// Where run `run_id`'s best weights go: `run-N/best.bpk` in the store's artifacts folder.

@@ -46,6 +46,7 @@ pub fn serve(lab: Lab, o: &Options) -> anyhow::Result<Served> {
         lab.store.location()
     ));
     loop {
+        tuneup_core::stop::check()?;
         let mut any = false;
         for (name, _) in lab.store.studies()? {
             if o.chain.is_some_and(|c| !of_chain(&name, c)) || broken.contains(&name) {

@@ -69,3 +69,42 @@ pub fn reap_runs(lab: crate::Lab) -> anyhow::Result<usize> {
     }
     Ok(n)
 }
+
+/// Ends as interrupted, with `why`, every run, trial and step this process still has running:
+/// what a command stopped by Ctrl-C or SIGTERM does before it exits, so that nothing it leaves
+/// waits for a heartbeat to go stale. Returns how many.
+pub fn interrupt_mine(store: &dyn Storage, why: &str) -> anyhow::Result<usize> {
+    let me = worker_id();
+    let mut n = 0;
+    for r in store.runs()? {
+        if r.state == tuneup_core::run::RunState::Running && r.worker.as_deref() == Some(&me) {
+            n += usize::from(store.interrupt(Live::Run(r.id), r.heartbeat, why)?);
+        }
+    }
+    for (name, _) in store.studies()? {
+        let Some(s) = store.study(&name)? else {
+            continue;
+        };
+        for t in store.trials(s.id)? {
+            if t.trial.state == tuneup_core::tune::TrialState::Running && t.worker == me {
+                let item = Live::Trial {
+                    study_id: s.id,
+                    number: t.trial.number,
+                };
+                n += usize::from(store.interrupt(item, t.heartbeat, why)?);
+            }
+        }
+    }
+    for (chain, _) in store.chains()? {
+        for s in store.ledger(&chain)? {
+            if s.state == tuneup_store::StepState::Running && s.worker == me {
+                let item = Live::Step {
+                    chain: &chain,
+                    step: s.step,
+                };
+                n += usize::from(store.interrupt(item, s.heartbeat, why)?);
+            }
+        }
+    }
+    Ok(n)
+}

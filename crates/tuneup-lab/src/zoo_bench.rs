@@ -135,6 +135,7 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<Bench> {
     })?;
     let mut rows = Vec::new();
     for (e, size) in entries {
+        tuneup_core::stop::check()?;
         let mut exp = base.clone();
         exp.name = Some(format!("zoo {}", e.name));
         exp.model = e.spec.clone();

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod signals;
 mod views;
 
 #[global_allocator]
@@ -38,6 +39,12 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<tuneup_core::stop::Interrupted>().is_some() => {
+            eprintln!(
+                "{e}: what was running is recorded as interrupted. Run the same command again to go on: a study or an improve chain continues where it stopped (the interrupted trial or step does not count); `train` and `cv` start their run again."
+            );
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {

@@ -152,6 +152,7 @@ pub fn run<'a>(lab: Lab<'a>, opts: &'a Options<'a>, checked: Checked) -> anyhow:
     let mut best = baseline::best_or_baseline(&mut chain, base_folds)?;
     let steps_before = lab.store.ledger(&chain.name)?.len();
     let stop_reason = loop {
+        tuneup_core::stop::check()?;
         match step::next(&mut chain, &best)? {
             step::Next::Stop(why) => break why,
             step::Next::Kept(b) => best = b,

@@ -240,6 +240,7 @@ pub fn run_trials(lab: Lab, t: &Trials) -> anyhow::Result<()> {
         publish(lab, t)?;
     }
     loop {
+        tuneup_core::stop::check()?;
         if t.deadline.is_some_and(|d| Instant::now() >= d) {
             lab.say(format!("study {}: timeout reached", t.study.name));
             break;

@@ -342,6 +342,15 @@ impl<'a> Session<'a> {
             mix,
             exp.train.workers,
             |step, b| {
+                // Ctrl-C / SIGTERM: the batch before this one was the last.
+                if let Some(by) = tuneup_core::stop::by() {
+                    *status = RunStatus::Failed {
+                        epoch,
+                        step,
+                        reason: format!("interrupted by {by} in epoch {epoch} at batch {step}"),
+                    };
+                    return false;
+                }
                 let m = slot.take().expect("the model");
                 let kd = teachers.of(&b);
                 let loss = loss::batch_loss(&m, &b, sample_len, ce, exp.train.l1, kd, device);

@@ -72,7 +72,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         store: cli.store,
         artifacts: cli.artifacts,
     };
-    match cli.command {
+    // Commands that train stop politely on Ctrl-C / SIGTERM: the batch in progress finishes,
+    // what was running is recorded as interrupted, and the command says how to go on.
+    let trains = matches!(
+        cli.command,
+        Command::Train(_)
+            | Command::Resume(_)
+            | Command::Cv(_)
+            | Command::Distill(_)
+            | Command::Improve(_)
+            | Command::Tune(_)
+            | Command::Worker(_)
+            | Command::Curve(_)
+            | Command::Zoo(_)
+    );
+    if trains {
+        crate::signals::install();
+    }
+    let result = dispatch(&ctx, cli.command);
+    let Some(by) = tuneup_core::stop::by() else {
+        return result;
+    };
+    let why = format!("interrupted by {by}");
+    if let Ok(store) = ctx.open() {
+        let _ = tuneup_lab::worker::interrupt_mine(store.as_ref(), &why);
+    }
+    Err(tuneup_core::stop::Interrupted { by }.into())
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    let ctx = ctx;
+    match command {
         Command::Init(a) => init::run(a),
         Command::Train(a) => train::train(&ctx, a),
         Command::Resume(a) => train::resume(&ctx, a),
