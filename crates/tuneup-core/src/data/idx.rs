@@ -60,9 +60,12 @@ fn parse(path: &Path, expected_magic: u32) -> Result<(Vec<usize>, Vec<u8>), Inpu
     let dims: Vec<usize> = (0..ndim)
         .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
         .collect();
-    let expected: usize = dims.iter().product();
+    // Checked: a header whose sizes multiply past the address space must not wrap around to
+    // the file's length (it would then claim billions of samples).
+    let expected = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     let have = bytes.len() - header;
-    if have != expected {
+    if expected != Some(have) {
+        let expected = expected.map_or("more than can be addressed".into(), |e| e.to_string());
         let shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
         return Err(InputError::in_file(
             path,
@@ -110,6 +113,14 @@ pub fn load(images: &Path, labels: Option<&Path>) -> Result<Dataset, InputError>
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if n == 0 {
         return Err(InputError::in_file(images, "no images: the header says 0"));
+    }
+    // Images of no pixels hold no data, whatever count the header claims (a fuzzed header
+    // claimed 4 billion of them).
+    if rows == 0 || cols == 0 {
+        return Err(InputError::in_file(
+            images,
+            format!("images of {rows}x{cols} pixels: the header says there is nothing to read"),
+        ));
     }
     let targets = match labels {
         Some(lp) => {
