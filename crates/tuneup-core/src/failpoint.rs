@@ -5,7 +5,11 @@
 //! appends each point passed (and the process's id) to file F, so a test learns which points a command passes and how
 //! often before it kills it at each.
 //!
-//! The points: `file.written` (a file's temp copy written and synced, not yet renamed),
+//! `TUNEUP_FAILPOINT=NAME@N:enospc` instead makes the N-th and every later write through point
+//! NAME fail with "No space left on device" (a disk that filled up), for the points that can
+//! fail: `file.write` (every file tuneup writes, before its temp copy is written).
+//!
+//! The points: `file.write`, `file.written` (a file's temp copy written and synced, not yet renamed),
 //! `file.renamed` (renamed over the real name, the folder not yet synced), and
 //! `store.<write>.before` / `store.<write>.after` around every write of the store.
 
@@ -17,14 +21,19 @@ mod on {
 
     struct Plan {
         kill: Option<(String, u64)>,
+        /// The point fails writes (`:enospc`) instead of aborting.
+        enospc: bool,
         log: Option<std::path::PathBuf>,
     }
 
     fn plan() -> &'static Plan {
         static PLAN: OnceLock<Plan> = OnceLock::new();
+        let spec = std::env::var("TUNEUP_FAILPOINT").ok();
         PLAN.get_or_init(|| Plan {
-            kill: std::env::var("TUNEUP_FAILPOINT").ok().and_then(|v| {
-                let (name, n) = v.rsplit_once('@').unwrap_or((&v, "1"));
+            enospc: spec.as_deref().is_some_and(|v| v.ends_with(":enospc")),
+            kill: spec.as_deref().and_then(|v| {
+                let v = v.trim_end_matches(":enospc");
+                let (name, n) = v.rsplit_once('@').unwrap_or((v, "1"));
                 Some((name.to_string(), n.parse().ok()?))
             }),
             log: std::env::var_os("TUNEUP_FAILPOINT_LOG").map(Into::into),
@@ -43,6 +52,7 @@ mod on {
             let _ = writeln!(f, "{name} {}", std::process::id());
         }
         if let Some((at, n)) = &p.kill
+            && !p.enospc
             && at == name
             && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
         {
@@ -50,12 +60,38 @@ mod on {
             std::process::abort();
         }
     }
+
+    pub fn io(name: &str) -> std::io::Result<()> {
+        static HITS: AtomicU64 = AtomicU64::new(0);
+        let p = plan();
+        if let Some((at, n)) = &p.kill
+            && p.enospc
+            && at == name
+            && HITS.fetch_add(1, Ordering::SeqCst) + 1 >= *n
+        {
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        Ok(())
+    }
 }
 
 /// Passes the crash point `name` (see the module's text).
 #[cfg(feature = "failpoints")]
 pub fn hit(name: &str) {
     on::hit(name);
+}
+
+/// A write through point `name`: an error when the plan says the disk is full.
+#[cfg(feature = "failpoints")]
+pub fn io(name: &str) -> std::io::Result<()> {
+    on::io(name)
+}
+
+/// A write through point `name`: always fine without the `failpoints` feature.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn io(_name: &str) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Passes the crash point `name`: nothing, in a build without the `failpoints` feature.

@@ -33,6 +33,7 @@ pub fn write_with<E>(
     let dir = parent_of(path);
     std::fs::create_dir_all(dir).map_err(|e| AtomicError::Io(path.to_path_buf(), e))?;
     let tmp = temp_beside(path);
+    crate::failpoint::io("file.write").map_err(|e| AtomicError::Io(path.to_path_buf(), e))?;
     let res = write(&tmp).map_err(AtomicError::Write).and_then(|()| {
         let io = |e| AtomicError::Io(path.to_path_buf(), e);
         std::fs::File::open(&tmp)

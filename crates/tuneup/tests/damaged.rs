@@ -115,3 +115,50 @@ fn a_store_cut_short_is_a_clear_error() {
     let o = env.tuneup(&["runs"]);
     says(&o, &["tuneup.db", "not a tuneup store"]);
 }
+
+#[test]
+fn a_full_disk_fails_the_run_names_the_path_and_keeps_what_was_there() {
+    let env = Env::new();
+    let ckpt = trained(&env);
+    let before = std::fs::read(&ckpt).unwrap();
+    let exp = env.path("e.toml");
+    // From the first file it writes on, the disk is full (a fail point of test builds).
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tuneup"))
+        .args(["train", exp.to_str().unwrap()])
+        .current_dir(env.dir.path())
+        .env("TUNEUP_FAILPOINT", "file.write@1:enospc")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("run-2"), "the path is named:\n{err}");
+    let runs: serde_json::Value =
+        serde_json::from_slice(&env.tuneup(&["runs", "--json"]).stdout).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs[0]["status"], "complete");
+    assert_eq!(runs[1]["status"], "failed", "{:?}", runs[1]);
+    assert!(
+        runs[1]["failure"]
+            .as_str()
+            .is_some_and(|f| f.contains("No space left")),
+        "{:?}",
+        runs[1]
+    );
+    // What was there is as it was, and still works.
+    assert_eq!(std::fs::read(&ckpt).unwrap(), before);
+    let data = digits_csv();
+    let o = env.tuneup(&["eval", "1", data.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // No temp file is left behind in the failed run's folder.
+    let leftovers: Vec<_> = std::fs::read_dir(ckpt.parent().unwrap().with_file_name("run-2"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers
+            .iter()
+            .all(|n| !n.to_string_lossy().contains(".tmp")),
+        "{leftovers:?}"
+    );
+}
