@@ -6,8 +6,9 @@
 //! often before it kills it at each.
 //!
 //! `TUNEUP_FAILPOINT=NAME@N:enospc` instead makes the N-th and every later write through point
-//! NAME fail with "No space left on device" (a disk that filled up), for the points that can
-//! fail: `file.write` (every file tuneup writes, before its temp copy is written).
+//! NAME fail with "No space left on device" (a disk that filled up), `:eacces` with "Permission
+//! denied" (a read-only folder), for the points that can fail: `file.write` (every file tuneup
+//! writes, before its temp copy is written).
 //!
 //! The points: `file.write`, `file.written` (a file's temp copy written and synced, not yet renamed),
 //! `file.renamed` (renamed over the real name, the folder not yet synced), and
@@ -21,8 +22,8 @@ mod on {
 
     struct Plan {
         kill: Option<(String, u64)>,
-        /// The point fails writes (`:enospc`) instead of aborting.
-        enospc: bool,
+        /// The point fails writes with this OS error (`:enospc`, `:eacces`) instead of aborting.
+        errno: Option<i32>,
         log: Option<std::path::PathBuf>,
     }
 
@@ -30,9 +31,17 @@ mod on {
         static PLAN: OnceLock<Plan> = OnceLock::new();
         let spec = std::env::var("TUNEUP_FAILPOINT").ok();
         PLAN.get_or_init(|| Plan {
-            enospc: spec.as_deref().is_some_and(|v| v.ends_with(":enospc")),
+            errno: spec.as_deref().and_then(|v| {
+                if v.ends_with(":enospc") {
+                    Some(28)
+                } else if v.ends_with(":eacces") {
+                    Some(13)
+                } else {
+                    None
+                }
+            }),
             kill: spec.as_deref().and_then(|v| {
-                let v = v.trim_end_matches(":enospc");
+                let v = v.trim_end_matches(":enospc").trim_end_matches(":eacces");
                 let (name, n) = v.rsplit_once('@').unwrap_or((v, "1"));
                 Some((name.to_string(), n.parse().ok()?))
             }),
@@ -52,7 +61,7 @@ mod on {
             let _ = writeln!(f, "{name} {}", std::process::id());
         }
         if let Some((at, n)) = &p.kill
-            && !p.enospc
+            && p.errno.is_none()
             && at == name
             && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
         {
@@ -64,12 +73,11 @@ mod on {
     pub fn io(name: &str) -> std::io::Result<()> {
         static HITS: AtomicU64 = AtomicU64::new(0);
         let p = plan();
-        if let Some((at, n)) = &p.kill
-            && p.enospc
+        if let (Some((at, n)), Some(errno)) = (&p.kill, p.errno)
             && at == name
             && HITS.fetch_add(1, Ordering::SeqCst) + 1 >= *n
         {
-            return Err(std::io::Error::from_raw_os_error(28));
+            return Err(std::io::Error::from_raw_os_error(errno));
         }
         Ok(())
     }

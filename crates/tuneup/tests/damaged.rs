@@ -118,6 +118,16 @@ fn a_store_cut_short_is_a_clear_error() {
 
 #[test]
 fn a_full_disk_fails_the_run_names_the_path_and_keeps_what_was_there() {
+    full_or_read_only("enospc", "No space left on device");
+}
+
+#[test]
+fn a_read_only_folder_fails_the_run_names_the_path_and_keeps_what_was_there() {
+    // Simulated: the tests may run as root, whom permissions do not stop.
+    full_or_read_only("eacces", "Permission denied");
+}
+
+fn full_or_read_only(how: &str, says_: &str) {
     let env = Env::new();
     let ckpt = trained(&env);
     let before = std::fs::read(&ckpt).unwrap();
@@ -126,13 +136,13 @@ fn a_full_disk_fails_the_run_names_the_path_and_keeps_what_was_there() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_tuneup"))
         .args(["train", exp.to_str().unwrap()])
         .current_dir(env.dir.path())
-        .env("TUNEUP_FAILPOINT", "file.write@1:enospc")
+        .env("TUNEUP_FAILPOINT", format!("file.write@1:{how}"))
         .output()
         .unwrap();
     let err = stderr(&o);
     assert_ne!(code(&o), 0, "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(says_), "{err}");
     assert!(err.contains("run-2"), "the path is named:\n{err}");
     let runs: serde_json::Value =
         serde_json::from_slice(&env.tuneup(&["runs", "--json"]).stdout).unwrap();
@@ -142,7 +152,7 @@ fn a_full_disk_fails_the_run_names_the_path_and_keeps_what_was_there() {
     assert!(
         runs[1]["failure"]
             .as_str()
-            .is_some_and(|f| f.contains("No space left")),
+            .is_some_and(|f| f.contains(says_)),
         "{:?}",
         runs[1]
     );
