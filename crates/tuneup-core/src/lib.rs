@@ -19,6 +19,7 @@ pub mod fsio;
 pub mod lr_find;
 pub mod metrics;
 pub mod paired;
+pub mod paired_metric;
 pub mod rng;
 pub mod run;
 pub mod schedule;

@@ -2,7 +2,6 @@
 //! distinct runs, soft voting; recorded as a ledger step, and as an ensemble run when it beats
 //! the best single run beyond noise, like any child.
 
-use tuneup_core::data::Y;
 use tuneup_core::ensemble::{Combiner, MemberPred, Method};
 use tuneup_store::{NewStep, Step, StepKind, StepState};
 
@@ -107,18 +106,12 @@ pub(super) fn run(
     // Greedy selection only adds a member that raises the held-out score; like any child, the
     // vote is kept only when that gain is beyond noise (on a small validation set a one-sample
     // gain picked among many runs is not evidence).
-    let per_best = tuneup_core::ensemble::per_sample(&preds[0], &y, classes);
-    let per_ens = tuneup_core::ensemble::per_sample(&voted, &y, classes);
-    let classification = matches!(y, Y::Classes(_));
-    let j = tuneup_core::paired::judge(
-        &per_best,
-        &per_ens,
-        v,
-        best.value,
-        d,
-        classification,
-        chain.opts.z,
-    );
+    let j = tuneup_core::paired_metric::HeldOut {
+        info: &info,
+        metric,
+        y: &y,
+    }
+    .judge(&preds[0], &voted, d, chain.opts.z);
     let ids: Vec<i64> = chosen.iter().map(|&i| members[i].run_id).collect();
     let shown = ids
         .iter()

@@ -1,16 +1,28 @@
-//! Per-sample scores for the paired test: each held-out sample right or wrong
-//! (classification), or minus its squared error (regression), of a run's model.
+//! Held-out predictions for the paired test: a run's best checkpoint on the validation rows
+//! (a CV run: its out-of-fold predictions), with those rows' targets and the data description
+//! the metric is scored with (`tuneup_core::paired_metric`).
 
+use tuneup_core::data::{DataInfo, Y};
+use tuneup_core::ensemble::MemberPred;
 use tuneup_store::Storage;
 
 use crate::held_out::held_out;
 use crate::predictor::member;
 
-/// Per held-out sample, higher is better: right or wrong (classification), minus the squared
-/// error (regression), of a run's best checkpoint (a CV run: its out-of-fold predictions).
-pub(super) fn per_sample(store: &dyn Storage, run_id: i64) -> anyhow::Result<Vec<f64>> {
+/// What the paired test reads of one run.
+pub(super) struct Held {
+    pub pred: MemberPred,
+    pub y: Y,
+    pub info: DataInfo,
+}
+
+pub(super) fn held(store: &dyn Storage, run_id: i64) -> anyhow::Result<Held> {
     let m = member(store, run_id, false)?;
-    let classes = m.models[0].info.classes.len();
-    let (preds, y, _) = held_out(store, std::slice::from_ref(&m))?;
-    Ok(tuneup_core::ensemble::per_sample(&preds[0], &y, classes))
+    let info = m.models[0].info.clone();
+    let (mut preds, y, _) = held_out(store, std::slice::from_ref(&m))?;
+    Ok(Held {
+        pred: preds.remove(0),
+        y,
+        info,
+    })
 }

@@ -104,7 +104,7 @@ struct Chain<'a> {
     /// The last 5% of the budget is kept for the ensemble and the final evaluation.
     reserve: f64,
     /// The best run's per-sample scores, once read.
-    per_best: Option<Vec<f64>>,
+    per_best: Option<judge::Held>,
 }
 
 impl Chain<'_> {

@@ -2,7 +2,6 @@
 //! the first remedy not yet tried; its child run; the paired judgement; the ledger row.
 
 use serde_json::Value;
-use tuneup_core::data::Y;
 use tuneup_core::diagnose::{Diagnosis, Remedy, Verdict};
 use tuneup_store::{NewStep, Step, StepKind, StepState};
 
@@ -264,17 +263,22 @@ fn judged(
 ) -> anyhow::Result<Next> {
     let store = chain.lab.store;
     if chain.per_best.is_none() {
-        chain.per_best = Some(super::judge::per_sample(store, best.run)?);
+        chain.per_best = Some(super::judge::held(store, best.run)?);
     }
-    let child_per = super::judge::per_sample(store, run)?;
-    let classification = matches!(chain.base_data.val.y, Y::Classes(_));
-    let j = tuneup_core::paired::judge(
-        chain.per_best.as_deref().unwrap_or_default(),
-        &child_per,
-        v,
-        best.value,
+    let child_per = super::judge::held(store, run)?;
+    let Some(best_held) = chain.per_best.as_ref() else {
+        unreachable!("read above")
+    };
+    // Accuracy: McNemar; MSE / RMSE: per sample; any other metric: a paired bootstrap.
+    let j = tuneup_core::paired_metric::HeldOut {
+        info: &child_per.info,
+        metric: chain.base.metric(),
+        y: &child_per.y,
+    }
+    .judge(
+        &best_held.pred,
+        &child_per.pred,
         chain.direction,
-        classification,
         chain.opts.z,
     );
     let reason = format!(
