@@ -360,25 +360,7 @@ mod tests {
         let mut tie = Combiner::new(Method::Hard, 2, vec![1.0; 2]);
         tie.add(&a);
         tie.add(&b);
-        let info = crate::data::DataInfo {
-            task: Task::Classification,
-            sample_shape: vec![1],
-            classes: vec!["x".into(), "y".into()],
-            feature_names: vec!["f".into()],
-            target_name: None,
-            id_name: None,
-            format: crate::spec::DataFormat::Csv,
-            normalizer: crate::data::Normalizer {
-                mean: vec![0.0],
-                std: vec![1.0],
-                block: 1,
-            },
-            y_mean: 0.0,
-            y_std: 1.0,
-            positive: None,
-            tabular: None,
-            log_target: false,
-        };
+        let info = crate::data::DataInfo::for_tests(&["x", "y"], 0.0, 1.0);
         let out = to_outputs(&info, &tie.finish());
         let crate::scores::Predictions::Classes { labels, .. } =
             crate::scores::predictions(&info, &out)

@@ -152,29 +152,9 @@ fn subset_y(y: &Y, idx: &[usize]) -> Y {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Normalizer;
-    use crate::spec::{DataFormat, Task};
 
     fn info() -> DataInfo {
-        DataInfo {
-            task: Task::Classification,
-            sample_shape: vec![1],
-            classes: vec!["a".into(), "b".into(), "c".into()],
-            feature_names: vec![],
-            target_name: None,
-            id_name: None,
-            format: DataFormat::Csv,
-            normalizer: Normalizer {
-                mean: vec![0.0],
-                std: vec![1.0],
-                block: 1,
-            },
-            y_mean: 0.0,
-            y_std: 1.0,
-            positive: None,
-            tabular: None,
-            log_target: false,
-        }
+        DataInfo::for_tests(&["a", "b", "c"], 0.0, 1.0)
     }
 
     /// Confident predictions of `right` of 300 rows (the others a wrong class).

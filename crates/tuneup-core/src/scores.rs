@@ -130,29 +130,17 @@ pub fn score(info: &DataInfo, metric: Metric, outputs: &[f32], y: &Y) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Normalizer;
-    use crate::spec::DataFormat;
 
     fn info(task: Task) -> DataInfo {
-        DataInfo {
-            task,
-            sample_shape: vec![1],
-            classes: vec!["a".into(), "b".into()],
-            feature_names: vec![],
-            target_name: None,
-            id_name: None,
-            format: DataFormat::Csv,
-            normalizer: Normalizer {
-                mean: vec![0.0],
-                std: vec![1.0],
-                block: 1,
-            },
-            y_mean: 10.0,
-            y_std: 2.0,
-            positive: None,
-            tabular: None,
-            log_target: false,
-        }
+        let classes: &[&str] = match task {
+            Task::Classification => &["a", "b"],
+            Task::Regression => &[],
+        };
+        let mut i = DataInfo::for_tests(classes, 10.0, 2.0);
+        // Regression tests read the two-class list too: only the task differs.
+        i.task = task;
+        i.classes = vec!["a".into(), "b".into()];
+        i
     }
 
     #[test]

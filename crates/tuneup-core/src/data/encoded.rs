@@ -114,6 +114,34 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl DataInfo {
+    /// A description of one-feature CSV data with these classes (no classes: regression), for
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(classes: &[&str], y_mean: f32, y_std: f32) -> DataInfo {
+        DataInfo {
+            task: if classes.is_empty() {
+                Task::Regression
+            } else {
+                Task::Classification
+            },
+            sample_shape: vec![1],
+            classes: classes.iter().map(|c| c.to_string()).collect(),
+            feature_names: vec![],
+            target_name: None,
+            id_name: None,
+            format: DataFormat::Csv,
+            normalizer: Normalizer {
+                mean: vec![0.0],
+                std: vec![1.0],
+                block: 1,
+            },
+            y_mean,
+            y_std,
+            positive: None,
+            tabular: None,
+            log_target: false,
+        }
+    }
     /// A regression target as the model learns it: standardised (after the log, with
     /// `log_target`).
     pub fn to_model(&self, y: f32) -> f32 {
