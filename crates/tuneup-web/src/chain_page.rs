@@ -8,13 +8,9 @@ use tuneup_core::direction::Direction;
 use tuneup_lab::improve::describe::short;
 use tuneup_store::{Step, StepKind, StepState};
 
-use crate::chart::{Panel, Series, svg};
+use crate::chart::{PALETTE, Panel, Series, svg};
 use crate::html::{Page, duration, esc, name_of, num, run_link, section, utc};
 use crate::{Pages, WebError};
-
-const PALETTE: [&str; 8] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-];
 
 pub fn page(p: &Pages, chain: &str) -> Result<Page, WebError> {
     let steps = p.store.ledger(chain)?;
@@ -24,14 +20,10 @@ pub fn page(p: &Pages, chain: &str) -> Result<Page, WebError> {
         )));
     }
     let base = steps.iter().find_map(|s| s.parent_run.or(s.run_id));
-    let direction = match base.map(|id| p.store.run(id)) {
-        Some(Ok(r)) => r.experiment.metric().direction(),
-        _ => Direction::Maximize,
+    let (direction, metric) = match base.map(|id| p.store.run(id)) {
+        Some(Ok(r)) => (r.experiment.metric().direction(), r.metric_name),
+        _ => (Direction::Maximize, "metric".to_string()),
     };
-    let metric = base
-        .and_then(|id| p.store.run(id).ok())
-        .map(|r| r.metric_name)
-        .unwrap_or_else(|| "metric".into());
     let total: f64 = steps.iter().filter_map(Step::seconds).sum();
     let kept = steps.iter().filter(|s| s.state == StepState::Kept).count();
     let mut body = format!(
@@ -117,7 +109,7 @@ fn curves(p: &Pages, steps: &[Step]) -> Result<String, WebError> {
     let mut series = Vec::new();
     for s in steps.iter().filter(|s| s.state == StepState::Kept) {
         let Some(id) = s.run_id else { continue };
-        let epochs = p.store.epochs(p.curves_of(id)?)?;
+        let epochs = p.store.epochs(crate::pages::curves_of(&p.run(id)?))?;
         if epochs.is_empty() {
             continue;
         }

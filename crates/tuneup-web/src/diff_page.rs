@@ -5,13 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::chart::{Panel, Series, svg};
+use crate::chart::{PALETTE, Panel, Series, svg};
 use crate::html::{Page, duration, esc, num, run_link, section};
 use crate::{Pages, WebError};
-
-const PALETTE: [&str; 8] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-];
 
 /// Parses `1,2,3` (the `runs` query parameter).
 pub fn parse_ids(s: &str) -> Result<Vec<i64>, WebError> {
@@ -143,7 +139,7 @@ pub fn page(p: &Pages, ids: &[i64]) -> Result<Page, WebError> {
     let mut err = Vec::new();
     let mut loss = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        let epochs = p.store.epochs(p.curves_of(r.id)?)?;
+        let epochs = p.store.epochs(crate::pages::curves_of(r))?;
         let color = PALETTE[i % PALETTE.len()];
         let s = |name: String, points: Vec<(f64, f64)>| Series {
             name,

@@ -66,15 +66,6 @@ impl Pages<'_> {
         }
     }
 
-    /// Whose epochs show a run's curves: its own, or a cross-validation run's first fold's.
-    pub fn curves_of(&self, id: i64) -> Result<i64, WebError> {
-        let run = self.run(id)?;
-        Ok(run
-            .fold_runs()
-            .and_then(|f| f.first().copied())
-            .unwrap_or(id))
-    }
-
     /// What the run's model does on its validation rows (cached for finished runs).
     pub fn analysis(&self, run: &tuneup_store::Run) -> Arc<Result<Analysis, String>> {
         let compute = || Arc::new(analysis::analyze(self.store, run).map_err(|e| format!("{e:#}")));
@@ -109,4 +100,11 @@ pub fn report(store: &dyn Storage, target: &Target) -> Result<String, WebError> 
     };
     let page = pages.page(target)?;
     Ok(html::document(Mode::Report, &page, &store.location()))
+}
+
+/// Whose epochs show a run's curves: its own, or a cross-validation run's first fold's.
+pub fn curves_of(run: &tuneup_store::Run) -> i64 {
+    run.fold_runs()
+        .and_then(|f| f.first().copied())
+        .unwrap_or(run.id)
 }

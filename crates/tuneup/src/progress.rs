@@ -107,7 +107,7 @@ impl tuneup_lab::Monitor for Stderr {
 }
 
 /// Ends every overall bar (the command is over).
-pub fn finish_budget() {
+pub fn finish_overall() {
     for (_, b) in overall_bars()
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::html::esc;
+
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
@@ -70,12 +72,6 @@ pub(crate) fn fmt_tick(v: f64) -> String {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
-}
-
-pub(crate) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Where a panel's data land: its data bounds and plot area.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::line::esc;
+use crate::html::esc;
 
 /// `counts[t][p]`: validation samples of true class `t` predicted as `p`.
 pub fn confusion(classes: &[String], counts: &[Vec<usize>]) -> String {

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use tuneup_core::tune::{Direction, Dist, Search, TrialState};
 use tuneup_store::StoredTrial;
 
-use super::line::{Panel, Series, esc, svg};
+use super::line::{Panel, Series, svg};
+use crate::html::esc;
 
 /// Complete trials with a finite value, in number order.
 pub fn complete(trials: &[StoredTrial]) -> Vec<&StoredTrial> {

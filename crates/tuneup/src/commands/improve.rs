@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, a: ImproveArgs) -> anyhow::Result<()> {
     let checked = tuneup_lab::improve::check(&opts)?;
     let store = ctx.open()?;
     let ended = tuneup_lab::improve::run(lab(store.as_ref()), &opts, checked);
-    crate::progress::finish_budget();
+    crate::progress::finish_overall();
     let ended = ended?;
     if ended.already_finished {
         eprintln!(

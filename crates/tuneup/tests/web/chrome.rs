@@ -4,7 +4,7 @@
 //! exceptions, take a screenshot.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -335,13 +335,4 @@ fn pipe() -> (i32, i32) {
         "pipe2()"
     );
     (fds[0], fds[1])
-}
-
-/// Drains a reader in the background (a child's output we do not read otherwise).
-#[allow(dead_code)]
-pub fn drain(mut r: impl Read + Send + 'static) {
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = r.read_to_end(&mut sink);
-    });
 }
