@@ -16,6 +16,7 @@ pub mod ensemble;
 pub mod error;
 pub mod failpoint;
 pub mod fsio;
+pub mod gbdt;
 pub mod lr_find;
 pub mod metrics;
 pub mod paired;

@@ -18,6 +18,7 @@ pub mod diagnose;
 pub mod distill;
 pub mod ensemble;
 pub mod held_out;
+pub mod importance;
 pub mod improve;
 pub mod init;
 pub mod lr_find;

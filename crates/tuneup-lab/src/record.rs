@@ -157,15 +157,23 @@ impl Observer for Recorder<'_> {
 fn header(run_id: i64, exp: &Experiment, data: &Prepared) -> String {
     let extra =
         |name: &str, n: Option<usize>| n.map(|n| format!(" / {n} {name}")).unwrap_or_default();
+    let how = match &exp.model.arch {
+        tuneup_core::spec::Arch::Gbdt(g) => format!(
+            "up to {} rounds of {}-leaf trees, learning rate {}",
+            g.rounds, g.max_leaves, g.learning_rate
+        ),
+        _ => format!(
+            "{} epochs, batch {}",
+            exp.train.epochs, exp.train.batch_size
+        ),
+    };
     format!(
-        "run {run_id}: {} on {} train / {} val{}{} samples, {} epochs, batch {}",
+        "run {run_id}: {} on {} train / {} val{}{} samples, {how}",
         exp.model.kind(),
         data.train.len(),
         data.val.len(),
         extra("train-dev", data.train_dev.as_ref().map(|t| t.len())),
         extra("test", data.test.as_ref().map(|t| t.len())),
-        exp.train.epochs,
-        exp.train.batch_size
     )
 }
 

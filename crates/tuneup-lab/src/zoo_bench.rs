@@ -189,7 +189,12 @@ pub fn run(lab: Lab, c: Checked) -> anyhow::Result<Bench> {
             model: e.name.to_string(),
             kind: e.spec.kind().to_string(),
             run_id: t.run_id,
-            params: size.params,
+            // Trees are sized by the leaves they grew (the zoo's count is the most they could).
+            params: if e.spec.kind() == "gbdt" {
+                o.params
+            } else {
+                size.params
+            },
             flops: size.flops,
             epochs: o.epochs.len(),
             val_metric: o.val.and_then(|s| finite(s.metric)),

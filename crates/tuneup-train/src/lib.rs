@@ -9,6 +9,7 @@
 pub mod bench;
 mod checkpoint;
 mod eval;
+mod gbdt;
 mod lr_find;
 mod model;
 mod predict;

@@ -27,6 +27,18 @@ pub fn opt(v: Option<f64>) -> String {
 /// A one-line picture of a curve.
 pub fn sparkline(values: &[f64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    // At most 100 characters: longer series are averaged over equal stretches.
+    let thinned: Vec<f64>;
+    let values = if values.len() > 100 {
+        let k = values.len().div_ceil(100);
+        thinned = values
+            .chunks(k)
+            .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+            .collect();
+        &thinned[..]
+    } else {
+        values
+    };
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let (lo, hi) = finite
         .iter()

@@ -206,7 +206,10 @@ impl Observer for Progress {
         // Off a terminal (logs, CI), about twenty lines per run: the first epochs, then every
         // k-th, and the last.
         let k = self.epochs.div_ceil(20);
-        let shown = self.tty || r.epoch <= 3 || r.epoch % k == 0 || r.epoch == self.epochs;
+        let shown = (self.tty && self.epochs <= 100)
+            || r.epoch <= 3
+            || r.epoch % k == 0
+            || r.epoch == self.epochs;
         if !shown {
             return;
         }

@@ -225,10 +225,10 @@ pub fn same_encoding(a: &Experiment, b: &Experiment) -> bool {
 }
 
 fn layout(exp: &Experiment) -> Layout {
-    if exp.model.kind() == "tabular" {
-        Layout::Codes
-    } else {
-        Layout::OneHot
+    match exp.model.kind() {
+        "tabular" => Layout::Codes,
+        "gbdt" => Layout::Native,
+        _ => Layout::OneHot,
     }
 }
 

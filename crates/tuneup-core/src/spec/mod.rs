@@ -29,8 +29,8 @@ use crate::schedule::ScheduleSpec;
 pub use data::{ColumnKind, DataFormat, DataSpec};
 pub use edit::locate_key;
 pub use model::{
-    Activation, Arch, Cnn, Conv1d, Gru, Mlp, Mobilenet, ModelSpec, Norm, PoolPlacement, Rates,
-    Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, embedding_width,
+    Activation, Arch, Cnn, Conv1d, Gbdt, Gru, Mlp, Mobilenet, ModelSpec, Norm, PoolPlacement,
+    Rates, Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, embedding_width,
 };
 pub use optimizer::OptimizerSpec;
 pub use train::{EarlyStopping, Keep, Monitor, TrainSpec};

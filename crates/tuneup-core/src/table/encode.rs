@@ -23,6 +23,10 @@ pub enum Layout {
     /// Columns with many levels ([`EMBED_FROM`] or more kept) as one level code each, after
     /// every other feature (the tabular model's embeddings); columns with few one-hot.
     Codes,
+    /// Every categorical column as a level code after the other features, and a missing
+    /// number left missing (NaN, no indicator feature): the boosted trees, which split on level
+    /// sets and learn where missing values go.
+    Native,
 }
 
 /// Under [`Layout::Codes`], a categorical column with at least this many kept levels is
@@ -270,7 +274,29 @@ fn fit_levels(col: &RawCol, layout: Layout, rare_count: usize) -> Fit {
 impl Column {
     /// Whether the column is a level code for an embedding (else one-hot, or not categorical).
     fn embedded(&self, layout: Layout) -> bool {
-        matches!(&self.fit, Fit::Levels { levels, .. } if layout == Layout::Codes && levels.len() >= EMBED_FROM)
+        match &self.fit {
+            Fit::Levels { levels, .. } => match layout {
+                Layout::OneHot => false,
+                Layout::Codes => levels.len() >= EMBED_FROM,
+                Layout::Native => true,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether a missing-value indicator feature follows the column's values.
+    fn indicated(&self, layout: Layout) -> bool {
+        layout != Layout::Native
+            && matches!(
+                &self.fit,
+                Fit::Number {
+                    indicator: true,
+                    ..
+                } | Fit::Date {
+                    indicator: true,
+                    ..
+                }
+            )
     }
 
     /// Features this column becomes in `layout` (an embedded column's code counts in
@@ -278,8 +304,8 @@ impl Column {
     fn width(&self, layout: Layout) -> usize {
         match &self.fit {
             Fit::Skip => 0,
-            Fit::Number { indicator, .. } => 1 + usize::from(*indicator),
-            Fit::Date { indicator, .. } => 6 + usize::from(*indicator),
+            Fit::Number { .. } => 1 + usize::from(self.indicated(layout)),
+            Fit::Date { .. } => 6 + usize::from(self.indicated(layout)),
             Fit::Levels { .. } if self.embedded(layout) => 0,
             Fit::Levels {
                 levels,
@@ -295,15 +321,15 @@ impl Column {
         let mut out = Vec::new();
         match &self.fit {
             Fit::Skip => {}
-            Fit::Number { indicator, .. } => {
+            Fit::Number { .. } => {
                 out.push(n.clone());
-                if *indicator {
+                if self.indicated(layout) {
                     out.push(format!("{n}_missing"));
                 }
             }
-            Fit::Date { indicator, .. } => {
+            Fit::Date { .. } => {
                 out.extend(date::PARTS.iter().map(|p| format!("{n}_{p}")));
-                if *indicator {
+                if self.indicated(layout) {
                     out.push(format!("{n}_missing"));
                 }
             }
@@ -393,28 +419,34 @@ impl TabularEncoder {
                 ));
             };
             let col = &table.cols[i];
+            let indicator = c.indicated(self.layout);
+            // Under the native layout a missing value stays missing (NaN).
+            let keep_missing = self.layout == Layout::Native;
+            let value = |s: &Stats, v: f64| {
+                if keep_missing && v.is_nan() {
+                    f32::NAN
+                } else {
+                    s.apply(v)
+                }
+            };
             match &c.fit {
-                Fit::Number {
-                    stats,
-                    indicator,
-                    log,
-                } => {
+                Fit::Number { stats, log, .. } => {
                     let v = numbers(col);
                     finite(table, &c.name, &v)?;
                     for (r, val) in v.iter().enumerate() {
                         let val = &if *log { log1p(*val) } else { *val };
-                        x[r * width + at] = stats.apply(*val);
-                        if *indicator {
+                        x[r * width + at] = value(stats, *val);
+                        if indicator {
                             x[r * width + at + 1] = f32::from(u8::from(val.is_nan()));
                         }
                     }
                 }
-                Fit::Date { parts, indicator } => {
+                Fit::Date { parts, .. } => {
                     for (r, p) in date_parts(col).iter().enumerate() {
                         for (k, s) in parts.iter().enumerate() {
-                            x[r * width + at + k] = s.apply(p[k]);
+                            x[r * width + at + k] = value(s, p[k]);
                         }
-                        if *indicator {
+                        if indicator {
                             x[r * width + at + 6] = f32::from(u8::from(p[0].is_nan()));
                         }
                     }

@@ -56,6 +56,13 @@ pub fn catalogue() -> Vec<Entry> {
             Norm::Batch,
         ),
         entry(
+            "gbdt",
+            "tables",
+            "gradient-boosted trees: 31-leaf trees, rate 0.1, up to 1000 rounds, early stopping; sized in leaves",
+            Arch::Gbdt(Gbdt::default()),
+            Norm::None,
+        ),
+        entry(
             "conv1d",
             "signals",
             "1-D CNN of the MNIST-1D paper: 3 x conv(25, k5, s2, p1) + linear",

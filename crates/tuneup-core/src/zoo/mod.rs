@@ -6,6 +6,7 @@
 mod catalogue;
 mod cnn;
 mod conv1d;
+mod gbdt;
 mod gru;
 mod mlp;
 mod mobilenet;
@@ -87,6 +88,7 @@ pub fn size_for(
         Arch::Shufflenet(a) => shufflenet::size(&mut s, a, norm, shape, outputs)?,
         Arch::Gru(a) => gru::size(&mut s, a, shape, outputs)?,
         Arch::Tabular(a) => tabular::size(&mut s, a, norm, shape, cats, outputs)?,
+        Arch::Gbdt(a) => gbdt::size(&mut s, a, outputs),
     }
     Ok(s)
 }

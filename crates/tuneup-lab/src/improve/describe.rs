@@ -84,12 +84,18 @@ pub fn cut_short(store: &dyn Storage, run_id: i64) -> anyhow::Result<Option<(usi
     let mut worst: Option<(usize, usize)> = None;
     for id in runs {
         let exp = store.run(id)?.experiment;
+        // Boosting stops early by itself: fewer rounds than planned says nothing of the budget.
+        let planned = match &exp.model.arch {
+            tuneup_core::spec::Arch::Gbdt(g) if g.early_stopping_rounds > 0 => continue,
+            tuneup_core::spec::Arch::Gbdt(g) => g.rounds,
+            _ => exp.train.epochs,
+        };
         if exp.early_stopping.is_some() || exp.train.time_budget.is_none() {
             continue;
         }
         let last = store.epochs(id)?.last().map(|e| e.epoch).unwrap_or(0);
-        if last < exp.train.epochs && worst.is_none_or(|(w, _)| last < w) {
-            worst = Some((last, exp.train.epochs));
+        if last < planned && worst.is_none_or(|(w, _)| last < w) {
+            worst = Some((last, planned));
         }
     }
     Ok(worst)

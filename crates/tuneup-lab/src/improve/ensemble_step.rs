@@ -21,7 +21,17 @@ fn candidates(chain: &Chain, best: &Best, ledger: &[Step]) -> Vec<(i64, f64)> {
     let d = chain.direction;
     cands.sort_by(|a, b| d.loss(a.1).total_cmp(&d.loss(b.1)));
     cands.dedup_by_key(|c| c.0);
-    cands.truncate(2 * chain.opts.ensemble);
+    // Trees and nets err differently: the best run of the other family always gets a chance.
+    let store = chain.lab.store;
+    let trees = |id: i64| store.run(id).is_ok_and(|r| r.model == "gbdt");
+    let best_trees = trees(best.run);
+    let other = cands.iter().position(|c| trees(c.0) != best_trees);
+    let keep = 2 * chain.opts.ensemble;
+    if let Some(i) = other.filter(|i| *i >= keep && keep > 0) {
+        let c = cands.remove(i);
+        cands.insert(keep - 1, c);
+    }
+    cands.truncate(keep);
     cands
 }
 

@@ -82,6 +82,12 @@ impl Net {
             Arch::Tabular(a) => Net::Tabular(tabular::TabularNet::new(
                 a, spec, input, cats, outputs, device,
             )),
+            Arch::Gbdt(_) => {
+                return Err(
+                    "boosted trees (kind = \"gbdt\") are not a network: this needs a network model"
+                        .into(),
+                );
+            }
         })
     }
 
@@ -135,5 +141,9 @@ pub fn count_params(
     cats: &[usize],
     outputs: usize,
 ) -> Result<usize, String> {
+    if let Arch::Gbdt(_) = spec.arch {
+        // Trees are counted in leaves, known once trained; the zoo gives the most.
+        return Ok(tuneup_core::zoo::size_for(spec, sample_shape, cats, outputs)?.params);
+    }
     Ok(Net::new(spec, sample_shape, cats, outputs, &crate::cpu())?.trainable_params())
 }

@@ -105,6 +105,9 @@ pub struct Job<'a> {
 /// teachers when given. Without augmentation the teachers' targets are computed once for every
 /// training sample and cached; with it, on each batch as augmented.
 pub fn train(job: &Job, observer: &mut dyn Observer) -> Result<Outcome, TrainError> {
+    if let tuneup_core::spec::Arch::Gbdt(spec) = &job.exp.model.arch {
+        return crate::gbdt::train(job, spec, observer);
+    }
     let started = Instant::now();
     let mut s = Session::new(job, started)?;
     for epoch in s.start_epoch..=job.exp.train.epochs {

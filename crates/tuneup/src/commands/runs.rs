@@ -116,12 +116,15 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
         println!("  failure      {f}");
     }
     println!("  experiment   {}", r.experiment_path);
+    let trees = r.model == "gbdt";
+    let unit = if trees { "round" } else { "epoch" };
     println!(
-        "  model        {}  ({} params)",
+        "  model        {}  ({} {})",
         r.model,
         r.params
             .map(|p| p.to_string())
-            .unwrap_or_else(|| "-".into())
+            .unwrap_or_else(|| "-".into()),
+        if trees { "leaves" } else { "params" }
     );
     if let Some(s) = r.seconds {
         println!("  time         {}", duration(s));
@@ -139,20 +142,32 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
     }
     if let Some(b) = r.best_epoch {
         println!(
-            "  (weights of the best epoch by val {}: {b})",
+            "  ({} of the best {unit} by val {}: {b})",
+            if trees { "trees" } else { "weights" },
             r.metric_name
         );
     }
+    if let Some(imp) = tuneup_lab::importance::of_run(store.as_ref(), r.id).unwrap_or(None) {
+        println!("\n  feature importance (share of the trees' split gain)");
+        for (name, share) in imp.iter().take(15).filter(|(_, s)| *s > 0.0) {
+            let bar = "█".repeat((share * 40.0).round() as usize);
+            println!("  {name:<28} {:>5.1}%  {bar}", share * 100.0);
+        }
+        let rest = imp.iter().skip(15).filter(|(_, s)| *s > 0.0).count();
+        if rest > 0 {
+            println!("  ... {rest} more features with some gain");
+        }
+    }
     if !epochs.is_empty() {
         let col = |f: fn(&EpochRecord) -> f64| epochs.iter().map(f).collect::<Vec<_>>();
-        println!("\n  curves over {} epochs", epochs.len());
+        println!("\n  curves over {} {unit}s", epochs.len());
         println!("  train loss  {}", sparkline(&col(|e| e.train_loss)));
         println!("  val loss    {}", sparkline(&col(|e| e.val_loss)));
         println!("  train err   {}", sparkline(&col(|e| e.train_error)));
         println!("  val err     {}", sparkline(&col(|e| e.val_error)));
         println!(
             "\n  {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
-            "epoch",
+            unit,
             "fit loss",
             "train loss",
             "train err",
@@ -161,7 +176,15 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
             &r.metric_name,
             "secs"
         );
-        for e in &epochs {
+        // Long runs (boosting's rounds): about 40 rows, the best and the last among them.
+        let k = epochs.len().div_ceil(40);
+        let last = epochs.last().map(|e| e.epoch);
+        for e in epochs.iter().filter(|e| {
+            k == 1
+                || e.epoch % k == 0
+                || Some(e.epoch as i64) == r.best_epoch
+                || Some(e.epoch) == last
+        }) {
             println!(
                 "  {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8.1}",
                 e.epoch,

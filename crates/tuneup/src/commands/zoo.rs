@@ -63,6 +63,15 @@ fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
     );
     for (e, s) in rows {
         match s {
+            // Trees: the most leaves and comparisons per sample (every round used).
+            Ok(s) if e.spec.kind() == "gbdt" => println!(
+                "  {:<11} {:<8} {:>10} {:>12}  {}",
+                e.name,
+                e.input,
+                format!("<={}", s.params),
+                format!("<={}", s.flops),
+                e.about
+            ),
             Ok(s) => println!(
                 "  {:<11} {:<8} {:>10} {:>12}  {}",
                 e.name, e.input, s.params, s.flops, e.about

@@ -17,9 +17,14 @@ fn summary(exp: &Experiment, run_id: i64, t: &Trained, o: &Outcome) -> String {
         s.push_str(&format!(": {f}"));
     }
     s.push('\n');
+    let trees = match &exp.model.arch {
+        tuneup_core::spec::Arch::Gbdt(g) => Some(g),
+        _ => None,
+    };
+    let unit = if trees.is_some() { "round" } else { "epoch" };
     if let (Some(tr), Some(va)) = (o.train, o.val) {
         s.push_str(&format!(
-            "  best epoch   {} of {}\n  train error  {}\n  val error    {}\n  val {metric:<8} {}\n",
+            "  best {unit:<7} {} of {}\n  train error  {}\n  val error    {}\n  val {metric:<8} {}\n",
             o.best_epoch.unwrap_or(0),
             o.epochs.last().map(|e| e.epoch).unwrap_or(0),
             num(tr.error),
@@ -39,18 +44,22 @@ fn summary(exp: &Experiment, run_id: i64, t: &Trained, o: &Outcome) -> String {
     }
     if let Some(e) = o.out_of_time {
         s.push_str(&format!(
-            "  stopped after epoch {e}: the time budget of {}s is spent\n",
+            "  stopped after {unit} {e}: the time budget of {}s is spent\n",
             exp.train.time_budget.unwrap_or(0.0)
         ));
     }
     if let Some(e) = o.stopped_early {
-        let patience = exp.early_stopping.as_ref().map(|e| e.patience).unwrap_or(0);
+        let patience = match trees {
+            Some(g) => g.early_stopping_rounds,
+            None => exp.early_stopping.as_ref().map(|e| e.patience).unwrap_or(0),
+        };
         s.push_str(&format!(
-            "  stopped early at epoch {e} (no improvement for {patience} epochs)\n"
+            "  stopped early at {unit} {e} (no improvement for {patience} {unit}s)\n"
         ));
     }
     s.push_str(&format!(
-        "  params       {}\n  time         {}\n",
+        "  {:<12} {}\n  time         {}\n",
+        if trees.is_some() { "leaves" } else { "params" },
         o.params,
         duration(o.seconds)
     ));

@@ -10,6 +10,7 @@ mod optimization;
 mod rank;
 #[cfg(test)]
 mod tests;
+mod trees;
 mod tuning;
 mod variance;
 
@@ -47,6 +48,7 @@ remedy_ids! {
     Augmentation = "augmentation",
     BetterOptimizer = "better_optimizer",
     BiggerModel = "bigger_model",
+    BoostedTrees = "boosted_trees",
     Distillation = "distillation",
     Dropout = "dropout",
     EarlyStopping = "early_stopping",
@@ -59,7 +61,9 @@ remedy_ids! {
     Normalization = "normalization",
     RaiseLearningRate = "raise_learning_rate",
     SmallerModel = "smaller_model",
+    Subsampling = "subsampling",
     TrainLonger = "train_longer",
+    TreeRegularization = "tree_regularization",
     Tuning = "tuning",
     TuningRegularization = "tuning_regularization",
     WarmupAndClipping = "warmup_and_clipping",

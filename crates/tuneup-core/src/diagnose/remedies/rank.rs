@@ -1,6 +1,6 @@
 //! The remedies for a verdict, best first.
 
-use super::{Category, Remedy, RemedyId, bias, optimization, tuning, variance};
+use super::{Category, Remedy, RemedyId, bias, optimization, trees, tuning, variance};
 use crate::diagnose::{Assessed, CurveFinding, Verdict};
 use crate::spec::Experiment;
 
@@ -31,6 +31,9 @@ struct Menu {
     /// A dense net on signals or images is the largest lever of all: an architecture whose
     /// inductive bias fits the data comes first when the zoo has one within the budget.
     architecture_first: bool,
+    /// Boosted trees for a net on vectors: first on a table (or short vectors), else after the
+    /// architectures; `None` for images.
+    trees: Option<(Remedy, bool)>,
 }
 
 impl Menu {
@@ -70,7 +73,25 @@ impl Menu {
             normalization: variance::normalization(exp),
             label_smoothing: variance::label_smoothing(exp),
             smaller_model: variance::smaller_model(exp),
+            trees: trees_for_net(exp, shape),
         }
+    }
+
+    /// `v` with the trees remedy (in `category`) first or last but one.
+    fn with_trees(&self, mut v: Vec<Remedy>, category: Category) -> Vec<Remedy> {
+        if let Some((r, first)) = &self.trees {
+            let r = Remedy {
+                category,
+                ..r.clone()
+            };
+            if *first {
+                v.insert(0, r);
+            } else {
+                let at = v.len().saturating_sub(1);
+                v.insert(at, r);
+            }
+        }
+        v
     }
 
     fn bias_list(&self) -> Vec<Remedy> {
@@ -93,7 +114,7 @@ impl Menu {
             v.push(self.model_selection.clone());
         }
         v.push(self.tuning.clone());
-        v
+        self.with_trees(v, Category::Bias)
     }
 
     fn variance_list(&self) -> Vec<Remedy> {
@@ -133,8 +154,17 @@ impl Menu {
             v.insert(0, self.train_longer.clone());
         }
         v.push(self.tuning_regularization.clone());
-        v
+        self.with_trees(v, Category::Variance)
     }
+}
+
+/// The trees remedy for a network whose samples are vectors (a table, a short CSV row, a
+/// signal), and whether it comes first (a table or at most 32 features).
+fn trees_for_net(exp: &Experiment, shape: Option<&[usize]>) -> Option<(Remedy, bool)> {
+    let table = super::is_table(exp);
+    let first = table || matches!(shape, Some([n]) if *n <= 32);
+    let vectors = table || matches!(shape, Some([_]) | Some([1, _]));
+    vectors.then(|| (trees::boosted_trees(exp, Category::Bias), first))
 }
 
 /// The remedies for a verdict, best first. With both bias and variance high, the larger gap's
@@ -149,6 +179,9 @@ pub fn remedies(
     sample_shape: Option<&[usize]>,
     outputs: Option<usize>,
 ) -> Vec<Remedy> {
+    if let crate::spec::Arch::Gbdt(g) = &exp.model.arch {
+        return trees::remedies(verdict, curves, bias, variance, exp, g);
+    }
     let m = Menu::new(curves, exp, sample_shape, outputs);
     let mut out = match verdict {
         Verdict::UnstableOptimization => vec![

@@ -321,16 +321,27 @@ mod studies {
         };
         let (v, ids) = first(0.0, 0.12, &overfit);
         assert_eq!(v, Verdict::HighVariance);
+        // Twelve features: a table, where boosted trees come first.
         assert_eq!(
-            ids[..3],
-            ["augmentation", "lr_schedule", "early_stopping"],
+            ids[..4],
+            [
+                "boosted_trees",
+                "augmentation",
+                "lr_schedule",
+                "early_stopping"
+            ],
             "{ids:?}"
         );
         let (v, ids) = first(0.45, 0.46, &plateau);
         assert_eq!(v, Verdict::HighBias);
         assert_eq!(
-            ids[..3],
-            ["bigger_model", "train_longer", "lr_schedule"],
+            ids[..4],
+            [
+                "boosted_trees",
+                "bigger_model",
+                "train_longer",
+                "lr_schedule"
+            ],
             "{ids:?}"
         );
     }
@@ -363,5 +374,75 @@ mod studies {
         assert!(d.available);
         assert_eq!(d.changes[0].key, DISTILL_KEY);
         assert_eq!(d.changes[0].to["teacher_width_mult"], 3.0);
+    }
+
+    #[test]
+    fn trees_get_tree_remedies_and_nets_on_images_no_trees() {
+        let parse = |model: &str| {
+            Experiment::parse(
+                &format!(
+                    "task = \"classification\"\n[data]\ntrain = \"d.csv\"\n[model]\n{model}\n"
+                ),
+                Path::new(""),
+            )
+            .unwrap()
+        };
+        let g = parse("kind = \"gbdt\"\nrounds = 200");
+        let ids = |v: Verdict, e: &Experiment, shape: &[usize]| -> Vec<String> {
+            remedies(v, &[], None, None, e, Some(shape), Some(3))
+                .iter()
+                .filter(|r| r.available)
+                .map(|r| r.id.as_str().to_string())
+                .collect()
+        };
+        let var = ids(Verdict::HighVariance, &g, &[12]);
+        assert_eq!(
+            var[..4],
+            [
+                "tree_regularization",
+                "subsampling",
+                "smaller_model",
+                "lower_learning_rate"
+            ],
+            "{var:?}"
+        );
+        assert!(var.contains(&"model_selection".to_string()));
+        assert!(
+            !var.iter()
+                .any(|r| r == "dropout" || r == "augmentation" || r == "weight_decay")
+        );
+        let bias = ids(Verdict::HighBias, &g, &[12]);
+        assert_eq!(
+            bias[..2],
+            ["bigger_model", "raise_learning_rate"],
+            "{bias:?}"
+        );
+        let all = remedies(Verdict::HighBias, &[], None, None, &g, Some(&[12]), Some(3));
+        let leaves = all.iter().find(|r| r.id == "bigger_model").unwrap();
+        assert_eq!(
+            (leaves.changes[0].key.as_str(), &leaves.changes[0].to),
+            ("model.max_leaves", &serde_json::json!(62))
+        );
+        // Every change applies to the experiment as an edit of its file.
+        for r in all.iter().filter(|r| r.available && r.id != "tuning") {
+            apply(&g, &r.changes).unwrap_or_else(|e| panic!("{}: {e}", r.id));
+        }
+        // A CNN on images is not offered trees; an MLP on a 12-feature table is, first.
+        let mlp = parse("kind = \"mlp\"");
+        assert!(
+            !ids(Verdict::HighVariance, &mlp, &[1, 28, 28]).contains(&"boosted_trees".to_string())
+        );
+        let t = remedies(
+            Verdict::HighVariance,
+            &[],
+            None,
+            None,
+            &mlp,
+            Some(&[12]),
+            Some(3),
+        );
+        assert_eq!(t[0].id, RemedyId::BoostedTrees);
+        let as_trees = apply(&mlp, &t[0].changes).unwrap();
+        assert_eq!(as_trees.model.kind(), "gbdt");
     }
 }

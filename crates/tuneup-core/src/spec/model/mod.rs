@@ -5,6 +5,7 @@
 
 mod cnn;
 mod conv1d;
+mod gbdt;
 mod gru;
 mod mlp;
 mod mobilenet;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cnn::{Cnn, PoolPlacement};
 pub use conv1d::Conv1d;
+pub use gbdt::Gbdt;
 pub use gru::Gru;
 pub use mlp::Mlp;
 pub use mobilenet::Mobilenet;
@@ -125,6 +127,9 @@ pub(crate) trait ArchSpec {
         true
     }
     fn takes_norm(&self) -> bool {
+        true
+    }
+    fn takes_dropout(&self) -> bool {
         true
     }
     /// The normalization when `[model]` does not say.
@@ -239,6 +244,7 @@ archs! {
     Shufflenet(Shufflenet) = "shufflenet",
     Gru(Gru) = "gru",
     Tabular(Tabular) = "tabular",
+    Gbdt(Gbdt) = "gbdt",
 }
 
 /// The model: an architecture and the options they share. As JSON and TOML it is one flat
@@ -261,8 +267,8 @@ struct Flat {
     arch: Arch,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     activation: Option<Activation>,
-    #[serde(default)]
-    dropout: Rates,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dropout: Option<Rates>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     norm: Option<Norm>,
 }
@@ -272,7 +278,7 @@ impl From<Flat> for ModelSpec {
         let norm = f.norm.unwrap_or_else(|| f.arch.spec().default_norm());
         ModelSpec {
             activation: f.activation.unwrap_or_default(),
-            dropout: f.dropout,
+            dropout: f.dropout.unwrap_or_default(),
             norm,
             arch: f.arch,
         }
@@ -285,7 +291,7 @@ impl From<ModelSpec> for Flat {
         Flat {
             activation: a.takes_activation().then_some(m.activation),
             norm: a.takes_norm().then_some(m.norm),
-            dropout: m.dropout,
+            dropout: a.takes_dropout().then_some(m.dropout),
             arch: m.arch,
         }
     }

@@ -29,6 +29,17 @@ pub(crate) struct RawModel {
     pub layers: Option<usize>,
     pub emb_dropout: Option<f64>,
     pub emb_width: Option<f64>,
+    // The boosted trees' knobs.
+    pub rounds: Option<usize>,
+    pub learning_rate: Option<f64>,
+    pub max_leaves: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub min_leaf: Option<usize>,
+    pub l2: Option<f64>,
+    pub subsample: Option<f64>,
+    pub colsample: Option<f64>,
+    pub max_bins: Option<usize>,
+    pub early_stopping_rounds: Option<usize>,
     /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
     pub width_mult: Option<f64>,
     /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
@@ -58,6 +69,19 @@ impl RawModel {
             ("layers", self.layers.is_some()),
             ("emb_dropout", self.emb_dropout.is_some()),
             ("emb_width", self.emb_width.is_some()),
+            ("rounds", self.rounds.is_some()),
+            ("learning_rate", self.learning_rate.is_some()),
+            ("max_leaves", self.max_leaves.is_some()),
+            ("max_depth", self.max_depth.is_some()),
+            ("min_leaf", self.min_leaf.is_some()),
+            ("l2", self.l2.is_some()),
+            ("subsample", self.subsample.is_some()),
+            ("colsample", self.colsample.is_some()),
+            ("max_bins", self.max_bins.is_some()),
+            (
+                "early_stopping_rounds",
+                self.early_stopping_rounds.is_some(),
+            ),
         ]
         .into_iter()
         .filter_map(|(k, set)| set.then_some(k))
