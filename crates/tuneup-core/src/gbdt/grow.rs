@@ -190,11 +190,9 @@ impl Grow<'_> {
         match &split.rule {
             Rule::Number { bin, missing_left } => {
                 let cuts = &self.data.binners[split.feature].cuts;
-                // Bin b holds values up to cuts[b - 1]; the last bin has no upper cut.
-                let threshold = cuts
-                    .get(*bin as usize - 1)
-                    .copied()
-                    .unwrap_or(f32::INFINITY);
+                // Bin b holds values up to cuts[b - 1]; the last bin has no upper cut: every
+                // finite value (not infinity, which the model's JSON cannot hold).
+                let threshold = cuts.get(*bin as usize - 1).copied().unwrap_or(f32::MAX);
                 Node::Number {
                     feature,
                     threshold,

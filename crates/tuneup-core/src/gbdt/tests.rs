@@ -189,3 +189,21 @@ fn leaves_depth_and_min_leaf_are_respected() {
     );
     assert!(t.leaves() >= 4);
 }
+
+#[test]
+fn a_present_versus_missing_split_survives_json() {
+    // One constant feature, missing in the rows of class 1: the only split is "present left".
+    let x: Vec<f32> = (0..200)
+        .map(|i| if i % 2 == 0 { 1.0 } else { f32::NAN })
+        .collect();
+    let y: Vec<u32> = (0..200).map(|i| i % 2).collect();
+    let mut fit = Fit::new(&x, &[None], Target::Classes { y, classes: 2 }, params());
+    fit.round();
+    let Node::Number { threshold, .. } = &fit.booster.trees[0].nodes[0] else {
+        panic!("{:?}", fit.booster.trees[0]);
+    };
+    assert!(threshold.is_finite());
+    let text = serde_json::to_string(&fit.booster).unwrap();
+    let back: Booster = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, fit.booster);
+}

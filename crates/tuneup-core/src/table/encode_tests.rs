@@ -112,3 +112,26 @@ fn codes_follow_the_other_features() {
     let err = e.transform(&lacking).unwrap_err();
     assert!(err.message.contains("no column `city`"), "{err}");
 }
+
+#[test]
+fn the_native_layout_keeps_missing_numbers_and_codes_every_category() {
+    let t = table();
+    let e = TabularEncoder::fit(&t, &kinds(), Layout::Native, 1);
+    // Numbers and booleans without missing indicators, then the city's code (even with 3
+    // levels).
+    assert_eq!(e.feature_names(), ["age", "member", "city"]);
+    assert_eq!(e.cat_levels(), vec![3 + 3]);
+    let x = e.transform(&t).unwrap();
+    let w = e.width();
+    assert_eq!(w, 3);
+    assert!(
+        x[w].is_nan(),
+        "the missing age stays missing: {:?}",
+        &x[w..2 * w]
+    );
+    assert!(x[0].is_finite() && x[2 * w].is_finite());
+    // City codes: a = 3, b = 4, missing = 1, c = 5.
+    let codes: Vec<f32> = (0..6).map(|r| x[r * w + 2]).collect();
+    assert!(x[4 * w + 1].is_nan(), "the missing boolean stays missing");
+    assert_eq!(codes, vec![3.0, 3.0, 4.0, 1.0, 3.0, 5.0]);
+}
