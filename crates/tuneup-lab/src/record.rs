@@ -383,6 +383,13 @@ pub fn resume(lab: Lab, run_id: i64, epochs: usize) -> anyhow::Result<(Experimen
         ))
         .into());
     }
+    if let tuneup_core::spec::Arch::Gbdt(g) = &parent.experiment.model.arch {
+        return Err(InputError::new(format!(
+            "run {run_id} is boosted trees, which are not resumed: train again with more model.rounds (it has {}) or a later early stop (model.early_stopping_rounds)",
+            g.rounds
+        ))
+        .into());
+    }
     let mut exp = parent.experiment.clone();
     let ckpt = match &parent.checkpoint {
         Some(c) => crate::artifacts::bring(lab.store, c)?,

@@ -50,6 +50,7 @@ pub fn page(p: &Pages, id: i64) -> Result<Page, WebError> {
         }
     }
     if run.kind == RunKind::Train || run.kind == RunKind::Distill {
+        body.push_str(&importance(p, &run));
         body.push_str(&predictions(p, &run));
     }
     body.push_str(&section(
@@ -61,6 +62,36 @@ pub fn page(p: &Pages, id: i64) -> Result<Page, WebError> {
         title: format!("run {id} · tuneup"),
         body,
     })
+}
+
+/// Boosted trees: each feature's share of the split gain (the 20 largest), as bars.
+fn importance(p: &Pages, run: &Run) -> String {
+    let Ok(Some(shares)) = tuneup_lab::importance::of_run(p.store, run.id) else {
+        return String::new();
+    };
+    let rows: Vec<Vec<String>> = shares
+        .iter()
+        .filter(|(_, s)| *s > 0.0)
+        .take(20)
+        .map(|(name, share)| {
+            vec![
+                esc(name),
+                format!("{:.1}%", share * 100.0),
+                format!(
+                    "<span class=\"bar\" style=\"display:inline-block;height:0.8em;background:#4c78a8;width:{:.0}px\"></span>",
+                    share * 400.0
+                ),
+            ]
+        })
+        .collect();
+    section(
+        "Feature importance",
+        "importance",
+        &format!(
+            "<p class=\"sub\">each feature's share of the split gain summed over the trees kept</p>{}",
+            table(&["feature", "share", ""], &rows)
+        ),
+    )
 }
 
 fn header(p: &Pages, run: &Run) -> String {
@@ -78,7 +109,12 @@ fn header(p: &Pages, run: &Run) -> String {
         format!("model <b>{}</b>", esc(&run.model)),
         format!("metric <b>{}</b>", esc(&run.metric_name)),
         format!(
-            "parameters {}",
+            "{} {}",
+            if run.model == "gbdt" {
+                "leaves"
+            } else {
+                "parameters"
+            },
             run.params.map(|n| n.to_string()).unwrap_or("—".into())
         ),
         format!("time {}", duration(run.seconds)),

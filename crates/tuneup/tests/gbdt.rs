@@ -66,6 +66,14 @@ fn trees_train_predict_and_explain_on_a_messy_table() {
     );
     // Income and seniority matter for credit status; a feature's share is printed.
     assert!(text.contains('%'), "{text}");
+    // The report shows the same importance, as bars.
+    let o = env.tuneup(&["report", &run.to_string(), "-o", "r.html"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let html = std::fs::read_to_string(env.path("r.html")).unwrap();
+    assert!(html.contains("Feature importance"));
+    // Boosting is not resumed: a clear refusal, nothing recorded.
+    let o = env.tuneup(&["resume", &run.to_string(), "--epochs", "500"]);
+    assert_bad_input(&o, &["boosted trees", "model.rounds"]);
     // The same seed gives the same trees.
     let again = train(&env, &exp);
     let s2 = show(&env, again["run_id"].as_i64().unwrap());
