@@ -57,12 +57,7 @@ pub(crate) fn train(
         Y::Values(v) => Target::Values(v.iter().map(|y| info.to_model(*y)).collect()),
         Y::None => return Err(TrainError::Model("the training split has no labels".into())),
     };
-    let mut fit = Fit::new(
-        &data.train.x,
-        &categorical(info),
-        target,
-        spec.params(exp.seed),
-    );
+    let mut fit = Fit::new(&data.train.x, &categorical(info), target, spec, exp.seed);
     let objective = fit.booster.objective;
     let groups = objective.groups();
     let metric = exp.metric();

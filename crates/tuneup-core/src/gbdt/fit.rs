@@ -6,26 +6,7 @@ use super::grow::Grow;
 use super::hist::{Limits, offsets};
 use super::{Booster, Objective};
 use crate::rng::Rng;
-
-/// The knobs of boosting.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Params {
-    pub learning_rate: f64,
-    pub max_leaves: usize,
-    /// 0: no limit.
-    pub max_depth: usize,
-    /// Rows at least in a leaf.
-    pub min_leaf: usize,
-    /// L2 regularization of leaf values (lambda).
-    pub l2: f64,
-    /// Fraction of rows each round is grown on (without replacement).
-    pub subsample: f64,
-    /// Fraction of features each tree may split on.
-    pub colsample: f64,
-    /// Bins per number (at most 255).
-    pub max_bins: usize,
-    pub seed: u64,
-}
+use crate::spec::Gbdt;
 
 /// What is learned: class indices of `classes` classes, or (standardised) values.
 #[derive(Debug, Clone)]
@@ -37,7 +18,8 @@ pub enum Target {
 /// A booster being trained.
 pub struct Fit {
     pub booster: Booster,
-    params: Params,
+    params: Gbdt,
+    seed: u64,
     x: Vec<f32>,
     rows: usize,
     data: Binned,
@@ -49,8 +31,15 @@ pub struct Fit {
 
 impl Fit {
     /// Bins the training rows (`x`: `rows x features`, row-major; `categorical[f]`: the level
-    /// count of a categorical feature) and starts from the prior.
-    pub fn new(x: &[f32], categorical: &[Option<usize>], target: Target, params: Params) -> Fit {
+    /// count of a categorical feature) and starts from the prior; boosts with the knobs of
+    /// `params` (`rounds` and early stopping are the caller's), seeded with `seed`.
+    pub fn new(
+        x: &[f32],
+        categorical: &[Option<usize>],
+        target: Target,
+        params: &Gbdt,
+        seed: u64,
+    ) -> Fit {
         let features = categorical.len();
         let rows = x.len() / features.max(1);
         let data = Binned::fit(x, rows, categorical, params.max_bins);
@@ -68,7 +57,8 @@ impl Fit {
                 importance: vec![0.0; features],
                 round_gains: Vec::new(),
             },
-            params,
+            params: params.clone(),
+            seed,
             x: x.to_vec(),
             rows,
             data,
@@ -89,7 +79,7 @@ impl Fit {
         let round = self.booster.rounds();
         let g = self.booster.groups();
         let features = self.booster.features;
-        let mut rng = Rng::derive(p.seed, 0x6b64 + round as u64);
+        let mut rng = Rng::derive(self.seed, 0x6b64 + round as u64);
         let mut in_bag: Vec<u32> = (0..self.rows as u32).collect();
         if p.subsample < 1.0 {
             rng.shuffle(&mut in_bag);

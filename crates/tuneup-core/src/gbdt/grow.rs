@@ -42,14 +42,7 @@ impl Grow<'_> {
     pub fn tree(&self, rows: &mut [u32]) -> Grown {
         let mut nodes = vec![Node::Leaf { value: 0.0 }];
         let mut gains = Vec::new();
-        let hist = Hist::build(
-            self.data,
-            self.offsets,
-            rows,
-            self.grad,
-            self.hess,
-            self.use_feature,
-        );
+        let hist = self.hist(rows);
         let total = self.sum(rows);
         let mut open = vec![self.open(0, 0, rows.len(), 0, total, hist)];
         let mut leaves = 1;
@@ -87,14 +80,7 @@ impl Grow<'_> {
                     (l, leaf.start, mid, split.left),
                 )
             };
-            let small_hist = Hist::build(
-                self.data,
-                self.offsets,
-                &rows[small.1..small.2],
-                self.grad,
-                self.hess,
-                self.use_feature,
-            );
+            let small_hist = self.hist(&rows[small.1..small.2]);
             let large_hist = leaf.hist.minus(&small_hist);
             let depth = leaf.depth + 1;
             open.push(self.open(small.0, small.1, small.2, depth, small.3, small_hist));
@@ -144,6 +130,17 @@ impl Grow<'_> {
             hist,
             split,
         }
+    }
+
+    fn hist(&self, rows: &[u32]) -> Hist {
+        Hist::build(
+            self.data,
+            self.offsets,
+            rows,
+            self.grad,
+            self.hess,
+            self.use_feature,
+        )
     }
 
     fn sum(&self, rows: &[u32]) -> Bin {

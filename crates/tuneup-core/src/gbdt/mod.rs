@@ -18,7 +18,7 @@ mod tree;
 use serde::{Deserialize, Serialize};
 
 pub use bins::{Binner, MAX_BINS};
-pub use fit::{Fit, Params, Target};
+pub use fit::{Fit, Target};
 pub use tree::{Node, Tree};
 
 /// The loss the trees descend.

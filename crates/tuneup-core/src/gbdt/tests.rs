@@ -1,17 +1,12 @@
 use super::*;
 use crate::rng::Rng;
+use crate::spec::Gbdt;
 
-fn params() -> Params {
-    Params {
-        learning_rate: 0.1,
+fn params() -> Gbdt {
+    Gbdt {
         max_leaves: 15,
-        max_depth: 0,
         min_leaf: 5,
-        l2: 0.0,
-        subsample: 1.0,
-        colsample: 1.0,
-        max_bins: 255,
-        seed: 1,
+        ..Gbdt::default()
     }
 }
 
@@ -40,7 +35,7 @@ fn wave(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
 fn regression_fits_a_smooth_function_and_generalises() {
     let (x, y) = wave(2000, 1);
     let (xv, yv) = wave(500, 2);
-    let mut fit = Fit::new(&x, &[None, None], Target::Values(y.clone()), params());
+    let mut fit = Fit::new(&x, &[None, None], Target::Values(y.clone()), &params(), 1);
     let start = mse(&Booster::raw(&fit.booster, &xv), &yv);
     for _ in 0..200 {
         fit.round();
@@ -55,13 +50,12 @@ fn regression_fits_a_smooth_function_and_generalises() {
 fn the_same_seed_gives_the_same_trees_and_subsampling_changes_them() {
     let (x, y) = wave(600, 3);
     let train = |seed, subsample| {
-        let p = Params {
-            seed,
+        let p = Gbdt {
             subsample,
             colsample: 0.5,
             ..params()
         };
-        let mut fit = Fit::new(&x, &[None, None], Target::Values(y.clone()), p);
+        let mut fit = Fit::new(&x, &[None, None], Target::Values(y.clone()), &p, seed);
         (0..20).for_each(|_| {
             fit.round();
         });
@@ -92,7 +86,8 @@ fn missing_values_go_where_they_belong() {
         &x,
         &[None, None],
         Target::Classes { y, classes: 2 },
-        params(),
+        &params(),
+        1,
     );
     (0..30).for_each(|_| {
         fit.round();
@@ -113,11 +108,11 @@ fn categorical_levels_split_as_sets() {
         x.push(code as f32);
         y.push((code % 3 == 0 && code > 0) as u32);
     }
-    let p = Params {
+    let p = Gbdt {
         max_leaves: 2,
         ..params()
     };
-    let mut fit = Fit::new(&x, &[Some(12)], Target::Classes { y, classes: 2 }, p);
+    let mut fit = Fit::new(&x, &[Some(12)], Target::Classes { y, classes: 2 }, &p, 1);
     fit.round();
     let Node::Levels { codes, .. } = &fit.booster.trees[0].nodes[0] else {
         panic!("a split on levels: {:?}", fit.booster.trees[0]);
@@ -146,7 +141,8 @@ fn softmax_learns_three_classes_and_truncation_keeps_importance_true() {
             y: y.clone(),
             classes: 3,
         },
-        params(),
+        &params(),
+        1,
     );
     (0..40).for_each(|_| {
         fit.round();
@@ -173,13 +169,13 @@ fn softmax_learns_three_classes_and_truncation_keeps_importance_true() {
 #[test]
 fn leaves_depth_and_min_leaf_are_respected() {
     let (x, y) = wave(1000, 6);
-    let p = Params {
+    let p = Gbdt {
         max_leaves: 64,
         max_depth: 3,
         min_leaf: 40,
         ..params()
     };
-    let mut fit = Fit::new(&x, &[None, None], Target::Values(y), p);
+    let mut fit = Fit::new(&x, &[None, None], Target::Values(y), &p, 1);
     fit.round();
     let t = &fit.booster.trees[0];
     assert!(
@@ -197,7 +193,7 @@ fn a_present_versus_missing_split_survives_json() {
         .map(|i| if i % 2 == 0 { 1.0 } else { f32::NAN })
         .collect();
     let y: Vec<u32> = (0..200).map(|i| i % 2).collect();
-    let mut fit = Fit::new(&x, &[None], Target::Classes { y, classes: 2 }, params());
+    let mut fit = Fit::new(&x, &[None], Target::Classes { y, classes: 2 }, &params(), 1);
     fit.round();
     let Node::Number { threshold, .. } = &fit.booster.trees[0].nodes[0] else {
         panic!("{:?}", fit.booster.trees[0]);

@@ -79,21 +79,6 @@ impl Gbdt {
             early_stopping_rounds: g.early_stopping_rounds.unwrap_or(d.early_stopping_rounds),
         })
     }
-
-    /// The knobs as the trainer takes them, with the run's seed.
-    pub fn params(&self, seed: u64) -> crate::gbdt::Params {
-        crate::gbdt::Params {
-            learning_rate: self.learning_rate,
-            max_leaves: self.max_leaves,
-            max_depth: self.max_depth,
-            min_leaf: self.min_leaf,
-            l2: self.l2,
-            subsample: self.subsample,
-            colsample: self.colsample,
-            max_bins: self.max_bins,
-            seed,
-        }
-    }
 }
 
 impl ArchSpec for Gbdt {
