@@ -4,7 +4,9 @@
 #   MNIST-1D: examples/mnist1d_cnn.toml's data and optimizer (shift augmentation), 30 s a model;
 #   MNIST: examples/mnist.toml's data and optimizer, 2 minutes a model.
 #
-#   bash bench/zoo_tables.sh        # about 35 minutes (MobileNet takes one 10-minute epoch)
+#   credit_data: bench/zoo/credit_data.toml (`tuneup init --target Status`'s baseline), 30 s a model.
+#
+#   bash bench/zoo_tables.sh        # about 37 minutes (MobileNet takes one 10-minute epoch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p tuneup
@@ -13,3 +15,5 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$T" --store "$dir/s.db" zoo bench examples/mnist1d_cnn.toml --budget 30s -o bench/zoo/mnist1d.csv
 "$T" --store "$dir/s.db" zoo bench examples/mnist.toml --budget 2m -o bench/zoo/mnist.csv
+# A table (credit_data: text categories, missing cells), the models for tables, 30 s a model.
+"$T" --store "$dir/s.db" zoo bench bench/zoo/credit_data.toml --budget 30s --models mlp,resmlp,tabular,gbdt -o bench/zoo/credit_data.csv
