@@ -86,12 +86,16 @@ pub enum Fit {
     /// Not a feature (an id, free text, ignored).
     Skip,
     /// A number (or a boolean as 0 / 1); `log`: a skewed non-negative number, read as
-    /// `ln(1 + x)` before it is standardised (as AutoGluon's networks treat skewed features).
+    /// `ln(1 + x)` before it is standardised (as AutoGluon's networks treat skewed features),
+    /// with `raw`: the number itself standardised beside it (a target linear in the number
+    /// stays linear for the nets; runs recorded before it have none).
     Number {
         stats: Stats,
         indicator: bool,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         log: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw: Option<Stats>,
     },
     /// A date's parts ([`date::PARTS`]).
     Date { parts: Vec<Stats>, indicator: bool },
@@ -180,15 +184,16 @@ impl TabularEncoder {
                     (Some(c), ColumnKind::Numeric | ColumnKind::Boolean) => {
                         let v = numbers(c);
                         let log = *kind == ColumnKind::Numeric && skewed(&v);
-                        let t: Vec<f64> = if log {
-                            v.iter().map(|x| log1p(*x)).collect()
+                        let (t, raw): (Vec<f64>, _) = if log {
+                            (v.iter().map(|x| log1p(*x)).collect(), Some(Stats::fit(&v)))
                         } else {
-                            v
+                            (v, None)
                         };
                         Fit::Number {
                             indicator: t.iter().any(|x| x.is_nan()),
                             stats: Stats::fit(&t),
                             log,
+                            raw,
                         }
                     }
                     (Some(c), ColumnKind::Date) => {
@@ -214,6 +219,10 @@ impl TabularEncoder {
         TabularEncoder { layout, columns }
     }
 }
+
+/// A skewed number's own standardised value (beside its log) is clipped to this many standard
+/// deviations.
+const RAW_CLIP: f32 = 3.0;
 
 /// Skewness above which a non-negative number is read in log space.
 const SKEWED: f64 = 1.0;
@@ -284,6 +293,12 @@ impl Column {
         }
     }
 
+    /// Whether a skewed number's own value follows its log (not for trees, to which a log
+    /// changes nothing).
+    fn raw_copy(&self, layout: Layout) -> bool {
+        layout != Layout::Native && matches!(&self.fit, Fit::Number { raw: Some(_), .. })
+    }
+
     /// Whether a missing-value indicator feature follows the column's values.
     fn indicated(&self, layout: Layout) -> bool {
         layout != Layout::Native
@@ -304,7 +319,9 @@ impl Column {
     fn width(&self, layout: Layout) -> usize {
         match &self.fit {
             Fit::Skip => 0,
-            Fit::Number { .. } => 1 + usize::from(self.indicated(layout)),
+            Fit::Number { .. } => {
+                1 + usize::from(self.raw_copy(layout)) + usize::from(self.indicated(layout))
+            }
             Fit::Date { .. } => 6 + usize::from(self.indicated(layout)),
             Fit::Levels { .. } if self.embedded(layout) => 0,
             Fit::Levels {
@@ -323,6 +340,9 @@ impl Column {
             Fit::Skip => {}
             Fit::Number { .. } => {
                 out.push(n.clone());
+                if self.raw_copy(layout) {
+                    out.push(format!("{n}_raw"));
+                }
                 if self.indicated(layout) {
                     out.push(format!("{n}_missing"));
                 }
@@ -430,14 +450,23 @@ impl TabularEncoder {
                 }
             };
             match &c.fit {
-                Fit::Number { stats, log, .. } => {
+                Fit::Number {
+                    stats, log, raw, ..
+                } => {
                     let v = numbers(col);
                     finite(table, &c.name, &v)?;
-                    for (r, val) in v.iter().enumerate() {
-                        let val = &if *log { log1p(*val) } else { *val };
-                        x[r * width + at] = value(stats, *val);
+                    let raw = raw.as_ref().filter(|_| c.raw_copy(self.layout));
+                    for (r, own) in v.iter().enumerate() {
+                        let val = if *log { log1p(*own) } else { *own };
+                        x[r * width + at] = value(stats, val);
+                        let mut k = 1;
+                        if let Some(rs) = raw {
+                            // Clipped: a heavy tail's few extreme values would dominate it.
+                            x[r * width + at + 1] = value(rs, *own).clamp(-RAW_CLIP, RAW_CLIP);
+                            k = 2;
+                        }
                         if indicator {
-                            x[r * width + at + 1] = f32::from(u8::from(val.is_nan()));
+                            x[r * width + at + k] = f32::from(u8::from(val.is_nan()));
                         }
                     }
                 }

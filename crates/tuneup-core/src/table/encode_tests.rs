@@ -135,3 +135,34 @@ fn the_native_layout_keeps_missing_numbers_and_codes_every_category() {
     assert!(x[4 * w + 1].is_nan(), "the missing boolean stays missing");
     assert_eq!(codes, vec![3.0, 3.0, 4.0, 1.0, 3.0, 5.0]);
 }
+
+#[test]
+fn a_skewed_number_is_read_in_log_space_with_its_own_value_beside() {
+    // Incomes: many small, a few large (skewness well past 1).
+    let v = [1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 5.0, 100.0, 250.0, f32::NAN];
+    let t = RawTable {
+        source: "t.csv".into(),
+        names: vec!["income".into()],
+        cols: vec![RawCol::Num(v.to_vec(), NumFormat::Plain)],
+        lines: (2..12).collect(),
+    };
+    let kinds = vec![("income".to_string(), ColumnKind::Numeric)];
+    let e = TabularEncoder::fit(&t, &kinds, Layout::OneHot, 1);
+    assert_eq!(
+        e.feature_names(),
+        ["income", "income_raw", "income_missing"]
+    );
+    let x = e.transform(&t).unwrap();
+    // The log feature spreads the small values; the raw one keeps the large ones far out.
+    let (log_gap, raw_gap) = (x[3] - x[0], x[3 + 1] - x[1]);
+    assert!(log_gap > 4.0 * raw_gap, "{log_gap} vs {raw_gap}");
+    let largest = 8 * 3;
+    assert!(
+        x[largest + 1] > x[largest],
+        "the raw value is the extreme one"
+    );
+    assert_eq!(x[9 * 3 + 2], 1.0, "the missing row is flagged");
+    // Trees: one feature, a log changes no split.
+    let trees = TabularEncoder::fit(&t, &kinds, Layout::Native, 1);
+    assert_eq!(trees.feature_names(), ["income"]);
+}
