@@ -182,6 +182,14 @@ fn model_table(s: &mut String, ins: &Inspection) -> (usize, usize) {
             s,
             "# (one-hot for few), batch-normed numbers, then linear layers with batch norm."
         );
+        let _ = writeln!(
+            s,
+            "# Or boosted trees: kind = \"gbdt\" (rounds, learning_rate, max_leaves, min_leaf, l2, subsample, ...;"
+        );
+        let _ = writeln!(
+            s,
+            "# then remove hidden, emb_dropout and dropout below); `tuneup improve` tries both families."
+        );
         let _ = writeln!(s, "kind = \"tabular\"");
         let _ = writeln!(s, "hidden = [200, 100]");
         let _ = writeln!(
