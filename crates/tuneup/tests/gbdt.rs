@@ -217,3 +217,45 @@ fn improve_offers_trees_first_for_a_net_on_a_table() {
     let run = first["run_id"].as_i64().unwrap();
     assert_eq!(show(&env, run)["config"]["model"]["kind"], "gbdt");
 }
+
+#[test]
+fn when_the_best_has_no_remedy_left_the_other_family_gets_its_turn() {
+    let env = Env::new();
+    let data = shared_data().join("tabular/wine.csv");
+    // Only two remedies allowed: trees for the net, subsampling (a tree remedy) for the trees.
+    let o = env.tuneup(&[
+        "improve",
+        data.to_str().unwrap(),
+        "--target",
+        "target",
+        "--budget",
+        "4m",
+        "--max-runs",
+        "3",
+        "--remedies",
+        "boosted_trees,subsampling",
+        "--chain",
+        "wine",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ledger = json(&env.tuneup(&["history", "wine", "--json"]));
+    let steps = ledger.as_array().unwrap();
+    let trees = steps
+        .iter()
+        .find(|s| s["remedy"] == "boosted_trees")
+        .unwrap_or_else(|| panic!("{ledger}"));
+    let sub = steps
+        .iter()
+        .find(|s| s["remedy"] == "subsampling")
+        .unwrap_or_else(|| panic!("the trees' remedy was never tried: {ledger}"));
+    // Subsampling grows from the trees' run, whether or not the trees became the best.
+    assert_eq!(sub["parent_run"], trees["run_id"], "{ledger}");
+    if trees["state"] == "rejected" {
+        assert!(
+            stdout(&o).contains("the best of the other model family")
+                || stderr(&o).contains("the best of the other model family"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -119,6 +119,62 @@ fn diagnosis(chain: &Chain, best: &Best, room: &Room) -> anyhow::Result<Diagnosi
     Ok(d)
 }
 
+/// Whether a run is boosted trees (the other family is the nets).
+fn trees(exp: &tuneup_core::spec::Experiment) -> bool {
+    matches!(exp.model.arch, tuneup_core::spec::Arch::Gbdt(_))
+}
+
+/// When the best's remedies are spent: the best judged run of the other model family (by its
+/// held-out value), its diagnosis and its first open remedy, with the room to try it (its own
+/// first fold's curves under cross-validation). `None` when the chain has no such run or it has
+/// no remedy left either.
+fn other_family(
+    chain: &Chain,
+    best: &Best,
+    room: &Room,
+    ledger: &[Step],
+) -> anyhow::Result<Option<(Best, Room, Diagnosis, Remedy)>> {
+    let store = chain.lab.store;
+    let d = chain.direction;
+    let mut alt: Option<Best> = None;
+    for s in ledger
+        .iter()
+        .filter(|s| s.kind.trains() && s.state.judged())
+    {
+        let (Some(run), Some(value)) = (s.run_id, s.value) else {
+            continue;
+        };
+        if run == best.run || !value.is_finite() {
+            continue;
+        }
+        let exp = store.run(run)?.experiment;
+        if trees(&exp) == trees(&best.exp) {
+            continue;
+        }
+        if alt.as_ref().is_none_or(|a| d.loss(value) < d.loss(a.value)) {
+            alt = Some(Best { run, value, exp });
+        }
+    }
+    let Some(alt) = alt else {
+        return Ok(None);
+    };
+    let diag_run = match &chain.cv {
+        Some(_) => store
+            .run(alt.run)?
+            .fold_runs()
+            .and_then(|f| f.first().copied())
+            .unwrap_or(alt.run),
+        None => alt.run,
+    };
+    let room = Room {
+        diag_run,
+        per_candidate: room.per_candidate,
+        remaining: room.remaining,
+    };
+    let diagnosis = diagnosis(chain, &alt, &room)?;
+    Ok(choose(chain, &alt, &diagnosis, &room, ledger)?.map(|r| (alt, room, diagnosis, r)))
+}
+
 /// The key and value of each change, to tell one change from another.
 fn targets(changes: &[tuneup_core::diagnose::remedies::Change]) -> Vec<(String, Value)> {
     changes
@@ -189,18 +245,26 @@ pub(super) fn next(chain: &mut Chain, best: &Best) -> anyhow::Result<Next> {
         Err(why) => return Ok(Next::Stop(why)),
     };
     let d = diagnosis(chain, best, &room)?;
-    let Some(remedy) = choose(chain, best, &d, &room, &ledger)? else {
-        return Ok(Next::Stop(if d.verdict == Verdict::Good {
-            "the diagnosis is good (within the target's noise)".into()
-        } else {
-            format!("no remedy left for {}", d.verdict.describe())
-        }));
+    let (from, room, d, remedy) = match choose(chain, best, &d, &room, &ledger)? {
+        Some(r) => (best.clone(), room, d, r),
+        // The best's remedies are spent: the other model family's best run (trees for a net,
+        // a net for trees) gets its own remedies, each child judged against the chain's best.
+        None => match other_family(chain, best, &room, &ledger)? {
+            Some(found) => found,
+            None => {
+                return Ok(Next::Stop(if d.verdict == Verdict::Good {
+                    "the diagnosis is good (within the target's noise)".into()
+                } else {
+                    format!("no remedy left for {}", d.verdict.describe())
+                }));
+            }
+        },
     };
     let diag = brief(&d);
     let step = chain.begin(NewStep {
         chain: "",
         kind: StepKind::Remedy,
-        parent_run: Some(best.run),
+        parent_run: Some(from.run),
         remedy: Some(remedy.id.as_str()),
         title: Some(&remedy.title),
         changes: Some(&remedy.changes),
@@ -209,12 +273,20 @@ pub(super) fn next(chain: &mut Chain, best: &Best) -> anyhow::Result<Next> {
         worker: "",
     })?;
     announce(chain, step, best, &d, &remedy, room.remaining);
+    if from.run != best.run {
+        chain.lab.say(format!(
+            "   (from run {}, the best of the other model family: {} {:.4})",
+            from.run,
+            chain.base.metric().name(),
+            from.value
+        ));
+    }
     let child = Child {
         chain: &*chain,
         step,
-        parent: best.run,
+        parent: from.run,
     };
-    let (run, v, exp, mut note) = match child.run(&best.exp, &remedy, room.remaining)? {
+    let (run, v, exp, mut note) = match child.run(&from.exp, &remedy, room.remaining)? {
         Ok(r) => r,
         Err(why) => {
             chain.lab.say(format!("   step {step} failed: {why}"));

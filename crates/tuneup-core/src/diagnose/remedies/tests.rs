@@ -444,5 +444,11 @@ mod studies {
         assert_eq!(t[0].id, RemedyId::BoostedTrees);
         let as_trees = apply(&mlp, &t[0].changes).unwrap();
         assert_eq!(as_trees.model.kind(), "gbdt");
+        // Knobs at their limits are not offered as changes that change nothing.
+        let small = parse("kind = \"gbdt\"\nmax_leaves = 4\nlearning_rate = 0.5");
+        let v = ids(Verdict::HighBiasAndVariance, &small, &[12]);
+        assert!(!v.contains(&"smaller_model".to_string()), "{v:?}");
+        assert!(!v.contains(&"raise_learning_rate".to_string()), "{v:?}");
+        assert!(v.contains(&"bigger_model".to_string()), "{v:?}");
     }
 }

@@ -64,7 +64,8 @@ pub(super) fn remedies(
         Verdict::Good => vec![],
     };
     let mut seen = std::collections::HashSet::<RemedyId>::new();
-    out.retain(|r| seen.insert(r.id));
+    // A knob already at its limit (4 leaves, rate 0.5, subsampling 0.3) changes nothing.
+    out.retain(|r| r.changes.iter().any(|c| c.from != c.to) && seen.insert(r.id));
     out
 }
 
