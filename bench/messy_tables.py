@@ -59,6 +59,25 @@ def score(metric, truth, pred):
     raise SystemExit(f"unknown metric {metric}")
 
 
+def one_hot(nums, cats, scale):
+    """Median-imputed numbers (standardised with `scale`) and one-hot levels, a missing level
+    its own and levels unseen in training ignored."""
+    num = SimpleImputer(strategy="median")
+    return ColumnTransformer(
+        [
+            ("num", make_pipeline(num, StandardScaler()) if scale else num, nums),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="missing"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                cats,
+            ),
+        ]
+    )
+
+
 def hgb_native(tr, te, ytr, cats, nums, regression):
     """HistGradientBoosting's test predictions: native categories (a level unseen in training is
     missing to it, as tuneup's "unknown"), numbers median-imputed with the training medians,
@@ -86,21 +105,8 @@ def peers(out, target, metric):
     cats = [c for c in tr.columns if not pd.api.types.is_numeric_dtype(tr[c])]
     nums = [c for c in tr.columns if c not in cats]
     regression = metric == "rmse"
-    linear_pre = ColumnTransformer(
-        [
-            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="constant", fill_value="missing"),
-                    OneHotEncoder(handle_unknown="ignore"),
-                ),
-                cats,
-            ),
-        ]
-    )
     linear = make_pipeline(
-        linear_pre, Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=5000)
+        one_hot(nums, cats, scale=True), Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=5000)
     )
     linear.fit(tr, ytr)
     out_scores = {"linear": score(metric, yte, linear.predict(te))}

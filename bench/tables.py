@@ -20,14 +20,11 @@ import subprocess
 import sys
 
 import pandas as pd
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder
 
 sys.path.insert(0, os.path.dirname(__file__))
-from messy_tables import hgb_native, score, split  # noqa: E402
+from messy_tables import hgb_native, one_hot, score, split  # noqa: E402
 
 TABLES = [
     ("tabular/iris", "target"),
@@ -55,21 +52,8 @@ def peers(out, target, metric):
     nums = [c for c in tr.columns if c not in cats]
     regression = metric == "rmse"
     scores = {}
-    rf_pre = ColumnTransformer(
-        [
-            ("num", SimpleImputer(strategy="median"), nums),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="constant", fill_value="missing"),
-                    OneHotEncoder(handle_unknown="ignore"),
-                ),
-                cats,
-            ),
-        ]
-    )
     rf = make_pipeline(
-        rf_pre,
+        one_hot(nums, cats, scale=False),
         (RandomForestRegressor if regression else RandomForestClassifier)(
             n_estimators=500, random_state=0, n_jobs=2
         ),

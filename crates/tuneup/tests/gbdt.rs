@@ -192,25 +192,30 @@ fn bad_tree_knobs_name_their_key() {
     );
 }
 
-#[test]
-fn improve_offers_trees_first_for_a_net_on_a_table() {
-    let env = Env::new();
+/// A chain named `wine` on the wine table (a 4-minute budget) and its ledger.
+fn improve_wine(env: &Env, extra: &[&str]) -> (std::process::Output, Value) {
     let data = shared_data().join("tabular/wine.csv");
-    let o = env.tuneup(&[
+    let mut args = vec![
         "improve",
         data.to_str().unwrap(),
         "--target",
         "target",
         "--budget",
-        "3m",
-        "--max-runs",
-        "2",
+        "4m",
         "--chain",
         "wine",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = env.tuneup(&args);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = env.tuneup(&["history", "wine", "--json"]);
-    let ledger = json(&o);
+    let ledger = json(&env.tuneup(&["history", "wine", "--json"]));
+    (o, ledger)
+}
+
+#[test]
+fn improve_offers_trees_first_for_a_net_on_a_table() {
+    let env = Env::new();
+    let (_, ledger) = improve_wine(&env, &["--max-runs", "2"]);
     let steps = ledger.as_array().unwrap();
     let first = steps.iter().find(|s| s["kind"] == "remedy").unwrap();
     assert_eq!(first["remedy"], "boosted_trees", "{ledger}");
@@ -221,24 +226,11 @@ fn improve_offers_trees_first_for_a_net_on_a_table() {
 #[test]
 fn when_the_best_has_no_remedy_left_the_other_family_gets_its_turn() {
     let env = Env::new();
-    let data = shared_data().join("tabular/wine.csv");
     // Only two remedies allowed: trees for the net, subsampling (a tree remedy) for the trees.
-    let o = env.tuneup(&[
-        "improve",
-        data.to_str().unwrap(),
-        "--target",
-        "target",
-        "--budget",
-        "4m",
-        "--max-runs",
-        "3",
-        "--remedies",
-        "boosted_trees,subsampling",
-        "--chain",
-        "wine",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let ledger = json(&env.tuneup(&["history", "wine", "--json"]));
+    let (o, ledger) = improve_wine(
+        &env,
+        &["--max-runs", "3", "--remedies", "boosted_trees,subsampling"],
+    );
     let steps = ledger.as_array().unwrap();
     let trees = steps
         .iter()
