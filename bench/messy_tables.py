@@ -96,7 +96,9 @@ def hgb_native(tr, te, ytr, cats, nums, regression):
     return hgb.predict(te)
 
 
-def peers(out, target, metric):
+def read_split(out, target):
+    """train.csv and test.csv of `out` without their target and id columns: the frames, their
+    targets, the categorical and the numeric column names."""
     tr = pd.read_csv(f"{out}/train.csv")
     te = pd.read_csv(f"{out}/test.csv")
     ytr, yte = tr.pop(target), te.pop(target)
@@ -104,9 +106,15 @@ def peers(out, target, metric):
     tr, te = tr.drop(columns=ids), te.drop(columns=ids)
     cats = [c for c in tr.columns if not pd.api.types.is_numeric_dtype(tr[c])]
     nums = [c for c in tr.columns if c not in cats]
+    return tr, te, ytr, yte, cats, nums
+
+
+def peers(out, target, metric):
+    tr, te, ytr, yte, cats, nums = read_split(out, target)
     regression = metric == "rmse"
     linear = make_pipeline(
-        one_hot(nums, cats, scale=True), Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=5000)
+        one_hot(nums, cats, scale=True),
+        Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=5000),
     )
     linear.fit(tr, ytr)
     out_scores = {"linear": score(metric, yte, linear.predict(te))}

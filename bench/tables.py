@@ -19,12 +19,11 @@ import os
 import subprocess
 import sys
 
-import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.pipeline import make_pipeline
 
 sys.path.insert(0, os.path.dirname(__file__))
-from messy_tables import hgb_native, one_hot, score, split  # noqa: E402
+from messy_tables import hgb_native, one_hot, read_split, score, split, tuneup  # noqa: E402
 
 TABLES = [
     ("tabular/iris", "target"),
@@ -43,13 +42,7 @@ TABLES = [
 
 
 def peers(out, target, metric):
-    tr = pd.read_csv(f"{out}/train.csv")
-    te = pd.read_csv(f"{out}/test.csv")
-    ytr, yte = tr.pop(target), te.pop(target)
-    ids = [c for c in tr.columns if c.lower() == "id"]
-    tr, te = tr.drop(columns=ids), te.drop(columns=ids)
-    cats = [c for c in tr.columns if not pd.api.types.is_numeric_dtype(tr[c])]
-    nums = [c for c in tr.columns if c not in cats]
+    tr, te, ytr, yte, cats, nums = read_split(out, target)
     regression = metric == "rmse"
     scores = {}
     rf = make_pipeline(
@@ -62,13 +55,6 @@ def peers(out, target, metric):
     scores["rf"] = score(metric, yte, rf.predict(te))
     scores["hgb"] = score(metric, yte, hgb_native(tr, te, ytr, cats, nums, regression))
     return scores
-
-
-def tuneup(exe, cwd, *args):
-    r = subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"tuneup {' '.join(args)} failed:\n{r.stderr[-3000:]}")
-    return r.stdout
 
 
 def better(metric, a, b):

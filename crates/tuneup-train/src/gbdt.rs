@@ -8,14 +8,12 @@ use std::time::Instant;
 
 use tuneup_core::data::{DataInfo, Part, Y};
 use tuneup_core::gbdt::{Booster, Fit, Target, to_outputs};
-use tuneup_core::rng::Rng;
 use tuneup_core::scores::{self, Scores};
 use tuneup_core::spec::{Gbdt, Keep, Monitor};
 
-use crate::trainer::{EpochRecord, Job, Observer, Outcome, RunStatus, TrainError, subset_y};
-
-/// At most this many training rows are scored each round (all of them at the end).
-const TRAIN_EVAL_ROWS: usize = 10_000;
+use crate::trainer::{
+    EpochRecord, Job, Observer, Outcome, RunStatus, TrainError, improves, subset_y, train_eval_idx,
+};
 
 /// Which features are categorical level codes (the native layout puts them last), with their
 /// level counts.
@@ -61,10 +59,7 @@ pub(crate) fn train(
     let objective = fit.booster.objective;
     let groups = objective.groups();
     let metric = exp.metric();
-    let mut eval_idx: Vec<usize> = (0..data.train.len()).collect();
-    Rng::derive(exp.seed, 2).shuffle(&mut eval_idx);
-    eval_idx.truncate(TRAIN_EVAL_ROWS);
-    eval_idx.sort_unstable();
+    let eval_idx = train_eval_idx(data.train.len(), exp.seed);
     let eval_y = subset_y(&data.train.y, &eval_idx);
     let features = fit.booster.features;
     let mut val_raw = fit.booster.raw(&data.val.x);
@@ -135,21 +130,11 @@ pub(crate) fn train(
         } else {
             va.loss
         };
-        let better = |a: f64, b: f64| {
-            if higher {
-                a > b + min_delta
-            } else {
-                a < b - min_delta
-            }
-        };
-        match best {
-            Some((_, b)) if !better(watched, b) && !(b.is_nan() && !watched.is_nan()) => {
-                since_best += 1
-            }
-            _ => {
-                best = Some((round, watched));
-                since_best = 0;
-            }
+        if improves(watched, best.map(|b| b.1), higher, min_delta) {
+            best = Some((round, watched));
+            since_best = 0;
+        } else {
+            since_best += 1;
         }
         let last = round == spec.rounds;
         if spec.early_stopping_rounds > 0 && since_best >= spec.early_stopping_rounds && !last {

@@ -62,7 +62,7 @@ impl TrainedModel {
     /// Boosted trees' split gain per feature (summed over the trees kept); `None` for a network.
     pub fn importance(&self) -> Option<Vec<f64>> {
         match &self.model {
-            Loaded::Trees(b) => Some(b.importance.clone()),
+            Loaded::Trees(b) => Some(b.importance()),
             Loaded::Net(_) => None,
         }
     }

@@ -54,7 +54,6 @@ impl Fit {
                 features,
                 base,
                 trees: Vec::new(),
-                importance: vec![0.0; features],
                 round_gains: Vec::new(),
             },
             params: params.clone(),
@@ -120,9 +119,6 @@ impl Fit {
             for r in 0..self.rows {
                 let row = &self.x[r * features..(r + 1) * features];
                 self.raw[r * g + k] += grown.tree.value(row);
-            }
-            for (f, gain) in &grown.gains {
-                self.booster.importance[*f] += gain;
             }
             gains.extend(grown.gains);
             self.booster.trees.push(grown.tree);

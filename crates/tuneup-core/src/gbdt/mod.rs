@@ -52,10 +52,7 @@ pub struct Booster {
     pub base: Vec<f32>,
     /// Round by round, `groups` trees per round.
     pub trees: Vec<Tree>,
-    /// Each feature's split gain summed over the trees kept.
-    pub importance: Vec<f64>,
-    /// Each round's trees' gains (feature, gain), so that truncating keeps importance true.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Each round's trees' split gains (feature, gain): the importance of the trees kept.
     pub round_gains: Vec<Vec<(usize, f64)>>,
 }
 
@@ -77,10 +74,15 @@ impl Booster {
     pub fn truncate(&mut self, rounds: usize) {
         self.trees.truncate(rounds * self.groups());
         self.round_gains.truncate(rounds);
-        self.importance = vec![0.0; self.features];
+    }
+
+    /// Each feature's split gain summed over the trees kept (LightGBM's "gain" importance).
+    pub fn importance(&self) -> Vec<f64> {
+        let mut v = vec![0.0; self.features];
         for (f, g) in self.round_gains.iter().flatten() {
-            self.importance[*f] += g;
+            v[*f] += g;
         }
+        v
     }
 
     /// Raw scores (`rows x groups`) of rows of `features` values each.

@@ -95,7 +95,7 @@ fn missing_values_go_where_they_belong() {
     let out = fit.booster.outputs(&[f32::NAN, 0.5, 0.3, 0.5]);
     assert_eq!(out.len(), 4, "two rows of two logits");
     assert!(out[1] > 2.0 && out[3] < -2.0, "{out:?}");
-    assert!(fit.booster.importance[0] > 10.0 * fit.booster.importance[1]);
+    assert!(fit.booster.importance()[0] > 10.0 * fit.booster.importance()[1]);
 }
 
 #[test]
@@ -161,9 +161,9 @@ fn softmax_learns_three_classes_and_truncation_keeps_importance_true() {
     let mut short = b.clone();
     short.truncate(10);
     assert_eq!(short.rounds(), 10);
-    let total: f64 = short.importance.iter().sum();
+    let total: f64 = short.importance().iter().sum();
     let first10: f64 = b.round_gains[..10].iter().flatten().map(|g| g.1).sum();
-    assert!((total - first10).abs() < 1e-9 && total < b.importance.iter().sum::<f64>());
+    assert!((total - first10).abs() < 1e-9 && total < b.importance().iter().sum::<f64>());
 }
 
 #[test]

@@ -219,10 +219,7 @@ impl<'a> Session<'a> {
             .teachers
             .filter(|_| !exp.augment.is_on())
             .map(|t| t.soft_targets(&data.train.x, info));
-        let mut train_eval_idx: Vec<usize> = (0..n).collect();
-        Rng::derive(exp.seed, 2).shuffle(&mut train_eval_idx);
-        train_eval_idx.truncate(TRAIN_EVAL_SAMPLES);
-        train_eval_idx.sort_unstable();
+        let train_eval_idx = train_eval_idx(n, exp.seed);
         let scheduler =
             Scheduler::new(&exp.schedule, exp.optimizer.lr(), exp.train.epochs, batches);
         // Snapshot epochs: those after which the rate restarts (rises), and the last.
@@ -445,11 +442,7 @@ impl<'a> Session<'a> {
             .map(|e| e.min_delta)
             .unwrap_or(0.0);
         let higher = self.higher_better;
-        let better = |a: f64, b: f64| if higher { a > b + delta } else { a < b - delta };
-        let improved = match &self.best {
-            None => true,
-            Some((_, m, _)) => better(watched, *m) || (m.is_nan() && !watched.is_nan()),
-        };
+        let improved = improves(watched, self.best.as_ref().map(|b| b.1), higher, delta);
         let last = epoch == exp.train.epochs;
         let model = self.model.as_ref().expect("the model");
         let checkpoint = self.job.checkpoint;
@@ -582,6 +575,27 @@ fn diverged(
             "loss exploded to {value:.4e} at epoch {epoch}, step {step} ({factor}x the first batch's {l0:.4}; diverged: try a lower learning rate or clipping)"
         ),
     })
+}
+
+/// Whether the monitored value `watched` beats the best so far by more than `delta` (a first
+/// value always does; a number beats a NaN).
+pub(crate) fn improves(watched: f64, best: Option<f64>, higher: bool, delta: f64) -> bool {
+    match best {
+        None => true,
+        Some(b) if b.is_nan() => !watched.is_nan(),
+        Some(b) if higher => watched > b + delta,
+        Some(b) => watched < b - delta,
+    }
+}
+
+/// The training rows scored each epoch (or boosting round): a seeded sample of at most
+/// [`TRAIN_EVAL_SAMPLES`], in order.
+pub(crate) fn train_eval_idx(n: usize, seed: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    Rng::derive(seed, 2).shuffle(&mut idx);
+    idx.truncate(TRAIN_EVAL_SAMPLES);
+    idx.sort_unstable();
+    idx
 }
 
 pub(crate) fn subset_y(y: &Y, idx: &[usize]) -> Y {

@@ -193,42 +193,50 @@ fn early_stopping() -> Remedy {
 /// Another model family for a table: the tabular net (entity embeddings) instead of trees; the
 /// ensemble step can then combine the two.
 fn net(exp: &Experiment, category: Category) -> Remedy {
-    let spec = zoo_spec("tabular");
-    remedy(
-        RemedyId::ModelSelection,
-        category,
+    family(
+        exp,
+        "tabular",
+        (RemedyId::ModelSelection, category),
         "Another model family: the tabular net",
         "a neural net learns smooth functions and embeddings that trees approximate in steps; it also makes a strong ensemble partner for the trees",
-        vec![change(
-            "model",
-            serde_json::to_value(&exp.model).unwrap_or_default(),
-            serde_json::to_value(&spec).unwrap_or_default(),
-        )],
     )
 }
 
 /// For a network on a table (or on short vectors): the trees.
 pub(super) fn boosted_trees(exp: &Experiment, category: Category) -> Remedy {
-    let spec = zoo_spec("gbdt");
-    remedy(
-        RemedyId::BoostedTrees,
-        category,
+    family(
+        exp,
+        "gbdt",
+        (RemedyId::BoostedTrees, category),
         "Another model family: gradient-boosted trees",
         "on tables boosted trees are the strongest single model more often than nets (native categorical levels and missing values, no scaling), and an ensemble partner for the net",
+    )
+}
+
+/// The experiment's `[model]` replaced by the zoo entry `name`.
+fn family(
+    exp: &Experiment,
+    name: &str,
+    (id, category): (RemedyId, Category),
+    title: &str,
+    why: &str,
+) -> Remedy {
+    let spec = crate::zoo::catalogue()
+        .into_iter()
+        .find(|e| e.name == name)
+        .map(|e| e.spec)
+        .unwrap_or_else(|| ModelSpec::new(Arch::Gbdt(Gbdt::default())));
+    remedy(
+        id,
+        category,
+        title,
+        why,
         vec![change(
             "model",
             serde_json::to_value(&exp.model).unwrap_or_default(),
             serde_json::to_value(&spec).unwrap_or_default(),
         )],
     )
-}
-
-fn zoo_spec(name: &str) -> ModelSpec {
-    crate::zoo::catalogue()
-        .into_iter()
-        .find(|e| e.name == name)
-        .map(|e| e.spec)
-        .unwrap_or_else(|| ModelSpec::new(Arch::Gbdt(Gbdt::default())))
 }
 
 /// A short study over the trees' knobs: for bias the rate and the size of the trees, for
