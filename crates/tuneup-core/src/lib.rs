@@ -29,6 +29,7 @@ pub mod sealed;
 pub mod spec;
 pub mod stop;
 pub mod table;
+pub mod text;
 pub mod zoo;
 
 pub use error::InputError;

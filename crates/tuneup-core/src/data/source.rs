@@ -61,6 +61,8 @@ pub struct ReadOptions<'a> {
     pub like: Option<&'a [Planned]>,
     pub drop_missing_target: bool,
     pub images: ImageOptions<'a>,
+    /// Delimited tables: how the bytes are text.
+    pub encoding: crate::spec::Encoding,
 }
 
 impl<'a> ReadOptions<'a> {
@@ -76,6 +78,7 @@ impl<'a> ReadOptions<'a> {
             like: None,
             drop_missing_target: false,
             images: ImageOptions::default(),
+            encoding: crate::spec::Encoding::Utf8,
         }
     }
 
@@ -91,6 +94,7 @@ impl<'a> ReadOptions<'a> {
             columns: &d.columns,
             like: None,
             drop_missing_target: d.drop_missing_target,
+            encoding: d.encoding,
             images: ImageOptions {
                 size: d.image_size,
                 skip_bad: d.skip_bad,

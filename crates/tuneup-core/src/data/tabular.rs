@@ -87,7 +87,7 @@ fn target_name(
 pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>>), InputError> {
     let header = table::header(path)?;
     let target = target_name(path, o, &header)?;
-    let mut t = table::read(path, &forced(o, &header, target.as_deref()))?;
+    let mut t = table::read_with(path, &forced(o, &header, target.as_deref()), o.encoding)?;
     let group = match o.group {
         None => None,
         Some(g) => {

@@ -142,6 +142,29 @@ pub struct DataSpec {
     /// folder's `labels.csv`, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<PathBuf>,
+    /// Tables and text: how the file's bytes are text (`utf-8`, the default, or `latin-1`).
+    #[serde(default, skip_serializing_if = "Encoding::is_utf8")]
+    pub encoding: Encoding,
+    /// Text columns: the tokenizer and the maximum length (`[data.text]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<super::text::TextSpec>,
+}
+
+/// How a file's bytes are text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Encoding {
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8")]
+    Utf8,
+    /// ISO-8859-1: every byte is the character of that code (old e-mail, old Windows exports).
+    #[serde(rename = "latin-1", alias = "latin1", alias = "iso-8859-1")]
+    Latin1,
+}
+
+impl Encoding {
+    fn is_utf8(&self) -> bool {
+        *self == Encoding::Utf8
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -226,6 +249,9 @@ impl DataSpec {
                 "data.shape",
                 "a table with [data.columns] is read column by column, not as images".into(),
             );
+        }
+        if let Some(t) = &self.text {
+            t.validate()?;
         }
         if let Some(f) = self.test_fraction {
             if !(f > 0.0 && f < 1.0) {

@@ -14,6 +14,7 @@ pub mod optimizer;
 pub(crate) mod raw;
 #[cfg(test)]
 mod tests;
+pub mod text;
 pub mod train;
 mod validate;
 
@@ -26,13 +27,14 @@ pub use crate::cv::CvSpec;
 use crate::error::InputError;
 use crate::metrics::{self, Metric};
 use crate::schedule::ScheduleSpec;
-pub use data::{ColumnKind, DataFormat, DataSpec};
+pub use data::{ColumnKind, DataFormat, DataSpec, Encoding};
 pub use edit::locate_key;
 pub use model::{
     Activation, Arch, Cnn, Conv1d, Gbdt, Gru, Mlp, Mobilenet, ModelSpec, Norm, PoolPlacement,
     Rates, Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, embedding_width,
 };
 pub use optimizer::OptimizerSpec;
+pub use text::{Normalization, TextSpec, TokenizerKind, Truncate};
 pub use train::{EarlyStopping, Keep, Monitor, TrainSpec};
 
 /// A key and what is wrong with its value, before the line is known.

@@ -9,9 +9,11 @@ use super::{
     DateFormat, Forced, MISSING, NumFormat, RawCol, RawTable, ReadAs, SNIFF_ROWS, is_missing,
 };
 use crate::error::{InputError, read_file};
+use crate::spec::Encoding;
 
-/// The file's bytes: gunzipped when they are gzip, without a UTF-8 BOM. UTF-16 is refused.
-fn bytes_of(path: &Path) -> Result<Vec<u8>, InputError> {
+/// The file's bytes as UTF-8: gunzipped when they are gzip, without a UTF-8 BOM, Latin-1
+/// transcoded. UTF-16 is refused.
+fn bytes_of(path: &Path, encoding: Encoding) -> Result<Vec<u8>, InputError> {
     let raw = read_file(path)?;
     let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(raw.len() * 4);
@@ -35,6 +37,14 @@ fn bytes_of(path: &Path) -> Result<Vec<u8>, InputError> {
     }
     if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
         bytes.drain(..3);
+    }
+    if encoding == Encoding::Latin1 {
+        // Every byte is the character of its code.
+        bytes = bytes
+            .iter()
+            .map(|&b| b as char)
+            .collect::<String>()
+            .into_bytes();
     }
     Ok(bytes)
 }
@@ -82,7 +92,7 @@ fn utf8<'a>(
         let mut err = InputError::in_file(
             path,
             format!(
-                "not UTF-8 text: byte 0x{:02x} ({} bytes into the field): save the table as UTF-8",
+                "not UTF-8 text: byte 0x{:02x} ({} bytes into the field): save the table as UTF-8, or set data.encoding = \"latin-1\" for a Latin-1 file",
                 field[at], at
             ),
         )
@@ -243,8 +253,12 @@ impl Builder {
 }
 
 /// The whole table: sniffs the first rows, then reads every row into its column.
-pub(super) fn read(path: &Path, forced: &BTreeMap<String, Forced>) -> Result<RawTable, InputError> {
-    let bytes = bytes_of(path)?;
+pub(super) fn read(
+    path: &Path,
+    forced: &BTreeMap<String, Forced>,
+    encoding: Encoding,
+) -> Result<RawTable, InputError> {
+    let bytes = bytes_of(path, encoding)?;
     let mut rdr = reader(&bytes);
     let names = header_of(path, &mut rdr)?;
     let mut sniff: Vec<(u64, csv::ByteRecord)> = Vec::new();

@@ -193,10 +193,19 @@ pub fn is_parquet(path: &Path) -> bool {
 /// Reads a table file: Parquet, or delimited text (gzipped or not). `forced` fixes how named
 /// columns are read; the others are sniffed.
 pub fn read(path: &Path, forced: &BTreeMap<String, Forced>) -> Result<RawTable, InputError> {
+    read_with(path, forced, crate::spec::Encoding::Utf8)
+}
+
+/// [`read`], a delimited file's bytes decoded as `encoding` (Parquet strings are UTF-8).
+pub fn read_with(
+    path: &Path,
+    forced: &BTreeMap<String, Forced>,
+    encoding: crate::spec::Encoding,
+) -> Result<RawTable, InputError> {
     if is_parquet(path) {
         parquet_read::read(path, forced)
     } else {
-        csv_read::read(path, forced)
+        csv_read::read(path, forced, encoding)
     }
 }
 
