@@ -28,6 +28,7 @@ pub mod record;
 pub mod score;
 pub mod serve;
 pub mod study;
+pub mod top_losses;
 pub mod worker;
 pub mod zoo_bench;
 

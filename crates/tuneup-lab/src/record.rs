@@ -76,7 +76,7 @@ pub fn check_model(exp: &Experiment, data: &Prepared, exp_path: &Path) -> anyhow
     let params = tuneup_train::count_params(
         &exp.model,
         &data.info.sample_shape,
-        &data.info.cat_levels(),
+        &data.info.inputs(),
         data.info.outputs(),
     )
     .map_err(|m| InputError::in_file(exp_path, m).key("model.kind"))?;
@@ -96,8 +96,8 @@ pub fn key_error(exp_path: &Path, key: &str, msg: impl Into<String>) -> InputErr
 
 /// A model over the experiment's parameter or FLOP budget is refused with the numbers.
 pub fn check_budget(exp: &Experiment, info: &DataInfo, exp_path: &Path) -> Result<(), InputError> {
-    let (shape, cats) = (&info.sample_shape, info.cat_levels());
-    let Ok(size) = tuneup_core::zoo::size_for(&exp.model, shape, &cats, info.outputs()) else {
+    let (shape, inputs) = (&info.sample_shape, info.inputs());
+    let Ok(size) = tuneup_core::zoo::size_for(&exp.model, shape, &inputs, info.outputs()) else {
         return Ok(());
     };
     let kind = exp.model.kind();
@@ -303,6 +303,14 @@ fn finish(
         train_dev: data.train_dev.as_ref().map(|p| p.len()),
         test: data.test.as_ref().map(|p| p.len()),
     };
+    // A text model's tokenizer beside its weights, for the user (a subword one is a
+    // `tokenizer.json` that `[data.text] file` and Hugging Face's tools read).
+    if let Some(t) = data.info.text() {
+        let (text, name) = t.file_text();
+        let dir = lab.store.artifacts_dir().join(format!("run-{run_id}"));
+        std::fs::create_dir_all(&dir)?;
+        tuneup_core::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+    }
     // The run's files reach the store before the record that points at them.
     crate::artifacts::share(lab.store, run_id)?;
     lab.store.finish_run(

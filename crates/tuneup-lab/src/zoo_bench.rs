@@ -72,7 +72,7 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
         .filter_map(|e| {
             let size = match (&tab_info, e.spec.kind()) {
                 (Some(i), "tabular") => {
-                    zoo::size_for(&e.spec, &i.sample_shape, &i.cat_levels(), outputs)
+                    zoo::size_for(&e.spec, &i.sample_shape, &i.inputs(), outputs)
                 }
                 _ => zoo::size(&e.spec, &shape, outputs),
             };

@@ -10,6 +10,7 @@ use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use tuneup_core::spec::ModelSpec;
+use tuneup_core::zoo::Inputs;
 
 use crate::model::Net;
 
@@ -36,7 +37,7 @@ pub fn step_throughput(
     let device = crate::cpu().autodiff();
     device.seed(0);
     let len: usize = shape.iter().product();
-    let mut net = Net::new(spec, shape, &[], 10, &device)?;
+    let mut net = Net::new(spec, shape, &Inputs::default(), 10, &device)?;
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let ce = CrossEntropyLoss::new(None, &device);
     let data: Vec<(Vec<f32>, Vec<i64>)> = (0..8)

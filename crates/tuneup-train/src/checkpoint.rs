@@ -45,7 +45,7 @@ pub(crate) fn load_on(
     let net = Net::new(
         spec,
         &info.sample_shape,
-        &info.cat_levels(),
+        &info.inputs(),
         info.outputs(),
         device,
     )?;

@@ -196,6 +196,10 @@ pub struct RunsArgs {
 #[derive(Args, Debug)]
 pub struct ShowArgs {
     pub run: i64,
+    /// Also the N validation samples wrongly classified with the most confidence (fastai's
+    /// top losses; the data is prepared again and the model scores it).
+    #[arg(long, default_value_t = 0)]
+    pub top_losses: usize,
     #[arg(long)]
     pub json: bool,
 }
@@ -233,6 +237,10 @@ pub struct DiagnoseArgs {
     /// z of the intervals (default 1.96, for 95%).
     #[arg(long)]
     pub z: Option<f64>,
+    /// The validation samples wrongly classified with the most confidence (fastai's top
+    /// losses), with the tokens a text model read; default 5 for a text model, else 0.
+    #[arg(long)]
+    pub top_losses: Option<usize>,
     #[arg(long)]
     pub json: bool,
 }

@@ -254,12 +254,12 @@ fn invalid_experiment_files() {
     let exp = env.write(
         "e4.toml",
         format!(
-            "task = \"classification\"\n[data]\ntrain = {d:?}\n[model]\nkind = \"transformer\"\n"
+            "task = \"classification\"\n[data]\ntrain = {d:?}\n[model]\nkind = \"perceiver\"\n"
         ),
     );
     assert_bad_input(
         &env.tuneup(&["train", exp.to_str().unwrap()]),
-        &["e4.toml", "line 5", "transformer", "mlp"],
+        &["e4.toml", "line 5", "perceiver", "mlp"],
     );
     // Not TOML at all.
     let exp = env.write("e5.toml", "task = \n[[[");

@@ -25,8 +25,11 @@ pub struct Augmenter {
     /// The normaliser's mean and std for every value of a sample.
     mean: Vec<f32>,
     std: Vec<f32>,
-    /// A table's trailing categorical codes (embedded columns): never perturbed.
+    /// A table's trailing categorical codes (embedded columns) and token ids: never perturbed
+    /// by noise.
     codes: usize,
+    /// A text model's token ids (the last of a row): how many, and what is done to them.
+    text: Option<(usize, crate::text::augment::TokenOps)>,
 }
 
 impl Augmenter {
@@ -43,7 +46,12 @@ impl Augmenter {
             shape: info.sample_shape.clone(),
             mean,
             std,
-            codes: info.cat_levels().len(),
+            codes: info.cat_levels().len() + info.inputs().text.map_or(0, |t| t.len),
+            text: info
+                .inputs()
+                .text
+                .map(|t| (t.len, spec.token_ops()))
+                .filter(|(_, ops)| ops.is_on()),
         }
     }
 
@@ -93,6 +101,10 @@ impl Augmenter {
             for v in x[..numbers].iter_mut() {
                 *v += (s.noise * rng.normal()) as f32;
             }
+        }
+        if let Some((len, ops)) = &self.text {
+            let at = x.len() - len;
+            ops.apply(&mut x[at..], rng);
         }
         if let Some((c, h, w)) = self.image() {
             if rng.chance(s.erase) {

@@ -75,6 +75,19 @@ pub struct AugmentSpec {
     /// Batches: no mixing in the last this many epochs, so the model ends on clean samples.
     #[serde(default)]
     pub mix_off_epochs: usize,
+    /// Text: each token replaced by the unknown token with this probability (token dropout).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token_dropout: f64,
+    /// Text: each token deleted with this probability (Wei and Zou 2019's random deletion).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token_delete: f64,
+    /// Text: this share of the tokens swapped with another of the text (random swap).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token_swap: f64,
+    /// Text: this share of the tokens inserted again at a random place (random insertion of a
+    /// token of the same text; EDA inserts synonyms, which needs a thesaurus).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token_insert: f64,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -110,6 +123,10 @@ impl Default for AugmentSpec {
             cutmix: 0.0,
             mix_prob: 1.0,
             mix_off_epochs: 0,
+            token_dropout: 0.0,
+            token_delete: 0.0,
+            token_swap: 0.0,
+            token_insert: 0.0,
         }
     }
 }
@@ -121,6 +138,7 @@ pub enum Applies {
     Images,
     Signals,
     ImagesAndSignals,
+    Text,
 }
 
 impl AugmentSpec {
@@ -149,7 +167,21 @@ impl AugmentSpec {
         on("time_warp", self.time_warp > 0.0, Signals);
         on("mixup", self.mixup > 0.0, Any);
         on("cutmix", self.cutmix > 0.0, Any);
+        on("token_dropout", self.token_dropout > 0.0, Text);
+        on("token_delete", self.token_delete > 0.0, Text);
+        on("token_swap", self.token_swap > 0.0, Text);
+        on("token_insert", self.token_insert > 0.0, Text);
         v
+    }
+
+    /// The token operations (text data).
+    pub fn token_ops(&self) -> crate::text::augment::TokenOps {
+        crate::text::augment::TokenOps {
+            dropout: self.token_dropout,
+            delete: self.token_delete,
+            swap: self.token_swap,
+            insert: self.token_insert,
+        }
     }
 
     /// True when anything is switched on.
@@ -206,6 +238,19 @@ impl AugmentSpec {
                 return err(k, format!("expected a fraction in [0, 1), found {v}"));
             }
         }
+        for (k, v) in [
+            ("token_dropout", self.token_dropout),
+            ("token_delete", self.token_delete),
+            ("token_swap", self.token_swap),
+            ("token_insert", self.token_insert),
+        ] {
+            if !(0.0..=0.5).contains(&v) {
+                return err(
+                    k,
+                    format!("expected a share of the tokens in [0, 0.5], found {v}"),
+                );
+            }
+        }
         if !(0.0..=180.0).contains(&self.rotate) {
             return err(
                 "rotate",
@@ -246,6 +291,35 @@ impl AugmentSpec {
     /// Checks the keys against the data: its samples' shape, and a table takes only `noise`
     /// (on its numbers), `mixup` and `cutmix`.
     pub fn check_data(&self, info: &crate::data::DataInfo) -> Result<(), (String, String)> {
+        let text = info.inputs().text.is_some();
+        if let Some((k, _)) = self.active().into_iter().find(|(_, a)| {
+            (*a == Applies::Text) != text && (*a == Applies::Text || *a != Applies::Any)
+        }) {
+            return Err((
+                format!("augment.{k}"),
+                if text {
+                    format!(
+                        "`{k}` does not apply to text: use token_dropout, token_delete, token_swap or token_insert (noise on the other numbers)"
+                    )
+                } else {
+                    format!("`{k}` applies to text, and this model reads no text")
+                },
+            ));
+        }
+        if text {
+            if let Some(k) = ["mixup", "cutmix"]
+                .into_iter()
+                .find(|k| self.active().iter().any(|(a, _)| a == k))
+            {
+                return Err((
+                    format!("augment.{k}"),
+                    format!(
+                        "`{k}` mixes inputs, and token ids do not mix: use the token augmentations"
+                    ),
+                ));
+            }
+            return Ok(());
+        }
         if info.tabular.is_some() {
             if let Some((k, _)) = self
                 .active()
@@ -281,12 +355,15 @@ impl AugmentSpec {
         }
         for (k, applies) in self.active() {
             let ok = match applies {
+                Applies::Text => false,
                 Applies::Any | Applies::ImagesAndSignals => true,
                 Applies::Images => image,
                 Applies::Signals => !image,
             };
             if !ok {
-                let msg = if image {
+                let msg = if applies == Applies::Text {
+                    format!("`{k}` applies to text, and this data has none")
+                } else if image {
                     format!("`{k}` applies to 1-D signals; this data is images {sample_shape:?}")
                 } else {
                     format!(

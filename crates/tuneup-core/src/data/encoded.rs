@@ -164,6 +164,19 @@ impl DataInfo {
             .unwrap_or_default()
     }
 
+    /// What a row holds besides plain features: categorical codes and token ids.
+    pub fn inputs(&self) -> crate::zoo::Inputs {
+        crate::zoo::Inputs {
+            cats: self.cat_levels(),
+            text: self.tabular.as_ref().and_then(|t| t.text_block()),
+        }
+    }
+
+    /// The text columns' tokenizer (a text model's data).
+    pub fn text(&self) -> Option<&crate::text::TextFit> {
+        self.tabular.as_ref().and_then(|t| t.text.as_ref())
+    }
+
     /// How a new table must be read for this model: its columns, kinds and storage.
     pub fn plan(&self) -> Option<Vec<Planned>> {
         self.tabular.as_ref().map(|t| {

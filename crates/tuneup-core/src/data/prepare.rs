@@ -178,11 +178,27 @@ fn build(
         Targets::Values(v) => target_stats(&train, v, log_target)?,
         _ => (0.0, 1.0),
     };
-    let tabular = train.table.as_ref().map(|t| {
-        let layout = layout(exp);
-        let rare = exp.data.rare_level_count.unwrap_or(DEFAULT_RARE_COUNT);
-        TabularEncoder::fit(&t.table, &t.kinds, layout, rare)
-    });
+    let tabular = match train.table.as_ref() {
+        None => None,
+        Some(t) => {
+            let rare = exp.data.rare_level_count.unwrap_or(DEFAULT_RARE_COUNT);
+            let text_spec = exp.data.text.clone().unwrap_or_default();
+            let text = exp.model.arch.reads_text().then_some(&text_spec);
+            let e = TabularEncoder::fit(&t.table, &t.kinds, layout(exp), rare, text)?;
+            if e.width() == 0 {
+                return Err(InputError::in_file(
+                    &train.source,
+                    format!(
+                        "model kind `{}` has no features to read: this table's features are text; use a text model (kind = {})",
+                        exp.model.kind(),
+                        crate::spec::Arch::TEXT_KINDS.join(" / ")
+                    ),
+                )
+                .key("model.kind"));
+            }
+            Some(e)
+        }
+    };
     let (sample_shape, normalizer) = match &tabular {
         Some(e) => (vec![e.width()], Normalizer::identity(e.width())),
         None => (
@@ -221,7 +237,9 @@ fn build(
 /// the other: the same `[data]`, and (for tables) the same categorical layout (the tabular
 /// model's embeddings, or one-hot).
 pub fn same_encoding(a: &Experiment, b: &Experiment) -> bool {
-    a.data == b.data && layout(a) == layout(b)
+    a.data == b.data
+        && layout(a) == layout(b)
+        && a.model.arch.reads_text() == b.model.arch.reads_text()
 }
 
 fn layout(exp: &Experiment) -> Layout {

@@ -86,6 +86,22 @@ fn target_name(
 /// Loads a table file; returns the dataset and the group column's values (when named).
 pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>>), InputError> {
     let header = table::header(path)?;
+    // The training file must have every column `[data.columns]` names (a file read like it is
+    // checked against the plan instead).
+    let declared_missing = o
+        .columns
+        .keys()
+        .find(|n| o.like.is_none() && !header.contains(n));
+    if let Some(name) = declared_missing {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "[data.columns] names column `{name}`, which the file does not have; the columns are: {}",
+                header.join(", ")
+            ),
+        )
+        .key(format!("data.columns.{name}")));
+    }
     let target = target_name(path, o, &header)?;
     let mut t = table::read_with(path, &forced(o, &header, target.as_deref()), o.encoding)?;
     let group = match o.group {

@@ -39,7 +39,8 @@ pub enum ColumnKind {
     Boolean,
     /// Dates and times: year, month, day, day of week, day of year, elapsed days.
     Date,
-    /// Free text (long strings): not a feature yet.
+    /// Free text (long strings): tokenized for the text models (`[data.text]`); the other
+    /// models skip it.
     Text,
     /// Unique per row: kept for submissions, never a feature.
     Id,
@@ -64,7 +65,11 @@ impl ColumnKind {
     pub fn is_feature(self) -> bool {
         matches!(
             self,
-            ColumnKind::Numeric | ColumnKind::Categorical | ColumnKind::Boolean | ColumnKind::Date
+            ColumnKind::Numeric
+                | ColumnKind::Categorical
+                | ColumnKind::Boolean
+                | ColumnKind::Date
+                | ColumnKind::Text
         )
     }
 }

@@ -30,8 +30,9 @@ use crate::schedule::ScheduleSpec;
 pub use data::{ColumnKind, DataFormat, DataSpec, Encoding};
 pub use edit::locate_key;
 pub use model::{
-    Activation, Arch, Cnn, Conv1d, Gbdt, Gru, Mlp, Mobilenet, ModelSpec, Norm, PoolPlacement,
-    Rates, Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, embedding_width,
+    Activation, Arch, Bigru, Cnn, Conv1d, Embbag, Fasttext, Gbdt, Gru, Mlp, Mobilenet, ModelSpec,
+    Norm, PoolPlacement, Rates, Resmlp, Resnet, Shufflenet, Squeezenet, Tabular, Textcnn,
+    Transformer, embedding_width,
 };
 pub use optimizer::OptimizerSpec;
 pub use text::{Normalization, TextSpec, TokenizerKind, Truncate};

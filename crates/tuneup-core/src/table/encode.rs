@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::infer::boolean_value;
 use super::{MISSING, RawCol, RawTable, ReadAs, date};
 use crate::error::InputError;
-use crate::spec::ColumnKind;
+use crate::spec::{ColumnKind, TextSpec};
+use crate::text::TextFit;
 
 /// How categorical columns reach the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +127,10 @@ pub struct Column {
 pub struct TabularEncoder {
     pub layout: Layout,
     pub columns: Vec<Column>,
+    /// For a text model: the text columns' tokenizer; each row's token ids (`max_len` of them,
+    /// padded with 0) follow every other feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextFit>,
 }
 
 /// The numbers of a column of a numeric or boolean kind (NaN where missing or not a boolean
@@ -169,13 +174,15 @@ fn level_texts(col: &RawCol) -> Vec<Option<String>> {
 }
 
 impl TabularEncoder {
-    /// Fits every column of `kinds` (name, kind) on the training rows of `table`.
+    /// Fits every column of `kinds` (name, kind) on the training rows of `table`; with `text`
+    /// (a text model), a tokenizer on its text columns.
     pub fn fit(
         table: &RawTable,
         kinds: &[(String, ColumnKind)],
         layout: Layout,
         rare_count: usize,
-    ) -> TabularEncoder {
+        text: Option<&TextSpec>,
+    ) -> Result<TabularEncoder, InputError> {
         let columns = kinds
             .iter()
             .map(|(name, kind)| {
@@ -216,7 +223,23 @@ impl TabularEncoder {
                 }
             })
             .collect();
-        TabularEncoder { layout, columns }
+        let text_cols: Vec<String> = kinds
+            .iter()
+            .filter(|(n, k)| *k == ColumnKind::Text && table.position(n).is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        let text = match text {
+            Some(spec) if !text_cols.is_empty() => {
+                let rows = crate::text::rows_of(table, &text_cols)?;
+                Some(TextFit::fit(spec, text_cols, &rows)?)
+            }
+            _ => None,
+        };
+        Ok(TabularEncoder {
+            layout,
+            columns,
+            text,
+        })
     }
 }
 
@@ -381,6 +404,15 @@ impl TabularEncoder {
             .map(|c| c.width(self.layout))
             .sum::<usize>()
             + self.cat_levels().len()
+            + self.text.as_ref().map_or(0, |t| t.spec.max_len)
+    }
+
+    /// The token ids' block at the end of each row (a text model's input).
+    pub fn text_block(&self) -> Option<crate::zoo::TextBlock> {
+        self.text.as_ref().map(|t| crate::zoo::TextBlock {
+            len: t.spec.max_len,
+            vocab: t.size,
+        })
     }
 
     /// The features' names, in order.
@@ -396,6 +428,10 @@ impl TabularEncoder {
                 .filter(|c| c.embedded(self.layout))
                 .map(|c| c.name.clone()),
         );
+        if let Some(t) = &self.text {
+            let joined = t.columns.join("+");
+            names.extend((0..t.spec.max_len).map(|i| format!("{joined}[{i}]")));
+        }
         names
     }
 
@@ -511,6 +547,15 @@ impl TabularEncoder {
         for (k, code) in codes.iter().enumerate() {
             for (row, v) in code.iter().enumerate() {
                 x[row * width + at + k] = *v as f32;
+            }
+        }
+        at += codes.len();
+        if let Some(t) = &self.text {
+            let ids = t.ids(&crate::text::rows_of(table, &t.columns)?)?;
+            for (row, ids) in ids.iter().enumerate() {
+                for (k, id) in ids.iter().enumerate() {
+                    x[row * width + at + k] = *id as f32;
+                }
             }
         }
         Ok(x)

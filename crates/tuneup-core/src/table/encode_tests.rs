@@ -49,7 +49,7 @@ fn kinds() -> Vec<(String, ColumnKind)> {
 #[test]
 fn one_hot_with_medians_indicators_and_rare_levels() {
     let t = table();
-    let e = TabularEncoder::fit(&t, &kinds(), Layout::OneHot, 2);
+    let e = TabularEncoder::fit(&t, &kinds(), Layout::OneHot, 2, None).unwrap();
     assert_eq!(
         e.feature_names(),
         [
@@ -85,7 +85,7 @@ fn one_hot_with_medians_indicators_and_rare_levels() {
 #[test]
 fn codes_follow_the_other_features() {
     // Few levels stay one-hot under the codes layout.
-    let few = TabularEncoder::fit(&table(), &kinds(), Layout::Codes, 1);
+    let few = TabularEncoder::fit(&table(), &kinds(), Layout::Codes, 1, None).unwrap();
     assert!(few.cat_levels().is_empty());
     assert_eq!(few.width(), 2 + 3 + 1 + 2);
     // Nine levels (and a missing row) are one code, after the other features.
@@ -95,7 +95,7 @@ fn codes_follow_the_other_features() {
         vec![0, 0, 1, MISSING, 2, 3, 4, 5, 6, 7, 8][1..].to_vec(),
         levels,
     );
-    let e = TabularEncoder::fit(&t, &kinds(), Layout::Codes, 1);
+    let e = TabularEncoder::fit(&t, &kinds(), Layout::Codes, 1, None).unwrap();
     assert_eq!(e.cat_levels(), vec![3 + 9]);
     assert_eq!(e.width(), 2 + 2 + 1);
     assert_eq!(e.feature_names().last().map(String::as_str), Some("city"));
@@ -116,7 +116,7 @@ fn codes_follow_the_other_features() {
 #[test]
 fn the_native_layout_keeps_missing_numbers_and_codes_every_category() {
     let t = table();
-    let e = TabularEncoder::fit(&t, &kinds(), Layout::Native, 1);
+    let e = TabularEncoder::fit(&t, &kinds(), Layout::Native, 1, None).unwrap();
     // Numbers and booleans without missing indicators, then the city's code (even with 3
     // levels).
     assert_eq!(e.feature_names(), ["age", "member", "city"]);
@@ -147,7 +147,7 @@ fn a_skewed_number_is_read_in_log_space_with_its_own_value_beside() {
         lines: (2..12).collect(),
     };
     let kinds = vec![("income".to_string(), ColumnKind::Numeric)];
-    let e = TabularEncoder::fit(&t, &kinds, Layout::OneHot, 1);
+    let e = TabularEncoder::fit(&t, &kinds, Layout::OneHot, 1, None).unwrap();
     assert_eq!(
         e.feature_names(),
         ["income", "income_raw", "income_missing"]
@@ -163,6 +163,6 @@ fn a_skewed_number_is_read_in_log_space_with_its_own_value_beside() {
     );
     assert_eq!(x[9 * 3 + 2], 1.0, "the missing row is flagged");
     // Trees: one feature, a log changes no split.
-    let trees = TabularEncoder::fit(&t, &kinds, Layout::Native, 1);
+    let trees = TabularEncoder::fit(&t, &kinds, Layout::Native, 1, None).unwrap();
     assert_eq!(trees.feature_names(), ["income"]);
 }

@@ -42,6 +42,16 @@ pub struct ColumnReport {
     pub action: String,
 }
 
+/// A value as an example in a report: on one line, at most 40 characters.
+fn example(v: &str) -> String {
+    let one: String = v.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 40 {
+        format!("{}...", one.chars().take(37).collect::<String>())
+    } else {
+        one
+    }
+}
+
 /// Distinct values, missing count and the first three distinct values of a column.
 fn stats(col: &RawCol) -> (usize, usize, Vec<String>) {
     let n = col.len();
@@ -80,7 +90,11 @@ fn stats(col: &RawCol) -> (usize, usize, Vec<String>) {
             (v.len(), ex)
         }
     };
-    (distinct, missing, examples)
+    (
+        distinct,
+        missing,
+        examples.iter().map(|e| example(e)).collect(),
+    )
 }
 
 /// The kind a column's data suggest. `mixed`: the table has text columns (so a few distinct
@@ -164,7 +178,10 @@ fn action(kind: ColumnKind, missing: usize, distinct: usize) -> String {
                 ""
             }
         ),
-        ColumnKind::Text => "free text: not used yet".into(),
+        ColumnKind::Text if missing > 0 => {
+            "text: tokens for the text models (an empty cell is empty text)".into()
+        }
+        ColumnKind::Text => "text: tokens for the text models".into(),
         ColumnKind::Id => "an id: kept for submissions, not a feature".into(),
         ColumnKind::Ignore if distinct <= 1 => "constant: dropped".into(),
         ColumnKind::Ignore => "ignored".into(),

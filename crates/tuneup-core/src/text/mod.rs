@@ -15,6 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::InputError;
 use crate::spec::{Normalization, TextSpec, TokenizerKind, Truncate};
+use crate::table::{MISSING, RawCol, RawTable};
 use word::WordVocab;
 
 /// Padding (also an empty text's only id).
@@ -264,6 +265,33 @@ pub fn cut(ids: Vec<u32>, max: usize, how: Truncate) -> Vec<u32> {
             v
         }
     }
+}
+
+/// Each row's texts, one per column (a missing cell is an empty text).
+pub fn rows_of<'a>(table: &'a RawTable, cols: &[String]) -> Result<Vec<Vec<&'a str>>, InputError> {
+    let mut per_col = Vec::with_capacity(cols.len());
+    for name in cols {
+        let Some(i) = table.position(name) else {
+            return Err(InputError::in_file(
+                &table.source,
+                format!("no text column `{name}`, which the model was trained with"),
+            ));
+        };
+        per_col.push(&table.cols[i]);
+    }
+    Ok((0..table.len())
+        .map(|r| {
+            per_col
+                .iter()
+                .map(|c| match c {
+                    RawCol::Str(codes, levels) if codes[r] != MISSING => {
+                        levels[codes[r] as usize].as_str()
+                    }
+                    _ => "",
+                })
+                .collect()
+        })
+        .collect())
 }
 
 /// Token counts of texts by the word tokenizer: what `init` reports, and the maximum length it

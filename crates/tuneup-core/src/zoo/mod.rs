@@ -17,6 +17,7 @@ mod squeezenet;
 mod tabular;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use serde::Serialize;
 
@@ -57,21 +58,58 @@ impl Size {
     }
 }
 
+/// A text model's token ids: the last `len` features of a row, each an id below `vocab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TextBlock {
+    pub len: usize,
+    pub vocab: usize,
+}
+
+/// What a row holds besides plain features: categorical codes (the tabular model embeds
+/// them; each column with that many codes, after the plain features) and token ids (after the
+/// codes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub cats: Vec<usize>,
+    pub text: Option<TextBlock>,
+}
+
+impl Inputs {
+    /// Features that are plain numbers, of `width`.
+    pub fn numbers(&self, width: usize) -> usize {
+        width - self.cats.len() - self.text.map_or(0, |t| t.len)
+    }
+}
+
 /// The parameters and FLOPs of `spec` on samples of `shape` with `outputs` outputs; an error
 /// (as text) when the model does not fit the input. A table's categorical columns count as
 /// numbers here: [`size_for`] sizes their embeddings.
 pub fn size(spec: &ModelSpec, shape: &[usize], outputs: usize) -> Result<Size, String> {
-    size_for(spec, shape, &[], outputs)
+    size_for(spec, shape, &Inputs::default(), outputs)
 }
 
-/// [`size`], for a table whose last `cats.len()` features are categorical codes, each column
-/// with that many codes (the tabular model embeds them).
+/// [`size`], for rows with categorical codes or token ids ([`Inputs`]).
 pub fn size_for(
     spec: &ModelSpec,
     shape: &[usize],
-    cats: &[usize],
+    inputs: &Inputs,
     outputs: usize,
 ) -> Result<Size, String> {
+    let cats = &inputs.cats[..];
+    if spec.arch.reads_text() != inputs.text.is_some() {
+        return Err(if inputs.text.is_some() {
+            format!(
+                "model kind `{}` does not read text: this data's features are text; use one of {}",
+                spec.kind(),
+                crate::spec::Arch::TEXT_KINDS.join(", ")
+            )
+        } else {
+            format!(
+                "model kind `{}` reads text, and this data has no text column (name one `text` in [data.columns])",
+                spec.kind()
+            )
+        });
+    }
     let mut s = Size {
         params: 0,
         flops: 0,
@@ -89,8 +127,18 @@ pub fn size_for(
         Arch::Gru(a) => gru::size(&mut s, a, shape, outputs)?,
         Arch::Tabular(a) => tabular::size(&mut s, a, norm, shape, cats, outputs)?,
         Arch::Gbdt(a) => gbdt::size(&mut s, a, outputs),
+        Arch::Fasttext(a) => text::fasttext(&mut s, a, shape, text_of(inputs), outputs),
+        Arch::Embbag(a) => text::embbag(&mut s, a, shape, text_of(inputs), outputs),
+        Arch::Textcnn(a) => text::textcnn(&mut s, a, shape, text_of(inputs), outputs),
+        Arch::Bigru(a) => text::bigru(&mut s, a, shape, text_of(inputs), outputs),
+        Arch::Transformer(a) => text::transformer(&mut s, a, shape, text_of(inputs), outputs),
     }
     Ok(s)
+}
+
+/// The text block of a text model's input (checked present above).
+fn text_of(inputs: &Inputs) -> TextBlock {
+    inputs.text.expect("a text model's input has token ids")
 }
 
 /// An image's (channels, height, width), or why the `what` model needs one.

@@ -125,7 +125,7 @@ pub(super) fn columns_table(s: &mut String, ins: &Inspection) {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "# What each column is: numeric, categorical, boolean, date, text (not used yet), id (kept for"
+        "# What each column is: numeric, categorical, boolean, date, text (for the text models), id (kept for"
     );
     let _ = writeln!(
         s,
@@ -158,4 +158,47 @@ pub(super) fn columns_table(s: &mut String, ins: &Inspection) {
             c.examples.join(", "),
         );
     }
+}
+
+/// `[data.text]`: how the text columns become tokens, with the texts' lengths and a maximum
+/// length that covers most of them.
+pub(super) fn text_table(s: &mut String, ins: &Inspection) {
+    let Some(l) = &ins.text_lengths else {
+        return;
+    };
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "# Texts are tokenized by a tokenizer trained on the training split (kept with the run). Their lengths"
+    );
+    let _ = writeln!(
+        s,
+        "# in words: median {}, 90% {}, 95% {}, 99% {}, longest {}{}.",
+        l.p50,
+        l.p90,
+        l.p95,
+        l.p99,
+        l.max,
+        if l.empty > 0 {
+            format!("; {} empty (read as empty text)", l.empty)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(s, "[data.text]");
+    let _ = writeln!(
+        s,
+        "tokenizer = \"word\"    # word, bpe, wordpiece or unigram (subwords; Hugging Face's tokenizers)"
+    );
+    let _ = writeln!(s, "vocab_size = 20000");
+    let _ = writeln!(
+        s,
+        "max_len = {}         # tokens per sample (the 90th percentile, rounded up; at most 1024)",
+        l.proposed_max_len()
+    );
+    let _ = writeln!(
+        s,
+        "truncate = \"head\"    # a longer text keeps its head, its tail, or both (half each)"
+    );
+    let _ = writeln!(s, "# lowercase = true, normalize = \"nfkc\", min_count = 2");
 }

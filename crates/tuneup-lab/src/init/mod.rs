@@ -56,6 +56,8 @@ pub struct Inspection {
     pub log_skew: Option<f64>,
     pub test: Option<PathBuf>,
     pub drop_missing_target: bool,
+    /// The text columns' lengths (all of them joined per row), when the table has any.
+    pub text_lengths: Option<tuneup_core::text::Lengths>,
 }
 
 /// Skewness above which a positive regression target is modelled in log space.
@@ -158,18 +160,52 @@ pub fn inspect(path: &Path, choices: &Choices) -> Result<Inspection, InputError>
         (Task::Classification, "images with class labels".into())
     };
     let mut classes = Vec::new();
+    let distinct = labels
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if tabular && task == Task::Classification && labels.len() >= 20 && distinct * 2 > labels.len()
+    {
+        let name = d.target_name.clone().unwrap_or_default();
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "the target column `{name}` has {distinct} distinct text values in {} rows: that is not a class label (free text, or an id); name the target column with --target",
+                labels.len()
+            ),
+        )
+        .column(name));
+    }
     if task == Task::Classification {
         data::check_targets(&d, task)?;
         classes = class_counts(labels);
     }
-    let table = if tabular {
+    let (table, text_lengths) = if tabular {
         let raw = table::read(path, &BTreeMap::new())?;
-        Some(TableSeen {
-            columns: table::infer::kinds(&raw, &BTreeMap::new(), d.target_name.as_deref())?,
-            clean: d.table.is_none(),
-        })
+        let columns = table::infer::kinds(&raw, &BTreeMap::new(), d.target_name.as_deref())?;
+        let text_cols: Vec<String> = columns
+            .iter()
+            .filter(|c| c.kind == tuneup_core::spec::ColumnKind::Text)
+            .map(|c| c.name.clone())
+            .collect();
+        let lengths = if text_cols.is_empty() {
+            None
+        } else {
+            let rows = tuneup_core::text::rows_of(&raw, &text_cols)?;
+            let joined: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
+            Some(tuneup_core::text::lengths(
+                joined.iter().map(String::as_str),
+            ))
+        };
+        (
+            Some(TableSeen {
+                columns,
+                clean: d.table.is_none(),
+            }),
+            lengths,
+        )
     } else {
-        None
+        (None, None)
     };
     let log_skew = (task == Task::Regression)
         .then(|| positive_skew(labels))
@@ -189,6 +225,7 @@ pub fn inspect(path: &Path, choices: &Choices) -> Result<Inspection, InputError>
         log_skew,
         test: choices.test.map(Path::to_path_buf),
         drop_missing_target: choices.drop_missing_target,
+        text_lengths,
     })
 }
 

@@ -21,6 +21,7 @@ pub(super) fn experiment_text(
     top_level(&mut s, ins, name, imbalance);
     data_table(&mut s, ins, data_rel, test_rel);
     super::columns::columns_table(&mut s, ins);
+    super::columns::text_table(&mut s, ins);
     let (batch, epochs) = model_table(&mut s, ins);
     training_tables(&mut s, ins, batch, epochs);
     s
@@ -173,6 +174,21 @@ fn model_table(s: &mut String, ins: &Inspection) -> (usize, usize) {
             (30_000 / n_train.max(1)).clamp(5, 30)
         };
         (128, epochs)
+    } else if ins.text_lengths.is_some() {
+        let _ = writeln!(
+            s,
+            "# fastText (Joulin et al. 2017): the mean embedding of the words and their hashed word pairs, then"
+        );
+        let _ = writeln!(
+            s,
+            "# a linear layer: a strong, fast baseline. The other text models: embbag, textcnn, bigru, transformer"
+        );
+        let _ = writeln!(s, "# (`tuneup zoo`); `tuneup improve` tries them.");
+        let _ = writeln!(s, "kind = \"fasttext\"");
+        let _ = writeln!(s, "dim = 64");
+        let _ = writeln!(s, "ngrams = 2");
+        let _ = writeln!(s, "dropout = 0.0");
+        (64, 10)
     } else if ins.table.as_ref().is_some_and(|t| !t.clean) {
         let _ = writeln!(
             s,
@@ -229,8 +245,14 @@ fn training_tables(s: &mut String, ins: &Inspection, batch: usize, epochs: usize
         s,
         "kind = \"adam\"  # adam (lr, beta1, beta2, eps, weight_decay) or sgd (lr, momentum, nesterov, weight_decay)"
     );
-    let _ = writeln!(s, "lr = 0.001");
-    if ins.table.as_ref().is_some_and(|t| !t.clean) {
+    // fastText trains its bag of embeddings at a high rate.
+    let lr = if ins.text_lengths.is_some() {
+        0.01
+    } else {
+        0.001
+    };
+    let _ = writeln!(s, "lr = {lr}");
+    if ins.table.as_ref().is_some_and(|t| !t.clean) && ins.text_lengths.is_none() {
         let _ = writeln!(s, "weight_decay = 0.01");
     }
     let _ = writeln!(s);
@@ -252,6 +274,12 @@ fn training_tables(s: &mut String, ins: &Inspection, batch: usize, epochs: usize
             s,
             "# shift = 2        # random translation, pixels; rotate = 10.0, scale = 0.1, erase = 0.25 ..."
         );
+    } else if ins.text_lengths.is_some() {
+        let _ = writeln!(
+            s,
+            "# token_delete = 0.1   # random deletion; token_swap, token_insert, token_dropout (shares of the tokens)"
+        );
+        return;
     } else {
         let _ = writeln!(
             s,

@@ -2,6 +2,7 @@
 //! staged image nets share [`staged`]), the layers they share in [`layers`]. Nothing here is
 //! public outside the crate but [`count_params`].
 
+mod bigru;
 mod cnn;
 mod conv1d;
 mod gru;
@@ -16,10 +17,15 @@ mod staged;
 mod tabular;
 #[cfg(test)]
 mod tests;
+mod text;
+mod text_bag;
+mod textcnn;
+mod transformer;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use tuneup_core::spec::{Arch, ModelSpec};
+use tuneup_core::zoo::Inputs;
 
 use layers::NormLayer;
 
@@ -33,23 +39,29 @@ pub enum Net {
     Staged(staged::Staged),
     Gru(gru::GruNet),
     Tabular(tabular::TabularNet),
+    Fasttext(text_bag::FasttextNet),
+    Embbag(text_bag::EmbbagNet),
+    Textcnn(textcnn::TextCnn),
+    Bigru(bigru::BigruNet),
+    Transformer(transformer::TransformerNet),
 }
 
 impl Net {
-    /// Builds a freshly initialised model for samples of `sample_shape` (a table's last
-    /// `cats.len()` features being categorical codes, each column with that many) and `outputs`
-    /// outputs. Errors (as text) when the spec does not fit the input (a CNN on vectors, a
+    /// Builds a freshly initialised model for samples of `sample_shape` (a table's rows ending
+    /// in categorical codes or token ids, as `inputs` says) and `outputs` outputs. Errors (as text) when the spec does not fit the input (a CNN on vectors, a
     /// spatial size that shrinks to nothing).
     pub fn new(
         spec: &ModelSpec,
         sample_shape: &[usize],
-        cats: &[usize],
+        inputs: &Inputs,
         outputs: usize,
         device: &Device,
     ) -> Result<Net, String> {
         // Whether the model fits the input (images for the CNN, signals for the 1-D CNN, no
         // spatial size shrinking to nothing) is the zoo's size check, shared with `tuneup zoo`.
-        tuneup_core::zoo::size_for(spec, sample_shape, cats, outputs)?;
+        tuneup_core::zoo::size_for(spec, sample_shape, inputs, outputs)?;
+        let cats = &inputs.cats[..];
+        let text = || text::block(inputs.text, spec.kind());
         let input: usize = sample_shape.iter().product();
         let norm = spec.norm;
         let staged = |(body, ch): (Vec<staged::Block>, usize), stem: usize| {
@@ -82,6 +94,46 @@ impl Net {
             Arch::Tabular(a) => Net::Tabular(tabular::TabularNet::new(
                 a, spec, input, cats, outputs, device,
             )),
+            Arch::Fasttext(a) => Net::Fasttext(text_bag::FasttextNet::new(
+                a,
+                spec,
+                sample_shape,
+                text()?,
+                outputs,
+                device,
+            )),
+            Arch::Embbag(a) => Net::Embbag(text_bag::EmbbagNet::new(
+                a,
+                spec,
+                sample_shape,
+                text()?,
+                outputs,
+                device,
+            )),
+            Arch::Textcnn(a) => Net::Textcnn(textcnn::TextCnn::new(
+                a,
+                spec,
+                sample_shape,
+                text()?,
+                outputs,
+                device,
+            )),
+            Arch::Bigru(a) => Net::Bigru(bigru::BigruNet::new(
+                a,
+                spec,
+                sample_shape,
+                text()?,
+                outputs,
+                device,
+            )),
+            Arch::Transformer(a) => Net::Transformer(transformer::TransformerNet::new(
+                a,
+                spec,
+                sample_shape,
+                text()?,
+                outputs,
+                device,
+            )),
             Arch::Gbdt(_) => {
                 return Err(
                     "boosted trees (kind = \"gbdt\") are not a network: this needs a network model"
@@ -100,6 +152,11 @@ impl Net {
             Net::Staged(s) => s.forward(x),
             Net::Gru(g) => g.forward(x),
             Net::Tabular(t) => t.forward(x),
+            Net::Fasttext(t) => t.forward(x),
+            Net::Embbag(t) => t.forward(x),
+            Net::Textcnn(t) => t.forward(x),
+            Net::Bigru(t) => t.forward(x),
+            Net::Transformer(t) => t.forward(x),
         }
     }
 
@@ -114,6 +171,8 @@ impl Net {
             Net::Staged(s) => s.norms(),
             Net::Gru(_) => Vec::new(),
             Net::Tabular(t) => t.norms(),
+            Net::Embbag(t) => t.norms(),
+            Net::Fasttext(_) | Net::Textcnn(_) | Net::Bigru(_) | Net::Transformer(_) => Vec::new(),
         };
         let buffers: usize = norms.iter().map(|n| n.buffers()).sum();
         self.num_params() - buffers
@@ -130,6 +189,11 @@ impl Net {
             Net::Staged(s) => s.l1(),
             Net::Gru(g) => g.l1(),
             Net::Tabular(t) => t.l1(),
+            Net::Fasttext(t) => t.l1(),
+            Net::Embbag(t) => t.l1(),
+            Net::Textcnn(t) => t.l1(),
+            Net::Bigru(t) => t.l1(),
+            Net::Transformer(t) => t.l1(),
         }
     }
 }
@@ -138,12 +202,12 @@ impl Net {
 pub fn count_params(
     spec: &ModelSpec,
     sample_shape: &[usize],
-    cats: &[usize],
+    inputs: &Inputs,
     outputs: usize,
 ) -> Result<usize, String> {
     if let Arch::Gbdt(_) = spec.arch {
         // Trees are counted in leaves, known once trained; the zoo gives the most.
-        return Ok(tuneup_core::zoo::size_for(spec, sample_shape, cats, outputs)?.params);
+        return Ok(tuneup_core::zoo::size_for(spec, sample_shape, inputs, outputs)?.params);
     }
-    Ok(Net::new(spec, sample_shape, cats, outputs, &crate::cpu())?.trainable_params())
+    Ok(Net::new(spec, sample_shape, inputs, outputs, &crate::cpu())?.trainable_params())
 }

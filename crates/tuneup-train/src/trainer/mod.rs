@@ -136,7 +136,7 @@ impl<'a> Fresh<'a> {
         let model = Net::new(
             &exp.model,
             &info.sample_shape,
-            &info.cat_levels(),
+            &info.inputs(),
             info.outputs(),
             &device,
         )

@@ -22,6 +22,10 @@ pub fn run(a: AugmentPreviewArgs) -> anyhow::Result<()> {
             a.experiment.display()
         );
     }
+    if data.info.text().is_some() {
+        super::augment_text::preview(&exp, &data.info, &data.train, a.samples, a.draws, a.json);
+        return Ok(());
+    }
     let maker = BatchMaker::new(
         &data.train,
         &data.info,

@@ -27,14 +27,48 @@ pub fn run(ctx: &Ctx, a: DiagnoseArgs) -> anyhow::Result<()> {
         )?;
         eprintln!("wrote {}", p.display());
     }
+    let text = d.run.data_info.as_ref().is_some_and(|i| i.text().is_some());
+    let k = a.top_losses.unwrap_or(if text { 5 } else { 0 });
+    let top = if k > 0 {
+        Some(tuneup_lab::top_losses::top_losses(
+            store.as_ref(),
+            a.run,
+            k,
+        )?)
+    } else {
+        None
+    };
     if a.json {
         let mut v = serde_json::to_value(&d.diagnosis)?;
         v["run_id"] = d.run.id.into();
+        if let Some(t) = &top {
+            v["top_losses"] = serde_json::to_value(t)?;
+        }
         println!("{v}");
         return Ok(());
     }
     print_card(d.run.id, &d.diagnosis);
+    if let Some(t) = &top {
+        print_top_losses(t);
+    }
     Ok(())
+}
+
+/// The most confidently wrong validation samples, one per line (a text's tokens below it).
+pub fn print_top_losses(t: &[tuneup_lab::top_losses::TopLoss]) {
+    println!("\nmost confidently wrong validation samples (top losses):");
+    if t.is_empty() {
+        println!("  none: every validation sample is right");
+    }
+    for l in t {
+        println!(
+            "  {}  truth {}  predicted {} (p {:.3}, loss {:.2})",
+            l.id, l.truth, l.predicted, l.confidence, l.loss
+        );
+        if let Some(text) = &l.text {
+            println!("      {text}");
+        }
+    }
 }
 
 fn show_err(task: Task, m: &Measured) -> String {

@@ -2,6 +2,7 @@
 //! command imports another; what several print is in `crate::views`.
 
 mod augment;
+mod augment_text;
 mod curve;
 mod cv;
 mod dashboard;

@@ -82,8 +82,20 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.open_existing()?;
     let r = store.run(a.run)?;
     let epochs = store.epochs(a.run)?;
+    let top = if a.top_losses > 0 {
+        Some(tuneup_lab::top_losses::top_losses(
+            store.as_ref(),
+            a.run,
+            a.top_losses,
+        )?)
+    } else {
+        None
+    };
     if a.json {
         let mut v = run_json(&r);
+        if let Some(t) = &top {
+            v["top_losses"] = serde_json::to_value(t)?;
+        }
         v["config"] = serde_json::to_value(&r.experiment)?;
         v["epochs"] = serde_json::to_value(
             epochs
@@ -126,6 +138,20 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| "-".into()),
         if trees { "leaves" } else { "params" }
     );
+    if let Some(t) = r.data_info.as_ref().and_then(|i| i.text()) {
+        println!(
+            "  text         {} tokenizer: {} ids, max_len {} ({}), {}",
+            t.spec.tokenizer.as_str(),
+            t.size,
+            t.spec.max_len,
+            match t.spec.truncate {
+                tuneup_core::spec::Truncate::Head => "head",
+                tuneup_core::spec::Truncate::Tail => "tail",
+                tuneup_core::spec::Truncate::Both => "head + tail",
+            },
+            t.columns.join(" + ")
+        );
+    }
     if let Some(s) = r.seconds {
         println!("  time         {}", duration(s));
     }
@@ -215,6 +241,9 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<()> {
     }
     for line in r.experiment.to_toml().lines() {
         println!("    {line}");
+    }
+    if let Some(t) = &top {
+        super::diagnose::print_top_losses(t);
     }
     Ok(())
 }

@@ -205,6 +205,26 @@ fn candidates(
     &'static str,
 ) {
     let dense = matches!(exp.model.arch, Arch::Mlp(_) | Arch::Resmlp(_));
+    if super::is_text(exp) {
+        // From the bag of words towards models of word order, the current kind left out.
+        const TEXT: &[&str] = &["textcnn", "bigru", "transformer", "embbag", "fasttext"];
+        const WITHOUT: [&[&str]; 5] = [
+            &["bigru", "transformer", "embbag", "fasttext"],
+            &["textcnn", "transformer", "embbag", "fasttext"],
+            &["textcnn", "bigru", "embbag", "fasttext"],
+            &["textcnn", "bigru", "transformer", "fasttext"],
+            &["textcnn", "bigru", "transformer", "embbag"],
+        ];
+        let at = TEXT
+            .iter()
+            .position(|k| *k == exp.model.kind())
+            .unwrap_or(0);
+        return (
+            WITHOUT[at],
+            None,
+            "a model of word order: Kim's CNN sees phrases, the GRU and the Transformer whole sentences, where a bag of words sees only which words occur",
+        );
+    }
     if super::is_table(exp) {
         return if dense {
             (
@@ -253,4 +273,25 @@ fn candidates(
         ),
         _ => (&[], None, ""),
     }
+}
+
+/// Text models: read twice as many tokens of each text (up to 4096), when the texts are cut.
+pub(super) fn longer_texts(exp: &Experiment) -> Option<Remedy> {
+    if !super::is_text(exp) {
+        return None;
+    }
+    let now = exp.data.text.clone().unwrap_or_default().max_len;
+    (now < 4096).then(|| {
+        remedy(
+            RemedyId::LongerTexts,
+            Bias,
+            "Read more of each text: a longer maximum length",
+            "the tokens past max_len never reach the model; twice as many cost about twice the time per epoch",
+            vec![change(
+                "data.text.max_len",
+                json!(now),
+                json!((now * 2).min(4096)),
+            )],
+        )
+    })
 }

@@ -53,6 +53,7 @@ remedy_ids! {
     Dropout = "dropout",
     EarlyStopping = "early_stopping",
     LabelSmoothing = "label_smoothing",
+    LongerTexts = "longer_texts",
     LowerLearningRate = "lower_learning_rate",
     LrSchedule = "lr_schedule",
     MatchTrainingData = "match_training_data",
@@ -195,6 +196,11 @@ fn round(v: f64) -> f64 {
 
 /// Whether the experiment's data is a table read column by column (text categories, missing
 /// cells ...): the tabular model's, or one with `[data.columns]`.
+/// Whether the model reads text (token ids).
+fn is_text(exp: &Experiment) -> bool {
+    exp.model.arch.reads_text()
+}
+
 fn is_table(exp: &Experiment) -> bool {
     exp.model.kind() == "tabular" || !exp.data.columns.is_empty()
 }

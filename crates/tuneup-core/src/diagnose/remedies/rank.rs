@@ -34,6 +34,8 @@ struct Menu {
     /// Boosted trees for a net on vectors: first on a table (or short vectors), else after the
     /// architectures; `None` for images.
     trees: Option<(Remedy, bool)>,
+    /// Text models: a longer maximum length.
+    longer_texts: Option<Remedy>,
 }
 
 impl Menu {
@@ -74,6 +76,7 @@ impl Menu {
             label_smoothing: variance::label_smoothing(exp),
             smaller_model: variance::smaller_model(exp),
             trees: trees_for_net(exp, shape),
+            longer_texts: bias::longer_texts(exp),
         }
     }
 
@@ -112,6 +115,10 @@ impl Menu {
             v.insert(0, self.model_selection.clone());
         } else {
             v.push(self.model_selection.clone());
+        }
+        if let Some(longer) = &self.longer_texts {
+            // After a bigger model: the words past the cut are data the model never saw.
+            v.insert(2.min(v.len()), longer.clone());
         }
         v.push(self.tuning.clone());
         self.with_trees(v, Category::Bias)
@@ -161,6 +168,10 @@ impl Menu {
 /// The trees remedy for a network whose samples are vectors (a table, a short CSV row, a
 /// signal), and whether it comes first (a table or at most 32 features).
 fn trees_for_net(exp: &Experiment, shape: Option<&[usize]>) -> Option<(Remedy, bool)> {
+    if super::is_text(exp) {
+        // Trees read no text.
+        return None;
+    }
     let table = super::is_table(exp);
     let first = table || matches!(shape, Some([n]) if *n <= 32);
     let vectors = table || matches!(shape, Some([_]) | Some([1, _]));

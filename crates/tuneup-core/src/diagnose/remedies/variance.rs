@@ -81,6 +81,13 @@ fn augmentation(exp: &Experiment, shape: Option<&[usize]>) -> Option<Vec<Change>
     }
     let a = &exp.augment;
     let c = |k: &str, from: Value, to: Value| change(&format!("augment.{k}"), from, to);
+    if super::is_text(exp) {
+        // Wei and Zou 2019's rates for a few thousand texts: 10% of the tokens.
+        return Some(vec![
+            c("token_delete", json!(a.token_delete), json!(0.1)),
+            c("token_swap", json!(a.token_swap), json!(0.1)),
+        ]);
+    }
     Some(match shape {
         Some([_, h, w]) => vec![
             c("shift", json!(a.shift), json!((h.min(w) / 14).max(1))),
@@ -115,7 +122,23 @@ pub(super) fn more_data(exp: &Experiment, shape: Option<&[usize]>) -> Remedy {
     }
     let a = &exp.augment;
     let mut changes = Vec::new();
-    if !a.mixes() {
+    if super::is_text(exp) {
+        // Stronger: token dropout and insertion on top.
+        if a.token_dropout == 0.0 {
+            changes.push(change(
+                "augment.token_dropout",
+                json!(a.token_dropout),
+                json!(0.1),
+            ));
+        }
+        if a.token_insert == 0.0 {
+            changes.push(change(
+                "augment.token_insert",
+                json!(a.token_insert),
+                json!(0.1),
+            ));
+        }
+    } else if !a.mixes() {
         if exp.task == Task::Classification {
             changes.push(change("augment.mixup", json!(a.mixup), json!(0.2)));
         } else {
@@ -152,6 +175,15 @@ pub(super) fn more_data(exp: &Experiment, shape: Option<&[usize]>) -> Remedy {
 
 pub(super) fn normalization(exp: &Experiment) -> Remedy {
     let id = RemedyId::Normalization;
+    if !exp.model.arch.spec().takes_norm() {
+        return not_yet(
+            id,
+            Variance,
+            "Batch / layer normalization",
+            "this architecture has no normalization to choose",
+            "another architecture",
+        );
+    }
     match exp.model.norm() {
         Norm::None => remedy(
             id,

@@ -14,6 +14,7 @@ mod resnet;
 mod shufflenet;
 mod squeezenet;
 mod tabular;
+mod text;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,7 @@ pub use resnet::Resnet;
 pub use shufflenet::Shufflenet;
 pub use squeezenet::Squeezenet;
 pub use tabular::{Tabular, embedding_width};
+pub use text::{Bigru, Embbag, Fasttext, Textcnn, Transformer};
 
 use super::KeyError;
 use super::raw::RawModel;
@@ -245,6 +247,21 @@ archs! {
     Gru(Gru) = "gru",
     Tabular(Tabular) = "tabular",
     Gbdt(Gbdt) = "gbdt",
+    Fasttext(Fasttext) = "fasttext",
+    Embbag(Embbag) = "embbag",
+    Textcnn(Textcnn) = "textcnn",
+    Bigru(Bigru) = "bigru",
+    Transformer(Transformer) = "transformer",
+}
+
+impl Arch {
+    /// The kinds that read token ids (`[data.text]`).
+    pub const TEXT_KINDS: &[&str] = &["fasttext", "embbag", "textcnn", "bigru", "transformer"];
+
+    /// Whether the model reads a row's token ids.
+    pub fn reads_text(&self) -> bool {
+        Arch::TEXT_KINDS.contains(&self.kind())
+    }
 }
 
 /// The model: an architecture and the options they share. As JSON and TOML it is one flat

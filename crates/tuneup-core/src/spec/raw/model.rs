@@ -40,6 +40,12 @@ pub(crate) struct RawModel {
     pub colsample: Option<f64>,
     pub max_bins: Option<usize>,
     pub early_stopping_rounds: Option<usize>,
+    // The text models' knobs.
+    pub dim: Option<usize>,
+    pub ngrams: Option<usize>,
+    pub buckets: Option<usize>,
+    pub kernel_sizes: Option<Vec<usize>>,
+    pub heads: Option<usize>,
     /// Multiplies every width (hidden units, channels): "a bigger model" in one key.
     pub width_mult: Option<f64>,
     /// Multiplies the number of hidden layers / conv blocks (the last one repeated).
@@ -82,6 +88,11 @@ impl RawModel {
                 "early_stopping_rounds",
                 self.early_stopping_rounds.is_some(),
             ),
+            ("dim", self.dim.is_some()),
+            ("ngrams", self.ngrams.is_some()),
+            ("buckets", self.buckets.is_some()),
+            ("kernel_sizes", self.kernel_sizes.is_some()),
+            ("heads", self.heads.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, set)| set.then_some(k))
