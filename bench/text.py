@@ -10,7 +10,6 @@ the training rows. Both print test accuracy and F1 of the spam class.
 """
 
 import json
-import subprocess
 import sys
 
 import pandas as pd
@@ -20,12 +19,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 
-
-def tuneup(exe, cwd, *args):
-    r = subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"tuneup {' '.join(args)} failed:\n{r.stderr[-3000:]}")
-    return r.stdout
+from messy_tables import tuneup
 
 
 def main(exe, data, budget, work):
@@ -67,7 +61,7 @@ def main(exe, data, budget, work):
           f" {theirs[0]:9.4f} {theirs[1]:9.4f}")
     print("chain:")
     for step in ledger:
-        print("  ", {k: step.get(k) for k in ("run_id", "remedy", "decision", "value")})
+        print("  ", {k: step.get(k) for k in ("step", "kind", "state", "run_id", "remedy", "value", "reason")})
 
 
 if __name__ == "__main__":

@@ -49,9 +49,6 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
     let base = base_of(source)?;
     let data = tuneup_core::data::prepare(&base)?;
     let (shape, outputs) = (data.info.sample_shape.clone(), data.info.outputs());
-    let tab =
-        tuneup_core::spec::ModelSpec::new(tuneup_core::spec::Arch::Tabular(Default::default()));
-    let tab_info = tabular_info(&tab, &base, &data);
     let wanted: Option<Vec<&str>> = models.map(|m| m.split(',').map(str::trim).collect());
     let catalogue = zoo::catalogue();
     if let Some(bad) = wanted
@@ -70,11 +67,9 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
         .into_iter()
         .filter(|e| wanted.as_ref().is_none_or(|w| w.contains(&e.name)))
         .filter_map(|e| {
-            let size = match (&tab_info, e.spec.kind()) {
-                (Some(i), "tabular") => {
-                    zoo::size_for(&e.spec, &i.sample_shape, &i.inputs(), outputs)
-                }
-                _ => zoo::size(&e.spec, &shape, outputs),
+            let size = match own_info(&e.spec, &base, &data) {
+                Some(i) => zoo::size_for(&e.spec, &i.sample_shape, &i.inputs(), outputs),
+                None => zoo::size(&e.spec, &shape, outputs),
             };
             size.ok().map(|s| (e, s))
         })
@@ -94,18 +89,21 @@ pub fn check(source: &Path, budget: &str, models: Option<&str>) -> anyhow::Resul
     })
 }
 
-/// The data description a tabular model would get on this table (when the data is a table
-/// that is not clean numbers and the spec is the tabular model).
-fn tabular_info(
+/// The data description a model that encodes a table its own way would get (the tabular
+/// model's level codes, a text model's token ids), when the data is such a table.
+fn own_info(
     spec: &tuneup_core::spec::ModelSpec,
     base: &Experiment,
     data: &tuneup_core::data::Prepared,
 ) -> Option<tuneup_core::data::DataInfo> {
-    if spec.kind() != "tabular" || data.info.tabular.is_none() {
+    if !(spec.kind() == "tabular" || spec.arch.reads_text()) || data.info.tabular.is_none() {
         return None;
     }
     let mut exp = base.clone();
     exp.model = spec.clone();
+    if tuneup_core::data::same_encoding(&exp, base) {
+        return Some(data.info.clone());
+    }
     tuneup_core::data::prepare_with(&exp, false)
         .ok()
         .map(|p| p.info)

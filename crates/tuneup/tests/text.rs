@@ -385,3 +385,71 @@ fn bad_text_input_is_exit_2_and_named() {
     ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn a_folder_of_text_files_per_class_trains_predicts_and_benches_the_text_zoo() {
+    let env = Env::new();
+    for (k, [id, label, text]) in mails(30, 2).iter().enumerate() {
+        let dir = env.path(&format!("mail/{label}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{}.txt", id.replace('/', "_"))), text).unwrap();
+        if k < 3 {
+            std::fs::create_dir_all(env.path("new")).unwrap();
+            std::fs::write(env.path(&format!("new/{k}.txt")), text).unwrap();
+        }
+    }
+    // init sees texts in class folders and writes a text baseline.
+    let o = env.tuneup(&[
+        "init",
+        env.path("mail").to_str().unwrap(),
+        "-o",
+        "mail.toml",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("texts in class folders"),
+        "{}",
+        stdout(&o)
+    );
+    let exp = std::fs::read_to_string(env.path("mail.toml")).unwrap();
+    assert!(
+        exp.contains("kind = \"fasttext\"") && exp.contains("[data.text]"),
+        "{exp}"
+    );
+    let exp = env.write("mail.toml", exp.replace("epochs = 10", "epochs = 2"));
+    let run = train(&env, &exp);
+    let id = run["run_id"].to_string();
+    let o = env.tuneup(&[
+        "predict",
+        &id,
+        env.path("new").to_str().unwrap(),
+        "-o",
+        "p.csv",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pred = std::fs::read_to_string(env.path("p.csv")).unwrap();
+    assert!(pred.starts_with("file,label\n0.txt,"), "{pred}");
+    assert_eq!(pred.lines().count(), 4);
+    // The text models of the zoo, each for the same short budget.
+    let o = env.tuneup(&[
+        "zoo",
+        "bench",
+        exp.to_str().unwrap(),
+        "--budget",
+        "3s",
+        "--models",
+        "fasttext,textcnn",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let table = json(&o).to_string();
+    assert!(
+        table.contains("textcnn") && table.contains("fasttext"),
+        "{table}"
+    );
+    // A file that is not UTF-8 is named.
+    let bad = env.path("mail/ham/bad.txt");
+    std::fs::write(&bad, b"caf\xe9 au lait").unwrap();
+    let o = env.tuneup(&["train", exp.to_str().unwrap()]);
+    assert_bad_input(&o, &["bad.txt", "0xe9", "offset 3"]);
+}

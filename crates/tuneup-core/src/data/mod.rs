@@ -10,6 +10,7 @@ pub mod images;
 mod prepare;
 mod source;
 mod tabular;
+pub mod text_folder;
 
 pub use dataset::{Dataset, TableRows, Targets};
 pub use encoded::{DataInfo, Normalizer, Part, Prepared, Y, encode, sort_classes};

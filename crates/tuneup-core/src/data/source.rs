@@ -25,9 +25,12 @@ pub fn detect_format(path: &Path) -> Result<DataFormat, InputError> {
         if images::looks_like_image_folder(path) {
             return Ok(DataFormat::ImageFolder);
         }
+        if super::text_folder::looks_like_text_folder(path) {
+            return Ok(DataFormat::TextFolder);
+        }
         return Err(InputError::in_file(
             path,
-            "folder is neither MNIST (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz]) nor an image folder (one subfolder of PNG / JPEG files per class, or pictures with a labels.csv of file, label)",
+            "folder is neither MNIST (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz]), an image folder (one subfolder of PNG / JPEG files per class, or pictures with a labels.csv of file, label), nor a text folder (one subfolder of .txt files per class)",
         ));
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -121,6 +124,7 @@ pub fn load(path: &Path, o: &ReadOptions) -> Result<(Dataset, Option<Vec<String>
     let d = match format {
         DataFormat::Csv | DataFormat::Parquet => return tabular::load(path, o),
         DataFormat::ImageFolder => images::load(path, &o.images, o.require_target)?,
+        DataFormat::TextFolder => super::text_folder::load(path, o)?,
         DataFormat::Mnist if path.is_dir() => {
             let (img, lab) = idx::find_pair(path, "train").ok_or_else(|| {
                 InputError::in_file(

@@ -22,6 +22,9 @@ pub enum DataFormat {
     /// A folder with one subfolder of PNG / JPEG images per class, or a folder of images with a
     /// `labels.csv` (file, label).
     ImageFolder,
+    /// A folder with one subfolder of `.txt` files per class (each file one text), or `.txt`
+    /// files of its own to predict.
+    TextFolder,
 }
 
 /// What a table column is to the model (`[data.columns]`): `tuneup init` infers each and writes

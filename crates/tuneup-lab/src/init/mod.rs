@@ -154,8 +154,11 @@ pub fn inspect(path: &Path, choices: &Choices) -> Result<Inspection, InputError>
         unreachable!("labelled load")
     };
     let tabular = matches!(format, DataFormat::Csv | DataFormat::Parquet);
+    let text_folder = format == DataFormat::TextFolder;
     let (task, why_task) = if tabular {
         guess_task(labels)
+    } else if text_folder {
+        (Task::Classification, "texts in class folders".into())
     } else {
         (Task::Classification, "images with class labels".into())
     };
@@ -180,9 +183,19 @@ pub fn inspect(path: &Path, choices: &Choices) -> Result<Inspection, InputError>
         data::check_targets(&d, task)?;
         classes = class_counts(labels);
     }
-    let (table, text_lengths) = if tabular {
-        let raw = table::read(path, &BTreeMap::new())?;
-        let columns = table::infer::kinds(&raw, &BTreeMap::new(), d.target_name.as_deref())?;
+    let (table, text_lengths) = if tabular || text_folder {
+        let mut declared = BTreeMap::new();
+        let raw = match &d.table {
+            Some(t) if text_folder => {
+                declared.insert(
+                    data::text_folder::TEXT.to_string(),
+                    tuneup_core::spec::ColumnKind::Text,
+                );
+                t.table.clone()
+            }
+            _ => table::read(path, &BTreeMap::new())?,
+        };
+        let columns = table::infer::kinds(&raw, &declared, d.target_name.as_deref())?;
         let text_cols: Vec<String> = columns
             .iter()
             .filter(|c| c.kind == tuneup_core::spec::ColumnKind::Text)
