@@ -469,7 +469,8 @@ pub struct StudyArgs {
 pub struct ZooArgs {
     #[command(subcommand)]
     pub action: Option<ZooAction>,
-    /// Input shape: 1x28x28 (images), 40 or 1x40 (signals / vectors).
+    /// Input shape: 1x28x28 (images), 40 or 1x40 (signals / vectors), text:256 (tokens per
+    /// sample; text:256x30000 with a 30,000-id vocabulary).
     #[arg(long, default_value = "1x28x28")]
     pub input: String,
     #[arg(long, default_value_t = 10)]

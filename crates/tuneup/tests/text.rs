@@ -453,3 +453,26 @@ fn a_folder_of_text_files_per_class_trains_predicts_and_benches_the_text_zoo() {
     let o = env.tuneup(&["train", exp.to_str().unwrap()]);
     assert_bad_input(&o, &["bad.txt", "0xe9", "offset 3"]);
 }
+
+#[test]
+fn the_zoo_sizes_the_text_models_for_a_text_input() {
+    let env = Env::new();
+    let o = env.tuneup(&["zoo", "--input", "text:256", "--classes", "2", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    let model = |n: &str| {
+        v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    // fastText: (20,000 words + 100,000 hashed pairs) x 64, then 64 x 2 + 2.
+    assert_eq!(model("fasttext")["params"], 120_000 * 64 + 64 * 2 + 2);
+    assert_eq!(model("textcnn")["fits"], true);
+    assert_eq!(model("cnn")["fits"], false);
+    let o = env.tuneup(&["zoo", "--input", "text:0"]);
+    assert_bad_input(&o, &["--input", "text:256"]);
+}

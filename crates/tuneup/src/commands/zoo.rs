@@ -1,4 +1,4 @@
-//! `tuneup zoo [--input 1x28x28] [--classes 10] [--json]`: every architecture with its
+//! `tuneup zoo [--input 1x28x28 | text:256] [--classes 10] [--json]`: every architecture with its
 //! parameter count and forward FLOPs for an input; `tuneup zoo bench DATA`: every one that fits
 //! the data trained for the same time.
 
@@ -20,19 +20,42 @@ pub fn run(ctx: &Ctx, a: ZooArgs) -> anyhow::Result<()> {
     }
 }
 
+/// `text:LEN` or `text:LENxVOCAB`: texts of LEN tokens (a VOCAB-id vocabulary, by default
+/// `[data.text]`'s).
+fn text_input(input: &str) -> Option<zoo::TextBlock> {
+    let rest = input.strip_prefix("text:")?;
+    let mut parts = rest
+        .split(['x', 'X'])
+        .map(|p| p.trim().parse::<usize>().ok());
+    let len = parts.next()??;
+    let vocab = match parts.next() {
+        Some(v) => v?,
+        None => tuneup_core::spec::TextSpec::default().vocab_size,
+    };
+    (parts.next().is_none() && len > 0 && vocab > 3).then_some(zoo::TextBlock { len, vocab })
+}
+
 fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
-    let shape = zoo::parse_shape(input).ok_or_else(|| {
-        InputError::new(format!(
-            "--input: expected a shape such as 1x28x28 (images), 1x40 or 40 (signals, vectors), found `{input}`"
-        ))
-    })?;
+    let text = text_input(input);
+    let shape = match text {
+        Some(t) => vec![t.len],
+        None => zoo::parse_shape(input).ok_or_else(|| {
+            InputError::new(format!(
+                "--input: expected a shape such as 1x28x28 (images), 1x40 or 40 (signals, vectors), or text:256 (256 tokens; text:256x30000 with a 30,000-id vocabulary), found `{input}`"
+            ))
+        })?,
+    };
     if classes == 0 {
         return Err(InputError::new("--classes: expected at least 1").into());
     }
+    let inputs = zoo::Inputs {
+        cats: Vec::new(),
+        text,
+    };
     let rows: Vec<_> = zoo::catalogue()
         .into_iter()
         .map(|e| {
-            let size = zoo::size(&e.spec, &shape, classes);
+            let size = zoo::size_for(&e.spec, &shape, &inputs, classes);
             (e, size)
         })
         .collect();
@@ -81,6 +104,11 @@ fn list(input: &str, classes: usize, json_out: bool) -> anyhow::Result<()> {
                 e.name, e.input, "-", "-", e.about
             ),
         }
+    }
+    if text.is_none() {
+        println!(
+            "\nThe text models' sizes: --input text:256 (tokens per sample; text:256x30000 with a vocabulary)."
+        );
     }
     println!("\nUse one with [model] kind = \"<kind>\" and its knobs (`--json` prints them).");
     Ok(())
