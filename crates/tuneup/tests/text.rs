@@ -476,3 +476,28 @@ fn the_zoo_sizes_the_text_models_for_a_text_input() {
     let o = env.tuneup(&["zoo", "--input", "text:0"]);
     assert_bad_input(&o, &["--input", "text:256"]);
 }
+
+#[test]
+fn a_study_tunes_the_tokenizer_and_the_text_model_together() {
+    let env = Env::new();
+    let data = write_mails(&env, "mail.csv", &mails(30, 4), true);
+    let exp = text_exp(
+        &env,
+        "t.toml",
+        &data,
+        "max_len = 64",
+        "kind = \"fasttext\"\ndim = 16\nbuckets = 2000",
+        1,
+    );
+    let text = std::fs::read_to_string(&exp).unwrap()
+        + "\n[search]\nsampler = \"random\"\ntrials = 3\n\n[search.space]\n\"data.text.max_len\" = { choices = [32, 128] }\n\"data.text.tokenizer\" = { choices = [\"word\", \"bpe\"] }\n\"model.dim\" = { int = [8, 32] }\n";
+    let exp = env.write("t.toml", text);
+    let o = env.tuneup(&["tune", exp.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    // Each trial's tokenizer is fitted with its own settings: three complete trials.
+    assert_eq!(v["complete"], 3, "{v}");
+    assert_eq!(v["failed"], 0, "{v}");
+    let tok = &v["best"]["params"]["data.text.tokenizer"];
+    assert!(tok == "word" || tok == "bpe", "{v}");
+}
