@@ -41,14 +41,14 @@ impl Augmenter {
         let at = |v: &[f32], j: usize| v.get(j / norm.block.max(1)).copied();
         let mean = (0..n).map(|j| at(&norm.mean, j).unwrap_or(0.0)).collect();
         let std = (0..n).map(|j| at(&norm.std, j).unwrap_or(1.0)).collect();
+        let inputs = info.inputs();
         Augmenter {
             spec: spec.clone(),
             shape: info.sample_shape.clone(),
             mean,
             std,
-            codes: info.cat_levels().len() + info.inputs().text.map_or(0, |t| t.len),
-            text: info
-                .inputs()
+            codes: inputs.cats.len() + inputs.text.map_or(0, |t| t.len),
+            text: inputs
                 .text
                 .map(|t| (t.len, spec.token_ops()))
                 .filter(|(_, ops)| ops.is_on()),

@@ -35,7 +35,7 @@ fn is_image(p: &Path) -> bool {
     )
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| InputError::in_file(dir, format!("cannot read folder: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))

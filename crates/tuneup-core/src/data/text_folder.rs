@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::images::sorted_entries;
 use super::{Dataset, ReadOptions, TableRows, Targets};
 use crate::error::{InputError, read_file};
 use crate::spec::{ColumnKind, Encoding};
@@ -16,19 +17,10 @@ fn is_text(p: &Path) -> bool {
     p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
-fn entries(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| InputError::in_file(dir, format!("cannot read folder: {e}")))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    v.sort();
-    Ok(v)
-}
-
 /// True when `dir` has a subfolder of `.txt` files, or `.txt` files of its own.
 pub fn looks_like_text_folder(dir: &Path) -> bool {
-    let has = |d: &Path| entries(d).is_ok_and(|f| f.iter().any(|p| is_text(p)));
-    entries(dir).is_ok_and(|e| e.iter().filter(|p| p.is_dir()).any(|d| has(d))) || has(dir)
+    let has = |d: &Path| sorted_entries(d).is_ok_and(|f| f.iter().any(|p| is_text(p)));
+    sorted_entries(dir).is_ok_and(|e| e.iter().filter(|p| p.is_dir()).any(|d| has(d))) || has(dir)
 }
 
 /// One file's text: UTF-8 (a byte that is not is an error naming the file and the byte's
@@ -57,14 +49,14 @@ fn read_text(file: &Path, encoding: Encoding) -> Result<String, InputError> {
 /// Loads the folder: a labelled one (subfolders) for training, a flat one to predict.
 pub fn load(dir: &Path, o: &ReadOptions) -> Result<Dataset, InputError> {
     let mut files: Vec<(PathBuf, Option<String>)> = Vec::new();
-    for e in entries(dir)? {
+    for e in sorted_entries(dir)? {
         if e.is_dir() {
             let label = e
                 .file_name()
                 .unwrap_or_default()
                 .to_string_lossy()
                 .to_string();
-            for f in entries(&e)?.into_iter().filter(|p| is_text(p)) {
+            for f in sorted_entries(&e)?.into_iter().filter(|p| is_text(p)) {
                 files.push((f, Some(label.clone())));
             }
         } else if is_text(&e) {

@@ -139,46 +139,31 @@ impl TextFit {
             .collect())
     }
 
-    /// A token's text (`[PAD]`, `[UNK]`, `[SEP]` for the special ones).
-    pub fn token(&self, id: u32) -> String {
-        if id < FIRST_TOKEN {
-            return subword::SPECIAL[id as usize].to_string();
-        }
-        match &self.vocab {
-            Vocab::Word(w) => w.token(id).unwrap_or("[UNK]").to_string(),
-            Vocab::Subword { json } => parse(json)
-                .ok()
-                .and_then(|tk| tk.id_to_token(id))
-                .unwrap_or_else(|| "[UNK]".into()),
-        }
+    /// Each id's token text (`[PAD]`, `[UNK]`, `[SEP]` for the special ones; `[UNK]` for an id
+    /// the vocabulary does not have). A subword tokenizer is read back once for all of them.
+    pub fn tokens(&self, ids: &[u32]) -> Vec<String> {
+        let subword = match &self.vocab {
+            Vocab::Subword { json } => parse(json).ok(),
+            Vocab::Word(_) => None,
+        };
+        ids.iter()
+            .map(|&id| {
+                if id < FIRST_TOKEN {
+                    return subword::SPECIAL[id as usize].to_string();
+                }
+                let t = match &self.vocab {
+                    Vocab::Word(w) => w.token(id).map(str::to_string),
+                    Vocab::Subword { .. } => subword.as_ref().and_then(|t| t.id_to_token(id)),
+                };
+                t.unwrap_or_else(|| subword::SPECIAL[UNK as usize].to_string())
+            })
+            .collect()
     }
 
     /// Ids back to readable text (padding dropped), for previews and reports.
     pub fn decode(&self, ids: &[u32]) -> String {
-        let toks: Vec<String> = match &self.vocab {
-            Vocab::Word(w) => ids
-                .iter()
-                .filter(|&&i| i != PAD)
-                .map(|&i| {
-                    if i < FIRST_TOKEN {
-                        subword::SPECIAL[i as usize].to_string()
-                    } else {
-                        w.token(i).unwrap_or("[UNK]").to_string()
-                    }
-                })
-                .collect(),
-            Vocab::Subword { json } => {
-                let tk = parse(json).ok();
-                ids.iter()
-                    .filter(|&&i| i != PAD)
-                    .map(|&i| {
-                        tk.as_ref()
-                            .and_then(|t| t.id_to_token(i))
-                            .unwrap_or_else(|| "[UNK]".into())
-                    })
-                    .collect()
-            }
-        };
+        let real: Vec<u32> = ids.iter().copied().filter(|&i| i != PAD).collect();
+        let toks = self.tokens(&real);
         if toks.iter().any(|t| t.starts_with(subword::METASPACE)) {
             let glued: String = toks.concat();
             return glued.replace(subword::METASPACE, " ").trim().to_string();

@@ -104,7 +104,7 @@ fn subword_tokenizers_train_with_the_special_ids_first() {
                 .iter()
                 .all(|&i| i >= FIRST_TOKEN && (i as usize) < fit.size)
         );
-        assert_eq!(fit.token(0), "[PAD]");
+        assert_eq!(fit.tokens(&[0, 2]), ["[PAD]", "[SEP]"]);
         // Decoded text has the original's words.
         assert!(
             fit.decode(&ids[0]).contains("money"),

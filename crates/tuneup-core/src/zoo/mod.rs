@@ -74,13 +74,6 @@ pub struct Inputs {
     pub text: Option<TextBlock>,
 }
 
-impl Inputs {
-    /// Features that are plain numbers, of `width`.
-    pub fn numbers(&self, width: usize) -> usize {
-        width - self.cats.len() - self.text.map_or(0, |t| t.len)
-    }
-}
-
 /// The parameters and FLOPs of `spec` on samples of `shape` with `outputs` outputs; an error
 /// (as text) when the model does not fit the input. A table's categorical columns count as
 /// numbers here: [`size_for`] sizes their embeddings.

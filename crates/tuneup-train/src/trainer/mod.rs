@@ -2,6 +2,7 @@
 //! kept on disk, a resume point after every epoch, and divergence (NaN / inf loss) ending the
 //! run as failed rather than crashing.
 
+mod checks;
 mod distill;
 pub(crate) mod loss;
 pub(crate) mod optimizer;
@@ -14,13 +15,15 @@ use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use tuneup_core::augment::{BatchMaker, loader};
-use tuneup_core::data::{Prepared, Y};
+use tuneup_core::data::Prepared;
 use tuneup_core::rng::Rng;
 pub use tuneup_core::run::EpochRecord;
 use tuneup_core::schedule::Scheduler;
 use tuneup_core::scores::{self, Scores};
 use tuneup_core::spec::{Experiment, Keep, Monitor};
 
+use checks::diverged;
+pub(crate) use checks::{improves, subset_y, train_eval_idx};
 use distill::Targets;
 pub use distill::Teachers;
 pub use resume::{ResumeState, read_resume_state};
@@ -84,9 +87,6 @@ pub enum TrainError {
     #[error("checkpoint: {0}")]
     Checkpoint(String),
 }
-
-/// At most this many training samples are scored each epoch (all of them at the end).
-const TRAIN_EVAL_SAMPLES: usize = 10_000;
 
 /// What to train and from where.
 pub struct Job<'a> {
@@ -544,64 +544,5 @@ impl<'a> Session<'a> {
             out_of_time: self.out_of_time,
             pruned: self.pruned,
         })
-    }
-}
-
-/// A batch loss that is not finite, or that exploded past `divergence_factor` times the first
-/// batch's: the run's failure. The first finite loss is remembered.
-fn diverged(
-    value: f64,
-    first_loss: &mut Option<f64>,
-    exp: &Experiment,
-    epoch: usize,
-    step: usize,
-) -> Option<RunStatus> {
-    let step = step + 1;
-    if !value.is_finite() {
-        return Some(RunStatus::Failed {
-            epoch,
-            step,
-            reason: format!(
-                "loss became {value} at epoch {epoch}, step {step} (diverged: try a lower learning rate)"
-            ),
-        });
-    }
-    let l0 = *first_loss.get_or_insert(value);
-    let factor = exp.train.divergence_factor;
-    (l0 > 0.0 && value > factor * l0).then(|| RunStatus::Failed {
-        epoch,
-        step,
-        reason: format!(
-            "loss exploded to {value:.4e} at epoch {epoch}, step {step} ({factor}x the first batch's {l0:.4}; diverged: try a lower learning rate or clipping)"
-        ),
-    })
-}
-
-/// Whether the monitored value `watched` beats the best so far by more than `delta` (a first
-/// value always does; a number beats a NaN).
-pub(crate) fn improves(watched: f64, best: Option<f64>, higher: bool, delta: f64) -> bool {
-    match best {
-        None => true,
-        Some(b) if b.is_nan() => !watched.is_nan(),
-        Some(b) if higher => watched > b + delta,
-        Some(b) => watched < b - delta,
-    }
-}
-
-/// The training rows scored each epoch (or boosting round): a seeded sample of at most
-/// [`TRAIN_EVAL_SAMPLES`], in order.
-pub(crate) fn train_eval_idx(n: usize, seed: u64) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..n).collect();
-    Rng::derive(seed, 2).shuffle(&mut idx);
-    idx.truncate(TRAIN_EVAL_SAMPLES);
-    idx.sort_unstable();
-    idx
-}
-
-pub(crate) fn subset_y(y: &Y, idx: &[usize]) -> Y {
-    match y {
-        Y::Classes(c) => Y::Classes(idx.iter().map(|&i| c[i]).collect()),
-        Y::Values(v) => Y::Values(idx.iter().map(|&i| v[i]).collect()),
-        Y::None => Y::None,
     }
 }
