@@ -11,6 +11,9 @@ use tuneup_store::{Run, Storage};
 /// How to judge: the target error (else the experiment's), the thresholds.
 pub struct Options {
     pub target_error: Option<f64>,
+    /// The achievable error's estimate, used when no target error is given (the improve loop's
+    /// other runs on the same rows).
+    pub estimate: Option<diagnose::Estimate>,
     pub thresholds: Thresholds,
 }
 
@@ -39,6 +42,7 @@ impl Options {
             .map_err(|(k, m)| InputError::new(format!("--{}: {m}", k.replace('_', "-"))))?;
         Ok(Options {
             target_error,
+            estimate: None,
             thresholds: t,
         })
     }
@@ -48,6 +52,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             target_error: None,
+            estimate: None,
             thresholds: Thresholds::default(),
         }
     }
@@ -94,6 +99,7 @@ pub fn diagnose_with_curves(
     let ev = Evidence {
         task: exp.task,
         target_error: opts.target_error.or(exp.target_error),
+        estimate: opts.estimate.clone(),
         train: obs(run.train, split_n(|s| Some(s.train))),
         train_dev: obs(run.train_dev, split_n(|s| s.train_dev)),
         val: obs(run.val, split_n(|s| Some(s.val))),

@@ -65,6 +65,9 @@ pub struct With<'a> {
     pub stopper: Option<Stopper<'a>>,
     /// Called with the run's id once it is recorded (a study links its trial to it).
     pub on_start: Option<Box<dyn FnOnce(i64) + 'a>>,
+    /// Seconds it must finish within: projected past them after its first batches, the run
+    /// stops there and is recorded as failed, saying why (the improve loop's candidates).
+    pub finish_within: Option<f64>,
 }
 
 /// Checks that the model fits the data and the experiment's budgets (before anything is
@@ -184,6 +187,7 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
         mut extra,
         stopper,
         on_start,
+        finish_within,
     } = with;
     let exp = req.exp;
     let metric = exp.metric().name();
@@ -221,6 +225,7 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
         checkpoint: &checkpoint,
         resume: req.resume,
         teachers,
+        finish_within,
     };
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
         tuneup_train::train(&job, &mut recorder)

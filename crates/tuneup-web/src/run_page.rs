@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use tuneup_core::diagnose::{Diagnosis, Measured};
+use tuneup_core::diagnose::{Diagnosis, Measured, TargetSource};
 use tuneup_core::spec::Task;
 use tuneup_lab::diagnose::{Options, diagnose_with_curves};
 use tuneup_store::{Run, RunKind};
@@ -201,10 +201,10 @@ fn card(d: &Diagnosis) -> String {
         format!(
             "{}{}",
             measured(t, &d.errors.target),
-            if d.errors.target_assumed {
-                " (none given: assumed 0)"
-            } else {
-                ""
+            match &d.errors.target_source {
+                TargetSource::Assumed => " (none given: assumed 0)".to_string(),
+                TargetSource::Estimated { from } => format!(" (estimated from {from})"),
+                TargetSource::Given => String::new(),
             }
         ),
     ]];

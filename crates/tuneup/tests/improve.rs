@@ -594,3 +594,45 @@ fn small_validation_sets_are_judged_by_cross_validation() {
     );
     assert_eq!(ledger(&env, "cv").len(), n);
 }
+
+#[test]
+fn spent_remedies_leave_the_budget_to_more_seeds_for_the_ensemble() {
+    let env = Env::new();
+    let e = exp(&env, "sd.toml", HIGH_VARIANCE);
+    let o = env.tuneup(&[
+        "improve",
+        e.to_str().unwrap(),
+        "--remedies",
+        "dropout,more_seeds",
+        "--budget",
+        "3m",
+        "--cv",
+        "off",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = ledger(&env, "sd");
+    let seeds: Vec<&Value> = l.iter().filter(|s| s["remedy"] == "more_seeds").collect();
+    // --ensemble 3: two more seeds of the best, each its own judged child with another seed.
+    assert_eq!(seeds.len(), 2, "{l:?}");
+    for (k, s) in seeds.iter().enumerate() {
+        assert!(
+            ["kept", "rejected"].contains(&s["state"].as_str().unwrap()),
+            "{s}"
+        );
+        assert_eq!(s["changes"][0]["key"], "seed", "{s}");
+        let run = show(&env, &s["run_id"]);
+        let parent = show(&env, &s["parent_run"]);
+        assert_ne!(run["config"]["seed"], parent["config"]["seed"], "seed {k}");
+        assert_eq!(run["config"]["model"], parent["config"]["model"]);
+    }
+    // The final ensemble step chooses among them; the final row says why the chain stopped
+    // and how much budget it left.
+    let n = l.len();
+    assert_eq!(l[n - 2]["kind"], "ensemble", "{:?}", l[n - 2]);
+    let why = l[n - 1]["reason"].as_str().unwrap();
+    assert!(
+        why.contains("further seeds for the final ensemble are trained")
+            && why.contains("s of the budget left"),
+        "{why}"
+    );
+}

@@ -7,12 +7,14 @@ pub mod curves;
 pub mod interval;
 pub mod power_law;
 pub mod remedies;
+pub mod target;
 
 use serde::{Deserialize, Serialize};
 
 pub use curves::{CurveFinding, describe_finding, read_curves};
 pub use interval::{Gap, Measured};
 pub use remedies::{Change, Remedy, remedies};
+pub use target::{Estimate, TargetSource};
 
 use crate::run::EpochRecord;
 use crate::spec::{Experiment, Task};
@@ -119,8 +121,11 @@ pub struct Observed {
 #[derive(Debug, Clone)]
 pub struct Evidence<'a> {
     pub task: Task,
-    /// Human-level or best-known error; `None` is taken as 0 and said so.
+    /// Human-level or best-known error; `None`: the estimate below, else 0, said so.
     pub target_error: Option<f64>,
+    /// Another model's validation error on the same rows: the achievable error's estimate
+    /// when no target error is given ([`target`]).
+    pub estimate: Option<Estimate>,
     pub train: Option<Observed>,
     pub train_dev: Option<Observed>,
     pub val: Option<Observed>,
@@ -172,8 +177,11 @@ pub struct Assessed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Errors {
     pub target: Measured,
-    /// True when no target error was given and 0 was assumed.
+    /// True when no target error was given (it was estimated, or 0 assumed).
     pub target_assumed: bool,
+    /// Where the target came from.
+    #[serde(default)]
+    pub target_source: TargetSource,
     pub train: Option<Measured>,
     pub train_dev: Option<Measured>,
     pub val: Option<Measured>,
@@ -235,6 +243,9 @@ fn gap_text(task: Task, name: &str, a: &Assessed, min_gap: f64) -> String {
 /// The errors measured with their intervals, and the gaps between them.
 struct Gaps {
     target: Measured,
+    target_source: TargetSource,
+    /// Says how the target was chosen, when it was not given.
+    target_note: Option<String>,
     train: Option<Measured>,
     train_dev: Option<Measured>,
     val: Option<Measured>,
@@ -248,7 +259,8 @@ impl Gaps {
     fn new(ev: &Evidence, t: &Thresholds) -> Gaps {
         let z = t.z;
         let m = |o: &Observed| Measured::of(ev.task, o.error, o.n, z);
-        let target = Measured::exact(ev.target_error.unwrap_or(0.0));
+        let (target, target_source, target_note) =
+            target::target(ev.task, ev.target_error, ev.estimate.as_ref(), z);
         let train = ev.train.as_ref().map(m);
         let train_dev = ev.train_dev.as_ref().map(m);
         let val = ev.val.as_ref().map(m);
@@ -270,6 +282,8 @@ impl Gaps {
         };
         Gaps {
             target,
+            target_source,
+            target_note,
             train,
             train_dev,
             val,
@@ -345,11 +359,11 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
     let curves = read_curves(ev.epochs, ev.failure, t);
     let task = ev.task;
     let mut reasons = Vec::new();
-    if ev.target_error.is_none() {
-        reasons
-            .push("no target error given (target_error or --target-error): taken as 0".to_string());
-    }
+    reasons.extend(g.target_note.clone());
     reasons.extend(g.reasons(task));
+    if matches!(g.target_source, TargetSource::Estimated { .. }) {
+        reasons.extend(target::unavoidable(task, &g.target, g.val.as_ref()));
+    }
     let verdict = verdict(&g, &curves);
     if let Some(u) = curves.iter().find(|c| unstable(c)) {
         let why = format!("the training curves are unstable: {}", describe_finding(u));
@@ -370,6 +384,7 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
         errors: Errors {
             target: g.target,
             target_assumed: ev.target_error.is_none(),
+            target_source: g.target_source.clone(),
             train: g.train,
             train_dev: g.train_dev,
             val: g.val,
@@ -387,196 +402,4 @@ pub fn diagnose(ev: &Evidence, exp: &Experiment, t: &Thresholds) -> Diagnosis {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::run::EpochRecord;
-
-    fn exp() -> Experiment {
-        Experiment::parse(
-            "task = \"classification\"\n[data]\ntrain = \"x.csv\"\n[model]\nkind = \"mlp\"\n",
-            std::path::Path::new(""),
-        )
-        .unwrap()
-    }
-
-    fn flat(n: usize, train: f64, val: f64) -> Vec<EpochRecord> {
-        (1..=n)
-            .map(|e| {
-                let k = 1.0 + 1.0 / (e * e * e) as f64;
-                EpochRecord {
-                    epoch: e,
-                    fit_loss: train * k,
-                    train_loss: train * k,
-                    train_error: train,
-                    val_loss: val * k,
-                    val_error: val,
-                    val_metric: 1.0 - val,
-                    lr: 1e-3,
-                    seconds: 1.0,
-                    fit_seconds: 0.0,
-                }
-            })
-            .collect()
-    }
-
-    fn run(
-        target: Option<f64>,
-        train: (f64, usize),
-        val: (f64, usize),
-        epochs: &[EpochRecord],
-        failure: Option<&str>,
-    ) -> Diagnosis {
-        let ev = Evidence {
-            task: Task::Classification,
-            target_error: target,
-            train: Some(Observed {
-                error: train.0,
-                n: train.1,
-            }),
-            train_dev: None,
-            val: Some(Observed {
-                error: val.0,
-                n: val.1,
-            }),
-            epochs,
-            failure,
-            sample_shape: None,
-            outputs: None,
-        };
-        diagnose(&ev, &exp(), &Thresholds::default())
-    }
-
-    #[test]
-    fn every_verdict() {
-        let e = flat(20, 0.5, 0.6);
-        assert_eq!(
-            run(Some(0.04), (0.68, 3200), (0.70, 800), &e, None).verdict,
-            Verdict::HighBias
-        );
-        assert_eq!(
-            run(Some(0.0), (0.0, 1000), (0.10, 1000), &e, None).verdict,
-            Verdict::HighVariance
-        );
-        assert_eq!(
-            run(Some(0.01), (0.10, 5000), (0.20, 5000), &e, None).verdict,
-            Verdict::HighBiasAndVariance
-        );
-        assert_eq!(
-            run(Some(0.01), (0.012, 50000), (0.014, 10000), &e, None).verdict,
-            Verdict::Good
-        );
-        let d = run(
-            Some(0.0),
-            (0.3, 1000),
-            (0.3, 1000),
-            &e[..2],
-            Some("loss became NaN at epoch 2, step 3 (diverged: try a lower learning rate)"),
-        );
-        assert_eq!(d.verdict, Verdict::UnstableOptimization);
-        assert!(
-            d.remedies[0].id == "lower_learning_rate",
-            "{:?}",
-            d.remedies[0]
-        );
-        // Under-trained: no significant gap, but validation loss still falling at the end.
-        let improving: Vec<EpochRecord> = (1..=10)
-            .map(|e| EpochRecord {
-                val_loss: 1.0 / e as f64,
-                train_loss: 1.0 / e as f64,
-                fit_loss: 1.0 / e as f64,
-                ..e_base(e)
-            })
-            .collect();
-        assert_eq!(
-            run(Some(0.004), (0.005, 1000), (0.01, 1000), &improving, None).verdict,
-            Verdict::UnderTrained
-        );
-    }
-
-    fn e_base(e: usize) -> EpochRecord {
-        EpochRecord {
-            epoch: e,
-            fit_loss: 0.0,
-            train_loss: 0.0,
-            train_error: 0.0,
-            val_loss: 0.0,
-            val_error: 0.0,
-            val_metric: 0.0,
-            lr: 1e-3,
-            seconds: 1.0,
-            fit_seconds: 0.0,
-        }
-    }
-
-    #[test]
-    fn low_error_problems_are_judged_on_their_own_scale() {
-        // The MNIST CNN baseline trained for 3 epochs on the development machine: 0.84%
-        // train error on 48,000, 1.69% validation error on 12,000, against a 0.5% target. The
-        // 0.85-point variance is twice the 0.34-point avoidable bias and well beyond noise.
-        let d = run(
-            Some(0.005),
-            (0.0084375, 48_000),
-            (0.0169167, 12_000),
-            &flat(3, 0.03, 0.06),
-            None,
-        );
-        assert!((d.min_gap - 0.25 * 0.0169167).abs() < 1e-9);
-        assert_eq!(d.verdict, Verdict::HighVariance);
-        assert!(!d.avoidable_bias.unwrap().high);
-    }
-
-    #[test]
-    fn small_validation_gap_is_not_variance() {
-        // 100 validation samples, a 2-point gap: within noise.
-        let d = run(
-            Some(0.0),
-            (0.08, 1500),
-            (0.10, 100),
-            &flat(10, 0.3, 0.35),
-            None,
-        );
-        assert!(!d.variance.unwrap().high);
-        assert_ne!(d.verdict, Verdict::HighVariance);
-        assert!(
-            d.reasons.iter().any(|r| r.contains("within noise")),
-            "{:?}",
-            d.reasons
-        );
-    }
-
-    #[test]
-    fn data_mismatch_with_train_dev() {
-        let e = flat(10, 0.1, 0.2);
-        let ev = Evidence {
-            task: Task::Classification,
-            target_error: Some(0.05),
-            train: Some(Observed {
-                error: 0.055,
-                n: 8000,
-            }),
-            train_dev: Some(Observed {
-                error: 0.06,
-                n: 2000,
-            }),
-            val: Some(Observed {
-                error: 0.15,
-                n: 2000,
-            }),
-            epochs: &e,
-            failure: None,
-            sample_shape: None,
-            outputs: None,
-        };
-        let d = diagnose(&ev, &exp(), &Thresholds::default());
-        assert_eq!(d.verdict, Verdict::DataMismatch);
-        assert!(!d.variance.unwrap().high);
-        assert!((d.data_mismatch.unwrap().gap.value - 0.09).abs() < 1e-12);
-    }
-
-    #[test]
-    fn missing_target_is_said() {
-        let d = run(None, (0.1, 1000), (0.1, 1000), &flat(5, 0.3, 0.3), None);
-        assert!(d.errors.target_assumed);
-        assert!(d.reasons[0].contains("taken as 0"));
-    }
-}
+mod tests;

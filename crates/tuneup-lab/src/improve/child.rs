@@ -13,7 +13,7 @@ use tuneup_core::spec::Experiment;
 
 use super::describe::fold_name;
 use super::{Chain, STUDY_SHARE};
-use crate::cv::{CvRequest, Folds, record, train_fold};
+use crate::cv::{CvRequest, Folds, record};
 use crate::record::{Request, With, check_model, record_and_train};
 
 /// A step's child run, with what it needs besides the remedy.
@@ -96,7 +96,13 @@ impl Child<'_> {
             parent: Some(self.parent),
             resume: resume.as_ref().map(|(p, _)| p.as_path()),
         };
-        let t = record_and_train(chain.lab, req, self.linked(With::default()))?;
+        // A candidate that cannot finish in the time left stops after a probe of its first
+        // batches (gradient-boosted trees are not probed).
+        let with = With {
+            finish_within: Some(remaining.max(1.0)),
+            ..With::default()
+        };
+        let t = record_and_train(chain.lab, req, self.linked(with))?;
         let note = resume
             .map(|(_, e)| format!("continued run {} from its epoch {e}; ", self.parent))
             .unwrap_or_default();
@@ -220,8 +226,19 @@ impl Child<'_> {
                 if let Some((_, e)) = &resume {
                     resumed_from = Some(*e);
                 }
-                let from = resume.as_ref().map(|(p, _)| p.as_path());
-                train_fold(lab, &fe, plan, &display, cv_run, from)
+                let req = Request {
+                    exp: &fe,
+                    data: &plan.data,
+                    display: &display,
+                    parent: Some(cv_run),
+                    resume: resume.as_ref().map(|(p, _)| p.as_path()),
+                };
+                // Each fold is probed like a single candidate, against its share of the time.
+                let with = With {
+                    finish_within: Some(per_fold),
+                    ..With::default()
+                };
+                record_and_train(lab, req, with).map(|t| t.run_id)
             },
         )?;
         if let Some(e) = resumed_from {

@@ -17,6 +17,7 @@
 //! in [`study_step`] and [`distill`]), [`judge`], [`ensemble_step`], [`describe`] (how steps
 //! read), [`history`].
 
+mod achievable;
 mod baseline;
 mod child;
 pub mod describe;
@@ -24,6 +25,7 @@ mod distill;
 mod ensemble_step;
 pub mod history;
 mod judge;
+mod seeds;
 mod setup;
 mod step;
 mod study_step;

@@ -2,6 +2,7 @@
 //! the first remedy not yet tried; its child run; the paired judgement; the ledger row.
 
 use serde_json::Value;
+use tuneup_core::diagnose::remedies::RemedyId;
 use tuneup_core::diagnose::{Diagnosis, Remedy, Verdict};
 use tuneup_store::{NewStep, Step, StepKind, StepState};
 
@@ -93,13 +94,17 @@ fn room(chain: &Chain, best: &Best, ledger: &[Step]) -> anyhow::Result<Result<Ro
 /// The best run's diagnosis; after the verdict's own remedies (or when the diagnosis is good,
 /// within the target's noise) and while budget is left: what could still help, the larger
 /// gap's remedies first.
-fn diagnosis(chain: &Chain, best: &Best, room: &Room) -> anyhow::Result<Diagnosis> {
-    let diagnosed = diagnose_with_curves(
-        chain.lab.store,
-        best.run,
-        room.diag_run,
-        &Options::default(),
-    )?;
+fn diagnosis(
+    chain: &Chain,
+    best: &Best,
+    room: &Room,
+    ledger: &[Step],
+) -> anyhow::Result<Diagnosis> {
+    let opts = Options {
+        estimate: super::achievable::estimate(chain, best.run, ledger)?,
+        ..Options::default()
+    };
+    let diagnosed = diagnose_with_curves(chain.lab.store, best.run, room.diag_run, &opts)?;
     let mut d = diagnosed.diagnosis;
     let (shape, outputs) = shape_and_outputs(&diagnosed.run);
     let more = tuneup_core::diagnose::remedies::remedies(
@@ -171,7 +176,7 @@ fn other_family(
         per_candidate: room.per_candidate,
         remaining: room.remaining,
     };
-    let diagnosis = diagnosis(chain, &alt, &room)?;
+    let diagnosis = diagnosis(chain, &alt, &room, ledger)?;
     Ok(choose(chain, &alt, &diagnosis, &room, ledger)?.map(|r| (alt, room, diagnosis, r)))
 }
 
@@ -222,6 +227,8 @@ fn choose(
         .remedies
         .iter()
         .filter(|r| r.available && !r.changes.is_empty() && !tried(r) && affordable(r))
+        // A change to the value a key already has (dropout at its cap) is no remedy.
+        .filter(|r| r.changes.iter().any(|c| c.from != c.to))
         .filter(|r| {
             chain
                 .remedies
@@ -244,20 +251,34 @@ pub(super) fn next(chain: &mut Chain, best: &Best) -> anyhow::Result<Next> {
         Ok(r) => r,
         Err(why) => return Ok(Next::Stop(why)),
     };
-    let d = diagnosis(chain, best, &room)?;
+    let d = diagnosis(chain, best, &room, &ledger)?;
     let (from, room, d, remedy) = match choose(chain, best, &d, &room, &ledger)? {
         Some(r) => (best.clone(), room, d, r),
         // The best's remedies are spent: the other model family's best run (trees for a net,
         // a net for trees) gets its own remedies, each child judged against the chain's best.
         None => match other_family(chain, best, &room, &ledger)? {
             Some(found) => found,
-            None => {
-                return Ok(Next::Stop(if d.verdict == Verdict::Good {
-                    "the diagnosis is good (within the target's noise)".into()
-                } else {
-                    format!("no remedy left for {}", d.verdict.describe())
-                }));
-            }
+            // Then more seeds of the best for the final ensemble, while they fit.
+            None => match super::seeds::next_seed(
+                chain,
+                best,
+                &ledger,
+                room.per_candidate,
+                room.remaining,
+            )? {
+                Ok(r) => (best.clone(), room, d, r),
+                Err(seeds) => {
+                    let left = chain.left().max(0.0);
+                    let why = if d.verdict == Verdict::Good {
+                        "the diagnosis is good (within the target's noise)".to_string()
+                    } else {
+                        format!("no remedy left for {}", d.verdict.describe())
+                    };
+                    return Ok(Next::Stop(format!(
+                        "{why}; {seeds} ({left:.0} s of the budget left)"
+                    )));
+                }
+            },
         },
     };
     let diag = brief(&d);
@@ -299,6 +320,15 @@ pub(super) fn next(chain: &mut Chain, best: &Best) -> anyhow::Result<Next> {
         note.push_str(&format!(
             "the time budget stopped it at epoch {done} of {of}{fold}; "
         ));
+    }
+    if remedy.id == RemedyId::MoreSeeds {
+        let reason = format!(
+            "{note}{}",
+            super::seeds::bag(chain, best, &ledger, (run, v))?
+        );
+        chain.lab.say(format!("   step {step}: {reason}"));
+        chain.end(step, StepState::Rejected, Some(v), &reason)?;
+        return Ok(Next::Continue);
     }
     judged(chain, step, best, (run, v, exp), &note)
 }

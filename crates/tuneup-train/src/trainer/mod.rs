@@ -6,6 +6,7 @@ mod checks;
 mod distill;
 pub(crate) mod loss;
 pub(crate) mod optimizer;
+mod probe;
 mod resume;
 
 use std::path::{Path, PathBuf};
@@ -99,6 +100,9 @@ pub struct Job<'a> {
     pub resume: Option<&'a Path>,
     /// Distil from these teachers.
     pub teachers: Option<&'a Teachers>,
+    /// Seconds the run must finish within: projected past them after its first batches, it
+    /// stops there and fails, saying so ([`probe`]).
+    pub finish_within: Option<f64>,
 }
 
 /// Trains the experiment's model on prepared data (or continues a run), distilling from
@@ -196,6 +200,7 @@ struct Session<'a> {
     start_epoch: usize,
     status: RunStatus,
     started: Instant,
+    probe: probe::Probe,
 }
 
 impl<'a> Session<'a> {
@@ -269,6 +274,7 @@ impl<'a> Session<'a> {
             start_epoch: 1,
             status: RunStatus::Complete,
             started,
+            probe: probe::Probe::new(job.finish_within, batches),
         };
         if let Some(from) = job.resume {
             s.resume_from(from)?;
@@ -327,8 +333,14 @@ impl<'a> Session<'a> {
             ref mut first_loss,
             ref mut global_step,
             ref mut status,
+            ref mut probe,
+            start_epoch,
+            batches,
+            started,
             ..
         } = *self;
+        let probing = epoch == start_epoch;
+        let epochs_left = exp.train.epochs + 1 - start_epoch;
         let teachers = Targets {
             teachers: job.teachers,
             cached: cached_targets.as_deref(),
@@ -365,6 +377,16 @@ impl<'a> Session<'a> {
                 let grads = GradientsParams::from_grads(loss.backward(), &m);
                 slot = Some(optim.step(scheduler.lr(*global_step, epoch - 1), m, grads));
                 *global_step += 1;
+                if probing {
+                    if let Some(reason) = probe.after_batch(step, batches, epochs_left, started) {
+                        *status = RunStatus::Failed {
+                            epoch,
+                            step: step + 1,
+                            reason,
+                        };
+                        return false;
+                    }
+                }
                 true
             },
         );

@@ -1,7 +1,7 @@
 //! A run's learning curves: loss and error per epoch, the target error, the best epoch or the
 //! early-stopping point.
 
-use tuneup_core::diagnose::{self, Diagnosis};
+use tuneup_core::diagnose::{self, Diagnosis, TargetSource};
 use tuneup_core::run::EpochRecord;
 use tuneup_core::spec::Task;
 use tuneup_store::Run;
@@ -95,10 +95,12 @@ pub fn learning_curves_svg(run: &Run, epochs: &[EpochRecord], d: &Diagnosis) -> 
         ],
         hlines: vec![Mark {
             value: d.errors.target.value,
-            label: if d.errors.target_assumed {
-                "target (assumed 0)".into()
-            } else {
-                format!("target {:.4}", d.errors.target.value)
+            label: match &d.errors.target_source {
+                TargetSource::Assumed => "target (assumed 0)".into(),
+                TargetSource::Estimated { .. } => {
+                    format!("target {:.4} (estimated)", d.errors.target.value)
+                }
+                TargetSource::Given => format!("target {:.4}", d.errors.target.value),
             },
             color: "#2ca02c",
         }],

@@ -1,6 +1,6 @@
 //! `tuneup diagnose RUN`: the bias / variance report card of a recorded run.
 
-use tuneup_core::diagnose::{Diagnosis, Measured};
+use tuneup_core::diagnose::{Diagnosis, Measured, TargetSource};
 use tuneup_core::spec::Task;
 use tuneup_lab::diagnose::{Options, diagnose_run};
 
@@ -101,10 +101,10 @@ fn print_card(run_id: i64, d: &Diagnosis) {
     };
     println!("run {run_id}: {}\n", d.verdict.describe().to_uppercase());
     println!("  {unit}");
-    let target_note = if d.errors.target_assumed {
-        "  (none given: assumed 0)"
-    } else {
-        ""
+    let target_note = match &d.errors.target_source {
+        TargetSource::Assumed => "  (none given: assumed 0)".to_string(),
+        TargetSource::Estimated { from } => format!("  (none given: estimated from {from})"),
+        TargetSource::Given => String::new(),
     };
     println!(
         "  target     {}{target_note}",

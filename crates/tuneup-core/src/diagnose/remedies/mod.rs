@@ -59,6 +59,7 @@ remedy_ids! {
     MatchTrainingData = "match_training_data",
     ModelSelection = "model_selection",
     MoreData = "more_data",
+    MoreSeeds = "more_seeds",
     Normalization = "normalization",
     RaiseLearningRate = "raise_learning_rate",
     SmallerModel = "smaller_model",

@@ -296,6 +296,7 @@ mod studies {
             let ev = Evidence {
                 task: Task::Classification,
                 target_error: Some(0.01),
+                estimate: None,
                 train: Some(Observed {
                     error: train,
                     n: 4000,
