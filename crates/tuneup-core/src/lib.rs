@@ -26,6 +26,7 @@ pub mod run;
 pub mod schedule;
 pub mod scores;
 pub mod sealed;
+pub mod selection;
 pub mod spec;
 pub mod stop;
 pub mod table;

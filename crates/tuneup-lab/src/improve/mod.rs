@@ -24,6 +24,7 @@ pub mod describe;
 mod distill;
 mod ensemble_step;
 pub mod history;
+mod honest;
 mod judge;
 mod seeds;
 mod setup;
@@ -204,8 +205,10 @@ fn final_step(chain: &Chain, (run_id, value): (i64, f64), stop_reason: &str) -> 
         worker: "",
     })?;
     lab.store.set_step_run(&chain.name, step, run_id)?;
+    let ledger = lab.store.ledger(&chain.name)?;
+    let honest = honest::describe(&honest::honest(chain, run_id, &ledger)?, &metric);
     let reason = format!(
-        "stopped: {stop_reason}; final model: {} {run_id}{} ({} {metric} {value:.4}){}",
+        "stopped: {stop_reason}; final model: {} {run_id}{} (chosen on {} {metric} {value:.4}; {honest}){}",
         if run.extra.ensemble.is_some() {
             "ensemble run"
         } else {
