@@ -68,6 +68,9 @@ pub struct With<'a> {
     /// Seconds it must finish within: projected past them after its first batches, the run
     /// stops there and is recorded as failed, saying why (the improve loop's candidates).
     pub finish_within: Option<f64>,
+    /// A continued run: the run it continues and its last epoch, whose epoch records are copied
+    /// first so that the new run's curves start at epoch 1, like one long run's.
+    pub history_from: Option<(i64, usize)>,
 }
 
 /// Checks that the model fits the data and the experiment's budgets (before anything is
@@ -188,6 +191,7 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
         stopper,
         on_start,
         finish_within,
+        history_from,
     } = with;
     let exp = req.exp;
     let metric = exp.metric().name();
@@ -211,6 +215,16 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
     }
     if let Some(f) = on_start {
         f(run_id);
+    }
+    if let Some((from, through)) = history_from {
+        for e in lab
+            .store
+            .epochs(from)?
+            .iter()
+            .filter(|e| e.epoch <= through)
+        {
+            lab.store.record_epoch(run_id, e)?;
+        }
     }
     let mut recorder = Recorder {
         lab,
@@ -431,6 +445,10 @@ pub fn resume(lab: Lab, run_id: i64, epochs: usize) -> anyhow::Result<(Experimen
         parent: Some(run_id),
         resume: Some(&ckpt),
     };
-    let trained = record_and_train(lab, req, With::default())?;
+    let with = With {
+        history_from: Some((run_id, from.epoch)),
+        ..With::default()
+    };
+    let trained = record_and_train(lab, req, with)?;
     Ok((exp, trained))
 }

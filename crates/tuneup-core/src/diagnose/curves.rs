@@ -100,11 +100,23 @@ pub fn read_curves(
                 loss: v,
             });
         }
-        if fit.len() >= 4 {
-            let transitions = fit.len() - 1;
-            let rises = fit
+        // Oscillation is read from the clean training loss (the training rows scored after the
+        // epoch, without augmentation or mixing) when every epoch has one: the loss of the
+        // batches as trained moves with mixup's and augmentation's draws by design. Rises of a
+        // loss that is already under 1% of its first value are jitter at the floor, not
+        // instability.
+        let clean: Vec<f64> = epochs.iter().map(|e| e.train_loss).collect();
+        let curve = if clean.len() == fit.len() && clean.iter().all(|v| v.is_finite()) {
+            clean
+        } else {
+            fit.clone()
+        };
+        let floor = 0.01 * curve[0].abs();
+        if curve.len() >= 4 {
+            let transitions = curve.len() - 1;
+            let rises = curve
                 .windows(2)
-                .filter(|w| rel_change(w[0], w[1]) > t.oscillation_rise)
+                .filter(|w| w[1] > floor && rel_change(w[0], w[1]) > t.oscillation_rise)
                 .count();
             if rises as f64 >= t.oscillation_fraction * transitions as f64 {
                 out.push(CurveFinding::Oscillating { rises, transitions });
@@ -280,5 +292,25 @@ mod tests {
             &[1.0, 1.3, 1.0, 1.3, 0.9, 1.2, 1.0],
         );
         assert!(kinds(&read_curves(&c, None, &Thresholds::default())).contains(&"oscillating"));
+    }
+
+    #[test]
+    fn mixup_and_the_loss_floor_are_not_oscillation() {
+        // Mixup: the loss of the mixed batches jumps with the draws, the clean training loss
+        // falls steadily.
+        let mut c = curve(
+            &[1.0, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3],
+            &[1.0, 0.85, 0.7, 0.6, 0.55, 0.5, 0.5],
+        );
+        for (e, fit) in c.iter_mut().zip([1.0, 1.3, 0.9, 1.2, 0.8, 1.1, 0.9]) {
+            e.fit_loss = fit;
+        }
+        assert!(!kinds(&read_curves(&c, None, &Thresholds::default())).contains(&"oscillating"));
+        // A training loss at 1e-4 of its start, jittering: fitted, not unstable.
+        let c = curve(
+            &[1.0, 0.1, 1e-4, 2e-4, 1e-4, 3e-4, 1e-4, 2e-4],
+            &[1.0, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+        );
+        assert!(!kinds(&read_curves(&c, None, &Thresholds::default())).contains(&"oscillating"));
     }
 }

@@ -100,6 +100,7 @@ impl Child<'_> {
         // batches (gradient-boosted trees are not probed).
         let with = With {
             finish_within: Some(remaining.max(1.0)),
+            history_from: resume.as_ref().map(|(_, e)| (self.parent, *e)),
             ..With::default()
         };
         let t = record_and_train(chain.lab, req, self.linked(with))?;
@@ -236,6 +237,9 @@ impl Child<'_> {
                 // Each fold is probed like a single candidate, against its share of the time.
                 let with = With {
                     finish_within: Some(per_fold),
+                    history_from: resume
+                        .as_ref()
+                        .and_then(|(_, e)| Some((*parent_folds.get(i)?, *e))),
                     ..With::default()
                 };
                 record_and_train(lab, req, with).map(|t| t.run_id)
