@@ -5,7 +5,8 @@ For each table: a seeded 20% test hold-out (stratified by class, or by target qu
 regression; bench/messy_tables.py's `split`), written as train.csv / test.csv with the file's
 own lines; `tuneup improve train.csv --target COL --test test.csv --budget BUDGET`; then every
 run of the chain scored on test.csv (`tuneup eval`): the chain's final model, its best net and
-its best gbdt (best by the chain's own held-out value, as a user would pick them, not by test);
+its best gbdt (best by the chain's own held-out value, as a user would pick them, not by test),
+with the value the final model was chosen on and its honest (bootstrap bias-corrected) value;
 and, fitted on train.csv with the metric tuneup's init chooses, scikit-learn's
 HistGradientBoosting (native categories, default settings) and RandomForest (500 trees, one-hot
 levels, median-imputed numbers), both random_state 0.
@@ -16,6 +17,7 @@ the better scikit-learn model.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -64,8 +66,8 @@ def better(metric, a, b):
 
 def main(exe, data, budget, work):
     only = sys.argv[5].split(",") if len(sys.argv) > 5 else None
-    print(f"{'table':16} {'metric':9} {'final':>10} {'best net':>10} {'best gbdt':>10} "
-          f"{'HGB':>10} {'RF':>10}  final model")
+    print(f"{'table':16} {'metric':9} {'chosen':>8} {'honest':>8} {'final':>10} {'best net':>10} "
+          f"{'best gbdt':>10} {'HGB':>10} {'RF':>10}  final model")
     wins, total = 0, 0
     for path, target in TABLES:
         name = path.split("/")[1]
@@ -102,7 +104,13 @@ def main(exe, data, budget, work):
         wins += better(metric, ours, top)
         show = lambda v: f"{v:10.4f}" if v is not None else f"{'-':>10}"
         model = json.loads(tuneup(exe, out, "show", str(final), "--json"))["model"]
-        print(f"{name:16} {metric:9} {show(ours)} {show(fam.get('net'))} {show(fam.get('gbdt'))} "
+        # The value the final model was chosen on (validation or out-of-fold) and its honest
+        # (bootstrap bias-corrected) value, as the final step says them.
+        m = re.search(r"chosen on [\w-]+ \S+ ([-\d.]+); honest \S+ ([-\d.]+)", ledger[-1]["reason"])
+        chosen, honest = (float(m.group(1)), float(m.group(2))) if m else (None, None)
+        short = lambda v: f"{v:8.4f}" if v is not None else f"{'-':>8}"
+        print(f"{name:16} {metric:9} {short(chosen)} {short(honest)} {show(ours)} "
+              f"{show(fam.get('net'))} {show(fam.get('gbdt'))} "
               f"{show(theirs['hgb'])} {show(theirs['rf'])}  run {final} ({model})", flush=True)
     print(f"final model at least as good as the better of HGB and RF on {wins} of {total} tables")
 
