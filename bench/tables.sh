@@ -8,6 +8,8 @@
 #
 #   bash bench/tables.sh                  # about an hour (12 tables x 5 minutes, and the peers)
 #   BUDGET=60s bash bench/tables.sh iris,wine   # a quick look at some tables
+#   TUNEUP=/tmp/bin/tuneup bash bench/tables.sh # a copy of the binary (so a rebuild meanwhile
+#                                               # cannot change it under the bench)
 #
 # The peers run in a venv under /tmp (made here when missing): scikit-learn and pandas.
 set -euo pipefail
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-5m}
 VENV=${VENV:-/tmp/peer-venv}
 [ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q scikit-learn pandas; }
-cargo build --release -q -p tuneup
+if [ -z "${TUNEUP:-}" ]; then cargo build --release -q -p tuneup; TUNEUP=$PWD/target/release/tuneup; fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$VENV/bin/python" bench/tables.py "$PWD/target/release/tuneup" "$(cd ../shared/data && pwd)" "$BUDGET" "$dir" ${1:-}
+"$VENV/bin/python" bench/tables.py "$TUNEUP" "$(cd ../shared/data && pwd)" "$BUDGET" "$dir" ${1:-}

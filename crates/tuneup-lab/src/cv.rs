@@ -144,6 +144,8 @@ pub struct Done {
     pub test: Option<Scores>,
     pub fold_runs: Vec<i64>,
     pub failed: Vec<i64>,
+    /// The first failed fold's reason.
+    pub why: Option<String>,
 }
 
 impl Done {
@@ -153,14 +155,18 @@ impl Done {
         match self.oof {
             Some(s) if s.metric.is_finite() && self.failed.is_empty() => Ok(s.metric),
             _ => Err(format!(
-                "cross-validation run {}: fold runs {:?} failed{}",
+                "cross-validation run {}: fold runs {:?} failed{}{}",
                 self.run_id,
                 self.failed,
                 if self.fold_runs.is_empty() {
                     " (every fold)"
                 } else {
                     ""
-                }
+                },
+                self.why
+                    .as_deref()
+                    .map(|w| format!("; the first: {w}"))
+                    .unwrap_or_default()
             )),
         }
     }
@@ -188,6 +194,7 @@ struct Pool {
     fold_train: Vec<Scores>,
     info: Option<DataInfo>,
     failed: Vec<i64>,
+    why: Option<String>,
 }
 
 impl Pool {
@@ -290,6 +297,7 @@ pub fn record(
         fold_train: Vec::new(),
         info: None,
         failed: Vec::new(),
+        why: None,
     };
     for (i, plan) in plans.iter().enumerate() {
         tuneup_core::stop::check()?;
@@ -314,6 +322,8 @@ pub fn record(
                 run.failure.clone().unwrap_or_default()
             ));
             pool.failed.push(run.id);
+            pool.why
+                .get_or_insert(run.failure.clone().unwrap_or_default());
             continue;
         }
         pool.add(plan, &run)?;
@@ -352,6 +362,7 @@ fn finish(
             test: None,
             fold_runs: pool.fold_runs,
             failed: pool.failed,
+            why: pool.why,
         });
     };
     let metric = exp.metric();
@@ -440,6 +451,7 @@ fn finish(
         test,
         fold_runs: pool.fold_runs,
         failed: pool.failed,
+        why: pool.why,
     })
 }
 

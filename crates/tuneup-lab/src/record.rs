@@ -194,6 +194,25 @@ pub fn record_and_train(lab: Lab, req: Request, with: With) -> anyhow::Result<Tr
         history_from,
     } = with;
     let exp = req.exp;
+    // An experiment with `[distill]` is a student: its teachers are loaded here (and checked
+    // against its data) unless the caller brought them.
+    let own;
+    let teachers = match (teachers, &exp.distill) {
+        (None, Some(spec)) => {
+            let (t, info) = crate::distill::load_teachers(lab, spec, &req.data.info)?;
+            lab.say(format!(
+                "distilling {} teacher model(s) of runs {:?} (alpha {}, T {})",
+                t.len(),
+                spec.teachers,
+                spec.alpha,
+                spec.temperature
+            ));
+            extra.distill = Some(info);
+            own = t;
+            Some(&own)
+        }
+        (t, _) => t,
+    };
     let metric = exp.metric().name();
     let run_id = lab.store.create_run(&NewRun {
         name: exp.name.as_deref(),

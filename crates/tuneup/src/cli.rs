@@ -358,13 +358,16 @@ pub struct EnsembleArgs {
 #[derive(Args, Debug)]
 pub struct DistillArgs {
     pub experiment: PathBuf,
-    /// A teacher run (a CV run brings its fold models); several are averaged.
-    #[arg(long = "teacher", required = true)]
+    /// A teacher run (a CV run brings its fold models); several are averaged. Default: the
+    /// experiment's `[distill]` teachers.
+    #[arg(long = "teacher")]
     pub teachers: Vec<i64>,
-    #[arg(long, default_value_t = 0.5)]
-    pub alpha: f64,
-    #[arg(long, default_value_t = 4.0)]
-    pub temperature: f64,
+    /// The soft targets' weight (default: the experiment's, else 0.5).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// The softening temperature (default: the experiment's, else 4).
+    #[arg(long)]
+    pub temperature: Option<f64>,
     #[arg(long)]
     pub json: bool,
 }

@@ -314,6 +314,11 @@ fn a_binding_parameter_budget_gets_distillation_from_a_bigger_teacher() {
         serde_json::from_slice(&env.tuneup(&["show", &run, "--json"]).stdout).unwrap();
     assert_eq!(shown["params"], 2410, "{shown}");
     let teacher = shown["extra"]["distill"]["teachers"][0].as_i64().unwrap();
+    // The student's configuration names its teacher.
+    assert_eq!(
+        shown["config"]["distill"]["teachers"][0], teacher,
+        "{shown}"
+    );
     let t: Value =
         serde_json::from_slice(&env.tuneup(&["show", &teacher.to_string(), "--json"]).stdout)
             .unwrap();

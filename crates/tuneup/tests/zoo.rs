@@ -138,6 +138,39 @@ fn a_student_distils_from_teachers_and_records_them() {
         run["extra"]["distill"]["teachers"],
         serde_json::json!([1, 2])
     );
+    // Its configuration names the teachers: trained again from it with `tuneup train`, it is
+    // the same student, bit for bit.
+    assert_eq!(
+        run["config"]["distill"],
+        serde_json::json!({"teachers": [1, 2], "alpha": 0.5, "temperature": 4.0})
+    );
+    let again = env.write(
+        "again.toml",
+        std::fs::read_to_string(&student).unwrap() + "[distill]\nteachers = [1, 2]\n",
+    );
+    let o = env.tuneup(&["train", again.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["val"], j["val"]);
+    assert_bad_input(
+        &env.tuneup(&["distill", student.to_str().unwrap()]),
+        &["no teachers", "--teacher"],
+    );
+    let missing = env.write(
+        "missing.toml",
+        std::fs::read_to_string(&student).unwrap() + "[distill]\nteachers = [99]\n",
+    );
+    assert_bad_input(
+        &env.tuneup(&["train", missing.to_str().unwrap()]),
+        &["distill.teachers", "no run 99"],
+    );
+    let bad = env.write(
+        "bad.toml",
+        std::fs::read_to_string(&student).unwrap() + "[distill]\nteachers = [1]\nalpha = 3\n",
+    );
+    assert_bad_input(
+        &env.tuneup(&["train", bad.to_str().unwrap()]),
+        &["distill.alpha", "[0, 1]"],
+    );
     // With augmentation the teachers see each augmented batch.
     let aug = env.write(
         "a.toml",

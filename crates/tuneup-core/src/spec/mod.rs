@@ -8,6 +8,7 @@
 //! file as text.
 
 pub mod data;
+pub mod distill;
 pub mod edit;
 pub mod model;
 pub mod optimizer;
@@ -28,6 +29,7 @@ use crate::error::InputError;
 use crate::metrics::{self, Metric};
 use crate::schedule::ScheduleSpec;
 pub use data::{ColumnKind, DataFormat, DataSpec, Encoding};
+pub use distill::DistillSpec;
 pub use edit::locate_key;
 pub use model::{
     Activation, Arch, Bigru, Cnn, Conv1d, Embbag, Fasttext, Gbdt, Gru, Mlp, Mobilenet, ModelSpec,
@@ -93,6 +95,9 @@ pub struct Experiment {
     /// Budget of forward FLOPs per sample (multiply-adds count 2).
     #[serde(default)]
     pub max_flops: Option<u64>,
+    /// Train as the student of recorded runs (`[distill]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<DistillSpec>,
     /// A hyperparameter search over this experiment (`tuneup tune`); ignored by `train`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<crate::tune::Search>,

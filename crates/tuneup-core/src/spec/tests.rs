@@ -235,3 +235,47 @@ fn resolved_experiments_round_trip_through_their_text() {
         assert_eq!(e, again);
     }
 }
+
+#[test]
+fn distill_table_parses_round_trips_and_is_checked() {
+    let text = format!("{GOOD}\n[distill]\nteachers = [3, 4]\ntemperature = 2.0\n");
+    let e = Experiment::parse(&text, Path::new("")).unwrap();
+    assert_eq!(
+        e.distill,
+        Some(DistillSpec {
+            teachers: vec![3, 4],
+            alpha: 0.5,
+            temperature: 2.0
+        })
+    );
+    // The resolved text keeps it, so the improve loop's edits and a stored run's config do.
+    let back = Experiment::parse(&e.to_toml_text(), Path::new("")).unwrap();
+    assert_eq!(back.distill, e.distill);
+    assert!(
+        !GOOD.contains("distill")
+            && !Experiment::parse(GOOD, Path::new(""))
+                .unwrap()
+                .to_toml_text()
+                .contains("distill")
+    );
+    for (bad, key) in [
+        ("teachers = []", "distill.teachers"),
+        ("teachers = [0]", "distill.teachers"),
+        ("teachers = [1]\nalpha = 1.5", "distill.alpha"),
+        ("teachers = [1]\ntemperature = 0", "distill.temperature"),
+    ] {
+        let e =
+            Experiment::parse(&format!("{GOOD}\n[distill]\n{bad}\n"), Path::new("")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some(key), "{bad}: {e}");
+        assert!(e.line.is_some(), "{e}");
+    }
+    let e = Experiment::parse(
+        &format!("{GOOD}\n[distill]\nteacher = [1]\n"),
+        Path::new(""),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("teacher"), "{e}");
+    let reg = GOOD.replace("classification", "regression") + "\n[distill]\nteachers = [1]\n";
+    let e = Experiment::parse(&reg, Path::new("")).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("distill"), "{e}");
+}

@@ -33,6 +33,15 @@ impl Experiment {
             ));
         }
         self.augment.validate()?;
+        if let Some(d) = &self.distill {
+            d.validate()?;
+            if self.task != Task::Classification {
+                return err(
+                    "distill",
+                    "distillation needs classification (soft class probabilities)".into(),
+                );
+            }
+        }
         if let Some(cv) = &self.cv {
             cv.validate()?;
             if cv.group.is_some() && !matches!(self.data.format, None | Some(DataFormat::Csv)) {

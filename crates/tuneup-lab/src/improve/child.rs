@@ -75,6 +75,13 @@ impl Child<'_> {
         if let Err(e) = check_model(&child, data, chain.opts.source) {
             return Ok(Err(e.to_string()));
         }
+        // A distilled best's children keep its teachers (`[distill]`), when they still read
+        // the same data; a child that no longer does (another input shape) fails as a step.
+        if let Some(spec) = &child.distill {
+            if let Err(e) = crate::distill::load_teachers(chain.lab, spec, &data.info) {
+                return Ok(Err(format!("the student's teachers: {e}")));
+            }
+        }
         if let Some(search) = child.search.take() {
             return self.study(child, search, data, remaining * STUDY_SHARE);
         }

@@ -5,9 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use tuneup_core::data::Prepared;
-use tuneup_core::spec::Experiment;
-use tuneup_store::{DistillInfo, RunExtra};
-use tuneup_train::Teachers;
+use tuneup_core::spec::{DistillSpec, Experiment};
 
 use super::child::Child;
 use crate::record::{Request, Trained, With, check_model, record_and_train};
@@ -21,6 +19,8 @@ pub(super) fn teacher_of(student: &Experiment, how: &Value) -> Experiment {
         .widened(how["teacher_width_mult"].as_f64().unwrap_or(3.0));
     teacher.max_params = None;
     teacher.max_flops = None;
+    // The teacher learns from the labels alone (a student's own teachers stay with it).
+    teacher.distill = None;
     teacher
 }
 
@@ -73,30 +73,16 @@ impl Child<'_> {
                 return Ok(Ok((failed, why)));
             }
         };
-        let m = crate::predictor::member(lab.store, t.run_id, false)?;
-        let models: Vec<_> = m
-            .models
-            .into_iter()
-            .map(|m| (m.exp.model, m.info, m.checkpoint))
-            .collect();
-        let teachers =
-            Teachers::load(&models, temperature, alpha).map_err(|e| anyhow::anyhow!(e))?;
+        // The student's experiment names its teacher (`[distill]`): its configuration says
+        // what it was trained from, and `record_and_train` loads the teacher from it.
         let mut student = child.clone();
+        student.distill = Some(DistillSpec {
+            teachers: vec![t.run_id],
+            alpha,
+            temperature,
+        });
         student.train.time_budget = Some((remaining - started.elapsed().as_secs_f64()).max(1.0));
-        let extra = RunExtra {
-            distill: Some(DistillInfo {
-                teachers: vec![t.run_id],
-                teacher_params: vec![],
-                alpha,
-                temperature,
-            }),
-            ..Default::default()
-        };
-        let with = With {
-            teachers: Some(&teachers),
-            extra,
-            ..Default::default()
-        };
+        let with = With::default();
         let req = Request {
             exp: &student,
             ..req

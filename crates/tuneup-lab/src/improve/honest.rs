@@ -3,11 +3,12 @@
 //! bias-corrected estimate over every candidate the chain judged (`tuneup_core::selection`)
 //! says what choosing that way gives on rows the choice never saw, with no more training.
 
+use tuneup_core::ensemble::Combiner;
 use tuneup_core::selection::{Honest, bootstrap_bias_corrected};
-use tuneup_store::Step;
+use tuneup_store::{Step, Storage};
 
 use super::Chain;
-use super::judge::held;
+use super::judge::{Held, held};
 
 /// Resamples of the held-out rows.
 const REPS: usize = 300;
@@ -19,7 +20,7 @@ pub(super) fn honest(
     ledger: &[Step],
 ) -> anyhow::Result<Result<Honest, String>> {
     let store = chain.lab.store;
-    let last = match held(store, final_run) {
+    let last = match final_held(store, final_run) {
         Ok(h) => h,
         Err(e) => return Ok(Err(format!("the final model's held-out predictions: {e}"))),
     };
@@ -49,6 +50,28 @@ pub(super) fn honest(
         bootstrap_bias_corrected(&judged, &candidates, chain.direction, REPS, chain.base.seed)
             .ok_or_else(|| "no resample could be scored".to_string()),
     )
+}
+
+/// A run's held-out predictions; an ensemble run's are its members' combined as it combines
+/// them.
+fn final_held(store: &dyn Storage, run: i64) -> anyhow::Result<Held> {
+    let Some(e) = store.run(run)?.extra.ensemble else {
+        return held(store, run);
+    };
+    let mut members = Vec::new();
+    for id in &e.members {
+        members.push(held(store, *id)?);
+    }
+    let Some(first) = members.first() else {
+        anyhow::bail!("ensemble run {run} has no members");
+    };
+    let mut vote = Combiner::new(e.method, first.info.classes.len(), e.weights.clone());
+    for m in &members {
+        vote.add(&m.pred);
+    }
+    let pred = vote.finish();
+    let first = members.swap_remove(0);
+    Ok(Held { pred, ..first })
 }
 
 /// The honest value in words, for the final step.

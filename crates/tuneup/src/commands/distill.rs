@@ -10,6 +10,6 @@ pub fn run(ctx: &Ctx, a: DistillArgs) -> anyhow::Result<()> {
     let checked = tuneup_lab::distill::check(&a.experiment, &a.teachers, a.alpha, a.temperature)?;
     ctx.must_exist("train the teachers first")?;
     let store = ctx.open()?;
-    let t = tuneup_lab::distill::run(lab(store.as_ref()), &checked, &a.teachers)?;
+    let t = tuneup_lab::distill::run(lab(store.as_ref()), &checked)?;
     report(store.as_ref(), &checked.exp, t, a.json)
 }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 pub(crate) use model::{RawModel, one_rate, rates, scale_widths};
 
 use super::{
-    AugmentSpec, CvSpec, DataSpec, EarlyStopping, Experiment, KeyError, Task, TrainSpec,
-    default_seed,
+    AugmentSpec, CvSpec, DataSpec, DistillSpec, EarlyStopping, Experiment, KeyError, Task,
+    TrainSpec, default_seed,
 };
 use crate::schedule::ScheduleSpec;
 use crate::spec::optimizer::OptimizerSpec;
@@ -50,6 +50,8 @@ pub(crate) struct RawExperiment {
     max_params: Option<usize>,
     #[serde(default)]
     max_flops: Option<u64>,
+    #[serde(default)]
+    distill: Option<DistillSpec>,
     #[serde(default)]
     search: Option<toml::Table>,
 }
@@ -93,6 +95,7 @@ impl RawExperiment {
             cv: self.cv,
             max_params: self.max_params,
             max_flops: self.max_flops,
+            distill: self.distill,
             search: match &self.search {
                 None => None,
                 Some(t) => Some(crate::tune::Search::parse(t)?),
