@@ -123,8 +123,15 @@ impl Estimator {
             {
                 for (k, b) in base.iter_mut().enumerate() {
                     let (mu, sigma) = (mus[k], sigmas[k]);
-                    let mass = (phi((high - mu) / sigma) - phi((low - mu) / sigma)).max(1e-300);
-                    *b -= (sigma * std::f64::consts::TAU.sqrt()).ln() + mass.ln();
+                    let (a, z) = ((low - mu) / sigma, (high - mu) / sigma);
+                    // Both ends more than 8 sigmas away (most kernels of a long history): the
+                    // mass is 1 to within 1e-15, and its two erfc are skipped.
+                    let ln_mass = if a < -8.0 && z > 8.0 {
+                        0.0
+                    } else {
+                        (phi(z) - phi(a)).max(1e-300).ln()
+                    };
+                    *b -= (sigma * std::f64::consts::TAU.sqrt()).ln() + ln_mass;
                 }
             }
         }
@@ -373,16 +380,28 @@ fn best_candidate(
     n_candidates: usize,
     rng: &mut Rng,
 ) -> Vec<f64> {
-    let obs = |ts: &[&Trial]| -> Vec<Vec<f64>> {
-        ts.iter()
-            .filter_map(|t| {
-                params
-                    .iter()
-                    .map(|p| t.params.get(&p.name).and_then(|v| p.dist.to_internal(v)))
-                    .collect::<Option<Vec<f64>>>()
-            })
-            .collect()
+    // The parameters in name order, so that each trial's (name-ordered) values are read in one
+    // pass instead of one map search per parameter.
+    let mut by_name: Vec<usize> = (0..params.len()).collect();
+    by_name.sort_by(|a, b| params[*a].name.cmp(&params[*b].name));
+    let row = |t: &Trial| -> Option<Vec<f64>> {
+        let mut x = vec![0.0; params.len()];
+        let mut values = t.params.iter();
+        for &i in &by_name {
+            let p = params[i];
+            let v = loop {
+                let (k, v) = values.next()?;
+                match k.as_str().cmp(p.name.as_str()) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => break v,
+                    std::cmp::Ordering::Greater => return None,
+                }
+            };
+            x[i] = p.dist.to_internal(v)?;
+        }
+        Some(x)
     };
+    let obs = |ts: &[&Trial]| -> Vec<Vec<f64>> { ts.iter().filter_map(|t| row(t)).collect() };
     let l = Estimator::new(params, &obs(below));
     let g = Estimator::new(params, &obs(above));
     let mut best: Option<(f64, Vec<f64>)> = None;
