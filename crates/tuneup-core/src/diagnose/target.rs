@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::interval::Measured;
+use super::pct;
 use crate::spec::Task;
 
 /// An achievable error measured by another model on the same validation rows.
@@ -59,10 +60,7 @@ pub(super) fn target(
         );
     };
     let m = Measured::of(task, e.error, e.n, z);
-    let shown = |v: f64| match task {
-        Task::Classification => format!("{:.2}%", v * 100.0),
-        Task::Regression => format!("{v:.4}"),
-    };
+    let shown = |v: f64| pct(task, v);
     let why = format!(
         "no target error given: achievable error estimated at {} (95% interval {} to {}), the \
          lowest validation error another model reached on the same rows ({}); bias is measured \
@@ -89,10 +87,7 @@ pub(super) fn unavoidable(task: Task, target: &Measured, val: Option<&Measured>)
         return None;
     }
     let part = (target.value / v.value).min(1.0);
-    let shown = |x: f64| match task {
-        Task::Classification => format!("{:.2}%", x * 100.0),
-        Task::Regression => format!("{x:.4}"),
-    };
+    let shown = |x: f64| pct(task, x);
     Some(format!(
         "of the validation error {}, {} ({:.0}%) is at or below the estimate: no model here has \
          removed it (noise in the labels or features missing from the data may be why)",

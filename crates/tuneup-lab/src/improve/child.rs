@@ -15,6 +15,7 @@ use super::describe::fold_name;
 use super::{Chain, STUDY_SHARE};
 use crate::cv::{CvRequest, Folds, record};
 use crate::record::{Request, With, check_model, record_and_train};
+use tuneup_store::RunExtra;
 
 /// A step's child run, with what it needs besides the remedy.
 pub(super) struct Child<'a> {
@@ -77,11 +78,13 @@ impl Child<'_> {
         }
         // A distilled best's children keep its teachers (`[distill]`), when they still read
         // the same data; a child that no longer does (another input shape) fails as a step.
-        if let Some(spec) = &child.distill {
-            if let Err(e) = crate::distill::load_teachers(chain.lab, spec, &data.info) {
-                return Ok(Err(format!("the student's teachers: {e}")));
-            }
-        }
+        let teachers = match &child.distill {
+            Some(spec) => match crate::distill::load_teachers(chain.lab, spec, &data.info) {
+                Ok(t) => Some(t),
+                Err(e) => return Ok(Err(format!("the student's teachers: {e}"))),
+            },
+            None => None,
+        };
         if let Some(search) = child.search.take() {
             return self.study(child, search, data, remaining * STUDY_SHARE);
         }
@@ -106,6 +109,11 @@ impl Child<'_> {
         // A candidate that cannot finish in the time left stops after a probe of its first
         // batches (gradient-boosted trees are not probed).
         let with = With {
+            teachers: teachers.as_ref().map(|(t, _)| t),
+            extra: RunExtra {
+                distill: teachers.as_ref().map(|(_, info)| info.clone()),
+                ..RunExtra::default()
+            },
             finish_within: Some(remaining.max(1.0)),
             history_from: resume.as_ref().map(|(_, e)| (self.parent, *e)),
             ..With::default()

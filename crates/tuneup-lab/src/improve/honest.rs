@@ -3,12 +3,11 @@
 //! bias-corrected estimate over every candidate the chain judged (`tuneup_core::selection`)
 //! says what choosing that way gives on rows the choice never saw, with no more training.
 
-use tuneup_core::ensemble::Combiner;
 use tuneup_core::selection::{Honest, bootstrap_bias_corrected};
 use tuneup_store::{Step, Storage};
 
 use super::Chain;
-use super::judge::{Held, held};
+use super::judge::{Held, held, vote};
 
 /// Resamples of the held-out rows.
 const REPS: usize = 300;
@@ -62,14 +61,10 @@ fn final_held(store: &dyn Storage, run: i64) -> anyhow::Result<Held> {
     for id in &e.members {
         members.push(held(store, *id)?);
     }
-    let Some(first) = members.first() else {
+    if members.is_empty() {
         anyhow::bail!("ensemble run {run} has no members");
-    };
-    let mut vote = Combiner::new(e.method, first.info.classes.len(), e.weights.clone());
-    for m in &members {
-        vote.add(&m.pred);
     }
-    let pred = vote.finish();
+    let pred = vote(&members, e.method, e.weights);
     let first = members.swap_remove(0);
     Ok(Held { pred, ..first })
 }

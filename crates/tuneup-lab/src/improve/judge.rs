@@ -3,7 +3,7 @@
 //! the metric is scored with (`tuneup_core::paired_metric`).
 
 use tuneup_core::data::{DataInfo, Y};
-use tuneup_core::ensemble::MemberPred;
+use tuneup_core::ensemble::{Combiner, MemberPred, Method};
 use tuneup_store::Storage;
 
 use crate::held_out::held_out;
@@ -25,4 +25,14 @@ pub(super) fn held(store: &dyn Storage, run_id: i64) -> anyhow::Result<Held> {
         y,
         info,
     })
+}
+
+/// The members' held-out predictions combined by `method` with `weights` (one per member).
+pub(super) fn vote(members: &[Held], method: Method, weights: Vec<f64>) -> MemberPred {
+    let classes = members.first().map_or(0, |m| m.info.classes.len());
+    let mut v = Combiner::new(method, classes, weights);
+    for m in members {
+        v.add(&m.pred);
+    }
+    v.finish()
 }

@@ -5,10 +5,10 @@
 
 use serde_json::json;
 use tuneup_core::diagnose::remedies::{Category, Change, Remedy, RemedyId};
-use tuneup_core::ensemble::{Combiner, Method};
+use tuneup_core::ensemble::Method;
 use tuneup_store::{Step, StepState};
 
-use super::judge::held;
+use super::judge::{held, vote};
 use super::{Best, Chain};
 
 /// Whether a ledger step is a finished seed of `best`.
@@ -20,14 +20,14 @@ fn seed_of(s: &Step, best: i64) -> bool {
 }
 
 /// The next seed of the best run, when the final ensemble is on, fewer than `ensemble - 1`
-/// seeds of it were trained, and a full run of it (every fold under cross-validation) fits in
-/// `remaining` seconds; else why not.
+/// seeds of it were trained, and a full run of it (every fold under cross-validation: `diag_run`
+/// is its first fold, `per_candidate` the runs a candidate costs) fits in `remaining` seconds;
+/// else why not.
 pub(super) fn next_seed(
     chain: &Chain,
     best: &Best,
     ledger: &[Step],
-    per_candidate: f64,
-    remaining: f64,
+    (diag_run, per_candidate, remaining): (i64, f64, f64),
 ) -> anyhow::Result<Result<Remedy, String>> {
     let wanted = chain.opts.ensemble.saturating_sub(1);
     if wanted == 0 {
@@ -46,13 +46,8 @@ pub(super) fn next_seed(
             "the best run's {done} further seeds for the final ensemble are trained"
         )));
     }
-    let store = chain.lab.store;
-    let run = store.run(best.run)?;
-    let one = match run.fold_runs() {
-        Some(folds) if !folds.is_empty() => store.run(folds[0])?.seconds.unwrap_or(0.0),
-        _ => run.seconds.unwrap_or(0.0),
-    };
-    let cost = one * per_candidate;
+    // The run the loop times candidates by (a CV run's first fold), once per fold.
+    let cost = chain.lab.store.run(diag_run)?.seconds.unwrap_or(0.0) * per_candidate;
     if cost > remaining {
         return Ok(Err(format!(
             "another seed of the best (about {cost:.0} s) does not fit the time left"
@@ -112,23 +107,15 @@ pub(super) fn bag(
     for id in &ids {
         members.push(held(store, *id)?);
     }
-    let info = &members[0].info;
+    let voted = vote(&members, Method::Soft, vec![1.0; members.len()]);
     let metric = chain.base.metric();
-    let mut vote = Combiner::new(Method::Soft, info.classes.len(), vec![1.0; members.len()]);
-    for m in &members {
-        vote.add(&m.pred);
-    }
-    let voted = vote.finish();
-    let out = tuneup_core::ensemble::to_outputs(info, &voted);
-    let bagged = tuneup_core::scores::score(info, metric, &out, &members[0].y)
-        .map(|s| s.metric)
-        .unwrap_or(f64::NAN);
-    let j = tuneup_core::paired_metric::HeldOut {
-        info,
+    let rows = tuneup_core::paired_metric::HeldOut {
+        info: &members[0].info,
         metric,
         y: &members[0].y,
-    }
-    .judge(&members[0].pred, &voted, chain.direction, chain.opts.z);
+    };
+    let bagged = rows.value(&voted, None);
+    let j = rows.judge(&members[0].pred, &voted, chain.direction, chain.opts.z);
     let shown: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     let w = chain.val_word;
     let name = metric.name();

@@ -263,8 +263,7 @@ pub(super) fn next(chain: &mut Chain, best: &Best) -> anyhow::Result<Next> {
                 chain,
                 best,
                 &ledger,
-                room.per_candidate,
-                room.remaining,
+                (room.diag_run, room.per_candidate, room.remaining),
             )? {
                 Ok(r) => (best.clone(), room, d, r),
                 Err(seeds) => {
